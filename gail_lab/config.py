@@ -1,0 +1,292 @@
+"""Structured configs: one dataclass schema per config group, registered in Hydra's ConfigStore.
+
+The YAML files under ``conf/`` pick a schema through their defaults list
+(``- /schema/<group>@_here_``), so every group node is typed: an unknown key or a wrong type fails
+when Hydra composes the config. Value checks (``lr > 0``, ``0 < gamma <= 1``...) live in each
+dataclass's ``__post_init__`` and run in :func:`validate_config`, before any work starts, with an
+error that names the full key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from gail_lab.errors import GailLabError
+
+
+class ConfigValueError(GailLabError, ValueError):
+    """A config value is outside its allowed range; the message names the key and the range."""
+
+
+def _require(ok: bool, key: str, allowed: str, value: Any) -> None:
+    if not ok:
+        raise ConfigValueError(f"{key}: must be {allowed} (got {value!r})")
+
+
+# --------------------------------------------------------------------------- optimizer
+@dataclass
+class AdamConfig:
+    _target_: str = "torch.optim.Adam"
+    _partial_: bool = True
+    lr: float = 1e-4
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        _require(self.lr > 0, "lr", "> 0", self.lr)
+        _require(self.eps > 0, "eps", "> 0", self.eps)
+        _require(self.weight_decay >= 0, "weight_decay", ">= 0", self.weight_decay)
+
+
+# --------------------------------------------------------------------------- env
+@dataclass
+class EnvConfig:
+    _target_: str = "gail_lab.envs.EnvFactory"
+    name: str = MISSING  # short name used in run names, e.g. "cartpole"
+    id: str = MISSING  # any registered gymnasium id
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    max_episode_steps: int | None = None  # None: the id's own limit
+    num_envs: int = 8  # envs stepped together (batched policy forward) by every task
+    # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
+    expert_min_return: float | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
+        if self.max_episode_steps is not None:
+            _require(self.max_episode_steps >= 1, "max_episode_steps", ">= 1 or null", self.max_episode_steps)
+
+
+# --------------------------------------------------------------------------- experts
+@dataclass
+class DQNExpertConfig:
+    """The seed's CartPole DQN (shared/spec/seed-experiments.md, experiment 1)."""
+
+    _target_: str = "gail_lab.experts.dqn.DQNExpert"
+    name: str = "dqn"
+    hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
+    episodes: int = 500
+    gamma: float = 0.99
+    batch_size: int = 128
+    buffer_size: int = 200_000
+    learning_starts: int = 128  # env steps before the first gradient step
+    eps_start: float = 1.0
+    eps_decay: float = 0.995  # multiplied in after every episode
+    eps_min: float = 0.01
+    target_update_episodes: int = 10
+    eval_every_episodes: int = 10  # greedy evaluation during training; the best snapshot is kept
+    eval_episodes: int = 5
+    stop_at_return: float | None = None  # stop early once a greedy evaluation reaches this
+    optimizer: Any = MISSING
+
+    def __post_init__(self) -> None:
+        _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
+        _require(self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size)
+        _require(0 <= self.eps_min <= self.eps_start <= 1, "eps_start/eps_min", "0 <= eps_min <= eps_start <= 1", (self.eps_start, self.eps_min))
+        _require(0 < self.eps_decay <= 1, "eps_decay", "in (0, 1]", self.eps_decay)
+        _require(self.target_update_episodes >= 1, "target_update_episodes", ">= 1", self.target_update_episodes)
+        _require(self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+
+
+@dataclass
+class ScriptedCartPoleConfig:
+    """A hand-written CartPole controller: no training, reaches 500 from any seed."""
+
+    _target_: str = "gail_lab.experts.scripted.CartPoleController"
+    name: str = "scripted_cartpole"
+
+
+# --------------------------------------------------------------------------- imitation
+@dataclass
+class CategoricalPolicyConfig:
+    _target_: str = "gail_lab.rl.networks.CategoricalPolicy"
+    hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
+
+    def __post_init__(self) -> None:
+        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+
+
+@dataclass
+class ReinforceConfig:
+    _target_: str = "gail_lab.rl.reinforce.Reinforce"
+    gamma: float = 0.99
+    policy_steps: int = 2  # gradient steps per batch of episodes
+    normalize_returns: bool = True
+
+    def __post_init__(self) -> None:
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(self.policy_steps >= 1, "policy_steps", ">= 1", self.policy_steps)
+
+
+@dataclass
+class GAILTrainerConfig:
+    _target_: str = "gail_lab.imitation.gail.GAILTrainer"
+    iterations: int = 300
+    samples_per_iteration: int = 2048  # complete episodes are rolled out until at least this many steps
+    d_steps: int = 4
+    d_batch_size: int = 128  # half expert, half agent pairs
+    eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
+    eval_episodes: int = 5
+
+    def __post_init__(self) -> None:
+        _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
+        _require(self.samples_per_iteration >= 1, "samples_per_iteration", ">= 1", self.samples_per_iteration)
+        _require(self.d_steps >= 0, "d_steps", ">= 0", self.d_steps)
+        _require(self.d_batch_size >= 2 and self.d_batch_size % 2 == 0, "d_batch_size", "an even number >= 2", self.d_batch_size)
+        _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
+class AlgoConfig:
+    name: str = MISSING
+    policy: Any = MISSING
+    learner: Any = MISSING
+    trainer: Any = MISSING
+
+
+REWARD_FORMS = ("gail", "log_d", "logit")
+
+
+@dataclass
+class DiscriminatorConfig:
+    _target_: str = "gail_lab.imitation.discriminator.Discriminator"
+    hidden_sizes: list[int] = field(default_factory=lambda: [128, 64])
+    # gail: -log(1 - D) (the seed's reward), log_d: log D, logit: log D - log(1 - D).
+    reward_form: str = "gail"
+    optimizer: Any = MISSING
+
+    def __post_init__(self) -> None:
+        _require(self.reward_form in REWARD_FORMS, "reward_form", f"one of {list(REWARD_FORMS)}", self.reward_form)
+        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+
+
+# --------------------------------------------------------------------------- logger, task
+@dataclass
+class WandbConfig:
+    mode: str = "offline"  # offline (default: no server needed; `wandb sync` later), online, disabled
+    project: str = "gail_lab"
+    entity: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _require(self.mode in ("offline", "online", "disabled"), "mode", "one of ['offline', 'online', 'disabled']", self.mode)
+
+
+@dataclass
+class LoggerConfig:
+    _target_: str = "gail_lab.logging.RunLogger"
+    wandb: WandbConfig | None = None
+
+
+@dataclass
+class TaskConfig:
+    _target_: str = MISSING  # the task function, e.g. gail_lab.tasks.pipeline.run
+    name: str = MISSING
+
+
+# --------------------------------------------------------------------------- root
+@dataclass
+class DataConfig:
+    """Demonstrations: how task=collect makes them and where task=imitate finds them."""
+
+    num_transitions: int | None = 200_000  # collect complete episodes until at least this many pairs
+    num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
+    allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
+    path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
+
+    def __post_init__(self) -> None:
+        _require(self.num_transitions is not None or self.num_episodes is not None, "num_transitions/num_episodes", "set (one of them)", None)
+        if self.num_episodes is not None:
+            _require(self.num_episodes >= 1, "num_episodes", ">= 1", self.num_episodes)
+        if self.num_transitions is not None:
+            _require(self.num_transitions >= 1, "num_transitions", ">= 1", self.num_transitions)
+
+
+@dataclass
+class EvalConfig:
+    episodes: int = 10
+    deterministic: bool = True  # argmax actions; stochastic returns are reported beside them
+    target: str = "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
+    checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
+
+    def __post_init__(self) -> None:
+        _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        _require(self.target in ("imitation", "expert"), "target", "one of ['imitation', 'expert']", self.target)
+
+
+@dataclass
+class Config:
+    task: Any = MISSING
+    expert: Any = MISSING
+    env: Any = MISSING
+    algo: Any = MISSING
+    discriminator: Any = MISSING
+    optimizer: Any = MISSING
+    logger: Any = MISSING
+    data: DataConfig = field(default_factory=DataConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+    expert_seed: int | None = None  # null: same as seed; fix it to share one expert across a seed sweep
+    device: str = "cpu"  # cpu, or cuda (used when asked for and present)
+    torch_threads: int = 1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
+    progress: bool = True  # progress bars with steps/s and ETA
+    artifacts_dir: str = "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
+    reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
+    run_name: str = "${env.name}__${algo.name}__${seed}"
+
+    def __post_init__(self) -> None:
+        _require(self.device in ("cpu", "cuda") or self.device.startswith("cuda:"), "device", "cpu, cuda or cuda:N", self.device)
+        _require(self.torch_threads >= 1, "torch_threads", ">= 1", self.torch_threads)
+        _require(self.seed >= 0, "seed", ">= 0", self.seed)
+
+
+SCHEMAS: dict[str, dict[str, type]] = {
+    "optimizer": {"adam": AdamConfig},
+    "env": {"env": EnvConfig},
+    "expert": {"dqn": DQNExpertConfig, "scripted_cartpole": ScriptedCartPoleConfig},
+    "algo": {"algo": AlgoConfig},
+    "algo/policy": {"categorical": CategoricalPolicyConfig},
+    "algo/learner": {"reinforce": ReinforceConfig},
+    "algo/trainer": {"gail": GAILTrainerConfig},
+    "discriminator": {"mlp": DiscriminatorConfig},
+    "logger": {"logger": LoggerConfig},
+    "task": {"task": TaskConfig},
+}
+
+
+def register_configs() -> None:
+    """Store every schema as ``schema/<group>/<name>``; YAML options extend them."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    for group, schemas in SCHEMAS.items():
+        for name, node in schemas.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Run every dataclass's checks; raise :class:`ConfigValueError` naming the full key."""
+
+    def visit(node: Any, path: str) -> None:
+        if not isinstance(node, DictConfig):
+            return
+        for key in node.keys():
+            child = node._get_node(key)
+            visit(child, f"{path}.{key}" if path else str(key))
+        obj_type = OmegaConf.get_type(node)
+        if obj_type is not None and dataclasses.is_dataclass(obj_type):
+            try:
+                OmegaConf.to_object(node)
+            except ConfigValueError as err:
+                msg = str(err)
+                raise ConfigValueError(f"{path}.{msg}" if path else msg) from None
+
+    visit(cfg, "")

@@ -1,0 +1,139 @@
+"""The demonstrations format (version 1): one ``.npz`` file, never a pickle.
+
+Arrays (N transitions, E episodes, stored contiguously episode after episode):
+  observations (N, *obs_shape) float32, raw (never normalized)
+  actions (N,) int64 for Discrete, (N, *act_shape) float32 for Box
+  rewards (N,) float32, the env's own reward
+  next_observations (N, *obs_shape) float32
+  terminated (N,) bool, truncated (N,) bool
+  episode_starts (E,) int64, index of each episode's first transition
+plus ``metadata``: a JSON string with format_version, env_id, observation_space, action_space,
+expert (name, mean/std return), num_episodes, num_transitions, config, created_at.
+Files are written atomically and loaded with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gail_lab.envs.factory import describe_space
+from gail_lab.errors import GailLabError
+from gail_lab.io import atomic_write_bytes
+
+FORMAT_VERSION = 1
+ARRAYS = ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts")
+
+
+class DatasetError(GailLabError, ValueError):
+    """A dataset file is missing, truncated, inconsistent, non-finite or made for another env."""
+
+
+def _space_str(space: dict[str, Any]) -> str:
+    if space["type"] == "Discrete":
+        return f"Discrete({space['n']})"
+    return f"Box(shape={tuple(space['shape'])}, dtype={space['dtype']})"
+
+
+@dataclass
+class Demonstrations:
+    observations: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_observations: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    episode_starts: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rewards)
+
+    @property
+    def num_episodes(self) -> int:
+        return len(self.episode_starts)
+
+    @property
+    def episode_lengths(self) -> np.ndarray:
+        return np.diff(np.append(self.episode_starts, len(self.rewards)))
+
+    @property
+    def episode_returns(self) -> np.ndarray:
+        return np.add.reduceat(self.rewards.astype(np.float64), self.episode_starts)
+
+    # ------------------------------------------------------------------ io
+    def save(self, path: str | Path) -> Path:
+        self.validate(source="dataset to save")
+        buf = io.BytesIO()
+        arrays = {name: getattr(self, name) for name in ARRAYS}
+        np.savez_compressed(buf, metadata=np.array(json.dumps(self.metadata, sort_keys=True, default=str)), **arrays)
+        return atomic_write_bytes(Path(path), buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Demonstrations:
+        path = Path(path)
+        if not path.is_file():
+            raise DatasetError(f"dataset not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                missing = [k for k in (*ARRAYS, "metadata") if k not in f.files]
+                if missing:
+                    raise DatasetError(f"{path}: not a gail_lab dataset (missing {missing})")
+                arrays = {k: f[k] for k in ARRAYS}
+                metadata = json.loads(str(f["metadata"]))
+        except DatasetError:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+            raise DatasetError(f"{path}: truncated or corrupt dataset file ({type(err).__name__}: {err}); re-create it with task=collect") from None
+        version = metadata.get("format_version")
+        if version != FORMAT_VERSION:
+            raise DatasetError(f"{path}: dataset format version {version!r}, this gail_lab reads version {FORMAT_VERSION}")
+        demos = cls(**arrays, metadata=metadata)
+        demos.validate(source=str(path))
+        return demos
+
+    # ------------------------------------------------------------------ checks
+    def validate(self, source: str = "dataset") -> None:
+        n = len(self.rewards)
+        for name in ARRAYS[:-1]:
+            if len(getattr(self, name)) != n:
+                raise DatasetError(f"{source}: {name} has {len(getattr(self, name))} rows, rewards has {n}")
+        if n == 0:
+            raise DatasetError(f"{source}: holds no transitions")
+        starts = self.episode_starts
+        if len(starts) == 0 or starts[0] != 0 or np.any(np.diff(starts) <= 0) or starts[-1] >= n:
+            raise DatasetError(f"{source}: episode_starts is not an ascending list of offsets starting at 0")
+        for name in ("observations", "actions", "rewards", "next_observations"):
+            arr = getattr(self, name)
+            if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+                bad = int(np.argwhere(~np.isfinite(arr.reshape(n, -1)))[0][0])
+                raise DatasetError(f"{source}: {name} holds non-finite values (first at transition {bad})")
+
+    def check_compatible(self, observation_space, action_space, env_id: str, source: str = "dataset") -> None:
+        """Refuse a dataset recorded on spaces other than the env's, naming both."""
+        want_obs, want_act = describe_space(observation_space), describe_space(action_space)
+        have_obs, have_act = self.metadata.get("observation_space", {}), self.metadata.get("action_space", {})
+
+        def same(a: dict, b: dict) -> bool:
+            keys = ("type", "n") if a.get("type") == "Discrete" else ("type", "shape")
+            return all(a.get(k) == b.get(k) for k in keys)
+
+        if not (same(want_obs, have_obs) and same(want_act, have_act)):
+            raise DatasetError(
+                f"{source} was recorded on {self.metadata.get('env_id')} (observations {_space_str(have_obs)}, "
+                f"actions {_space_str(have_act)}) and cannot be used with {env_id} (observations "
+                f"{_space_str(want_obs)}, actions {_space_str(want_act)})"
+            )
+        obs_shape = tuple(want_obs["shape"])
+        if self.observations.shape[1:] != obs_shape:
+            raise DatasetError(f"{source}: observations have shape {self.observations.shape[1:]}, {env_id} gives {obs_shape}")
+        if want_act["type"] == "Discrete":
+            lo, hi = want_act["start"], want_act["start"] + want_act["n"] - 1
+            if not np.issubdtype(self.actions.dtype, np.integer) or self.actions.min() < lo or self.actions.max() > hi:
+                raise DatasetError(f"{source}: actions must be integers in [{lo}, {hi}] for {env_id}")

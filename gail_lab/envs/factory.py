@@ -1,0 +1,101 @@
+"""Build gymnasium environments from config, and describe their spaces as plain data."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from gail_lab.errors import GailLabError
+
+
+class UnknownEnvError(GailLabError, ValueError):
+    """The env id is not registered with gymnasium."""
+
+
+def describe_space(space: gym.Space) -> dict[str, Any]:
+    """A JSON-friendly description of a space, compared when a dataset meets an env."""
+    if isinstance(space, gym.spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, gym.spaces.Box):
+        return {
+            "type": "Box",
+            "shape": list(space.shape),
+            "dtype": str(space.dtype),
+            "low": np.asarray(space.low).tolist(),
+            "high": np.asarray(space.high).tolist(),
+        }
+    raise TypeError(f"unsupported space {space!r}: gail_lab handles Discrete and Box spaces")
+
+
+class EnvFactory:
+    """Makes seeded instances of one gymnasium env; knows its spaces and limits.
+
+    Built by Hydra from ``conf/env/*.yaml`` (``_target_: gail_lab.envs.EnvFactory``).
+    """
+
+    def __init__(
+        self,
+        id: str,
+        name: str | None = None,
+        kwargs: dict[str, Any] | None = None,
+        max_episode_steps: int | None = None,
+        num_envs: int = 1,
+        expert_min_return: float | None = None,
+    ) -> None:
+        try:
+            self.spec = gym.spec(id)
+        except gym.error.Error:
+            known = sorted(gym.registry.keys())
+            close = difflib.get_close_matches(id, known, n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise UnknownEnvError(f"env.id: unknown gymnasium id {id!r}.{hint} (registered ids: `python -c 'import gymnasium; gymnasium.pprint_registry()'`)") from None
+        self.id = id
+        self.name = name or id
+        self.kwargs = dict(kwargs or {})
+        self.max_episode_steps = max_episode_steps
+        self.num_envs = num_envs
+        probe = self.make()
+        self.observation_space = probe.observation_space
+        self.action_space = probe.action_space
+        probe.close()
+        if not isinstance(self.action_space, gym.spaces.Discrete | gym.spaces.Box):
+            raise TypeError(f"env {id}: action space {self.action_space} is not supported (Discrete or Box)")
+        threshold = expert_min_return if expert_min_return is not None else self.spec.reward_threshold
+        self.expert_min_return = None if threshold is None else float(threshold)
+
+    def make(self, render_mode: str | None = None) -> gym.Env:
+        kwargs = dict(self.kwargs)
+        if self.max_episode_steps is not None:
+            kwargs["max_episode_steps"] = self.max_episode_steps
+        return gym.make(self.id, render_mode=render_mode, **kwargs)
+
+    def make_many(self, n: int | None = None) -> list[gym.Env]:
+        return [self.make() for _ in range(n or self.num_envs)]
+
+    @property
+    def obs_dim(self) -> int:
+        return int(np.prod(self.observation_space.shape))
+
+    @property
+    def discrete(self) -> bool:
+        return isinstance(self.action_space, gym.spaces.Discrete)
+
+    @property
+    def n_actions(self) -> int:
+        """Number of discrete actions, or the action vector's size for Box spaces."""
+        if self.discrete:
+            return int(self.action_space.n)
+        return int(np.prod(self.action_space.shape))
+
+    def spaces(self) -> dict[str, Any]:
+        return {
+            "observation_space": describe_space(self.observation_space),
+            "action_space": describe_space(self.action_space),
+        }
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two factories produce the same env (used in artifact cache keys)."""
+        return {"id": self.id, "kwargs": self.kwargs, "max_episode_steps": self.max_episode_steps}

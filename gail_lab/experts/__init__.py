@@ -1,0 +1,2 @@
+"""Experts: how demonstrations are made. Each expert config builds an object with
+``fit(factory, seed, logger, progress) -> (policy, info)``; scripted experts return themselves."""

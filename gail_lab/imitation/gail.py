@@ -1,0 +1,112 @@
+"""The GAIL loop (Ho & Ermon 2016), one loop for every generator learner:
+
+  for each iteration:
+      roll out complete episodes of pi until >= samples_per_iteration steps   (agent pairs)
+      d_steps x: update D on a batch of expert pairs (label 1) and agent pairs (label 0)
+      r_t = reward_form(D(s_t, a_t))                                          (env reward unused)
+      learner.update(s, a, r, episode boundaries)                             (e.g. REINFORCE)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gail_lab.data import Demonstrations
+from gail_lab.envs import EnvFactory
+from gail_lab.errors import NonFiniteError
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.logging import progress_bar
+from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.rollout import EpisodeRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GAILResult:
+    iterations: int
+    env_steps: int
+    wall_time_s: float
+    eval_history: list[tuple[int, float]] = field(default_factory=list)  # (env steps, eval return)
+
+
+def check_finite(metrics: dict[str, float], iteration: int) -> None:
+    for key, value in metrics.items():
+        if not math.isfinite(value):
+            raise NonFiniteError(f"{key} became {value} at iteration {iteration}; lower the learning rates or regularize the discriminator")
+
+
+class GAILTrainer:
+    def __init__(
+        self,
+        iterations: int = 300,
+        samples_per_iteration: int = 2048,
+        d_steps: int = 4,
+        d_batch_size: int = 128,
+        eval_every: int = 20,
+        eval_episodes: int = 5,
+    ) -> None:
+        self.iterations = iterations
+        self.samples_per_iteration = samples_per_iteration
+        self.d_steps = d_steps
+        self.d_batch_size = d_batch_size
+        self.eval_every = eval_every
+        self.eval_episodes = eval_episodes
+
+    def train(
+        self,
+        policy,
+        learner,
+        discriminator: Discriminator,
+        demos: Demonstrations,
+        factory: EnvFactory,
+        seed: int,
+        logger=None,
+        progress: bool = True,
+    ) -> GAILResult:
+        envs, eval_envs = factory.make_many(), factory.make_many(min(factory.num_envs, self.eval_episodes))
+        runner = EpisodeRunner(envs, seed)
+        rng = np.random.default_rng(seed + 1)
+        half = self.d_batch_size // 2
+        steps, t0 = 0, time.time()
+        result = GAILResult(iterations=0, env_steps=0, wall_time_s=0.0)
+        bar = progress_bar(self.iterations * self.samples_per_iteration, "gail", progress)
+        try:
+            for it in range(1, self.iterations + 1):
+                roll = runner.run(lambda obs: policy.act(obs), min_steps=self.samples_per_iteration)
+                steps += len(roll)
+                metrics: dict[str, float] = {}
+                for _ in range(self.d_steps):
+                    e = rng.integers(0, len(demos), half)
+                    a = rng.integers(0, len(roll), half)
+                    metrics.update(discriminator.update(demos.observations[e], demos.actions[e], roll.observations[a], roll.actions[a]))
+                rewards = discriminator.reward(roll.observations, roll.actions)
+                metrics["disc/reward_mean"] = float(rewards.mean())
+                metrics.update(learner.update(roll.observations, roll.actions, rewards, roll.episode_starts))
+                check_finite(metrics, it)
+                metrics.update({
+                    "charts/episodic_return": float(roll.episode_returns.mean()),
+                    "charts/episodic_length": float(roll.episode_lengths.mean()),
+                    "charts/iteration": it,
+                    "charts/SPS": steps / (time.time() - t0),
+                })
+                if it % self.eval_every == 0 or it == self.iterations:
+                    det = evaluate_policy(policy, eval_envs, self.eval_episodes, seed, deterministic=True)
+                    metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
+                    result.eval_history.append((steps, det.mean))
+                    bar.set_postfix(ret=f"{metrics['charts/episodic_return']:.0f}", eval=f"{det.mean:.0f}", d_acc=f"{metrics.get('disc/acc_agent', float('nan')):.2f}")
+                if logger is not None:
+                    logger.log(metrics, steps)
+                bar.update(len(roll))
+        finally:
+            bar.close()
+            for env in envs + eval_envs:
+                env.close()
+        result.iterations, result.env_steps, result.wall_time_s = it, steps, time.time() - t0
+        return result
+

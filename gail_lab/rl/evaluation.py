@@ -1,0 +1,39 @@
+"""Evaluate a policy on N seeded episodes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from gail_lab.rl.rollout import EpisodeRunner
+
+
+@dataclass
+class EvalResult:
+    returns: list[float]
+    lengths: list[int]
+    deterministic: bool
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.returns))
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.returns))
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "mean": self.mean, "std": self.std, "episodes": len(self.returns)}
+
+
+def evaluation_seeds(seed: int, episodes: int) -> list[int]:
+    """Seeds of evaluation episodes: fixed per run seed, disjoint from training resets in practice."""
+    return [10_000_000 + 1_000 * seed + k for k in range(episodes)]
+
+
+def evaluate_policy(policy, envs, episodes: int, seed: int, deterministic: bool = True) -> EvalResult:
+    """Run ``episodes`` episodes (episode k reset with seed ``evaluation_seeds(seed)[k]``)."""
+    runner = EpisodeRunner(envs, seed)
+    rollout = runner.run(lambda obs: policy.act(obs, deterministic=deterministic), episode_seeds=evaluation_seeds(seed, episodes))
+    return EvalResult(returns=rollout.episode_returns.tolist(), lengths=rollout.episode_lengths.astype(int).tolist(), deterministic=deterministic)

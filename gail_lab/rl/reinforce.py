@@ -1,0 +1,45 @@
+"""REINFORCE on complete episodes with normalized discounted returns (the seed's generator)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from gail_lab.rl.networks import CategoricalPolicy
+from gail_lab.rl.returns import discounted_returns, normalize
+
+
+class Reinforce:
+    """loss = -mean_t( log pi(a_t|s_t) * G_t ), G_t normalized over the batch."""
+
+    def __init__(
+        self,
+        policy: CategoricalPolicy,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        gamma: float = 0.99,
+        policy_steps: int = 2,
+        normalize_returns: bool = True,
+    ) -> None:
+        self.policy = policy
+        self.optimizer = optimizer(policy.parameters())
+        self.gamma = gamma
+        self.policy_steps = policy_steps
+        self.normalize_returns = normalize_returns
+
+    def update(self, observations: np.ndarray, actions: np.ndarray, rewards: np.ndarray, episode_starts: np.ndarray) -> dict[str, float]:
+        returns = discounted_returns(rewards, episode_starts, self.gamma)
+        if self.normalize_returns:
+            returns = normalize(returns)
+        device = self.policy.device
+        obs_t = torch.as_tensor(observations, dtype=torch.float32, device=device)
+        act_t = torch.as_tensor(actions, device=device)
+        ret_t = torch.as_tensor(returns, dtype=torch.float32, device=device)
+        for _ in range(self.policy_steps):
+            dist = self.policy.distribution(obs_t)
+            loss = -(dist.log_prob(act_t) * ret_t).mean()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+        return {"losses/policy_loss": float(loss.item()), "losses/entropy": float(dist.entropy().mean().item())}

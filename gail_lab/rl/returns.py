@@ -1,0 +1,28 @@
+"""Small pure functions for returns (unit-tested against hand-computed values)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def discounted_returns(rewards: np.ndarray, episode_starts: np.ndarray, gamma: float) -> np.ndarray:
+    """G_t = r_t + gamma * G_{t+1} within each episode; episodes are contiguous slices.
+
+    ``episode_starts`` holds the index of each episode's first step (ascending, first is 0).
+    Every episode is treated as complete (no bootstrap after its last step).
+    """
+    rewards = np.asarray(rewards, dtype=np.float64)
+    out = np.empty_like(rewards)
+    bounds = list(np.asarray(episode_starts, dtype=np.int64)) + [len(rewards)]
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        running = 0.0
+        for t in range(end - 1, start - 1, -1):
+            running = rewards[t] + gamma * running
+            out[t] = running
+    return out
+
+
+def normalize(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """Zero mean, unit standard deviation (a constant array becomes all zeros)."""
+    x = np.asarray(x, dtype=np.float64)
+    return (x - x.mean()) / (x.std() + eps)

@@ -1,0 +1,47 @@
+"""task=collect: demonstrations from the expert, refused when the expert is too weak."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from gail_lab.data import Demonstrations
+from gail_lab.data.collect import collect_demos
+from gail_lab.errors import ExpertTooWeakError
+from gail_lab.tasks.context import RunContext
+from gail_lab.tasks.train_expert import load_expert
+
+log = logging.getLogger(__name__)
+
+
+def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstrations]:
+    path = ctx.dataset_path
+    if path.is_file() and ctx.cfg.reuse_artifacts:
+        log.info("dataset: reusing %s", path)
+        return path, Demonstrations.load(path)
+    policy, meta = load_expert(ctx)
+    factory, data = ctx.factory, ctx.cfg.data
+    score, threshold = float(meta["eval"]["mean"]), factory.expert_min_return
+    if threshold is not None and score < threshold:
+        msg = (
+            f"expert {ctx.cfg.expert.name} scored {score:.1f} +- {meta['eval']['std']:.1f} over {meta['eval']['episodes']} "
+            f"greedy episodes, below env.expert_min_return={threshold:g} on {factory.id}"
+        )
+        if not data.allow_weak_expert:
+            raise ExpertTooWeakError(f"{msg}. Train a better one (more expert.episodes, another expert_seed) or collect anyway with data.allow_weak_expert=true")
+        log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
+    demos = collect_demos(
+        policy, factory, seed=ctx.expert_seed, num_transitions=data.num_transitions, num_episodes=data.num_episodes,
+        expert_name=ctx.cfg.expert.name, config=ctx.container(), progress=ctx.cfg.progress,
+    )
+    demos.save(path)
+    returns = demos.episode_returns
+    log.info("collected %d transitions in %d episodes, expert return %.1f +- %.1f; saved to %s", len(demos), demos.num_episodes, returns.mean(), returns.std(), path)
+    with ctx.logger(stage_dir, "collect") as logger:
+        logger.summary({"data/path": str(path), "data/num_transitions": len(demos), "data/num_episodes": demos.num_episodes, "data/expert_return_mean": float(returns.mean()), "data/expert_return_std": float(returns.std())})
+    return path, demos
+
+
+def run(ctx: RunContext) -> float:
+    _, demos = ensure_dataset(ctx, ctx.run_dir)
+    return float(demos.metadata["expert"]["mean_return"])

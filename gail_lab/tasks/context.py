@@ -1,0 +1,93 @@
+"""What every task needs: the config, the run dir, the env factory, seeds, the artifact cache."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from gail_lab.envs import EnvFactory
+from gail_lab.errors import GailLabError
+from gail_lab.io import config_hash
+from gail_lab.logging import RunLogger
+from gail_lab.runtime import configure_torch, resolve_device, seed_everything
+
+log = logging.getLogger(__name__)
+
+
+def build(node: DictConfig, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate``, re-raising gail_lab's own errors without Hydra's wrapper."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as err:
+        cause = err.__cause__
+        while cause is not None and not isinstance(cause, GailLabError):
+            cause = cause.__cause__
+        if cause is not None:
+            raise cause from None
+        raise
+
+
+@dataclass
+class RunContext:
+    cfg: DictConfig
+    run_dir: Path
+    factory: EnvFactory
+    device: torch.device
+
+    @classmethod
+    def create(cls, cfg: DictConfig, run_dir: Path) -> RunContext:
+        configure_torch(cfg.torch_threads)
+        device = resolve_device(cfg.device)
+        seed_everything(cfg.seed)
+        factory = build(cfg.env)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return cls(cfg=cfg, run_dir=run_dir, factory=factory, device=device)
+
+    # ------------------------------------------------------------------ config views
+    def container(self, node: Any = None) -> Any:
+        return OmegaConf.to_container(self.cfg if node is None else node, resolve=True)
+
+    @property
+    def expert_seed(self) -> int:
+        return int(self.cfg.seed if self.cfg.expert_seed is None else self.cfg.expert_seed)
+
+    def logger(self, stage_dir: Path, job_type: str) -> RunLogger:
+        make = build(self.cfg.logger, _partial_=True)  # the run config must not be instantiated
+        return make(run_dir=stage_dir, run_name=f"{self.cfg.run_name}__{job_type}", group=self.cfg.run_name, job_type=job_type, run_config=self.container())
+
+    # ------------------------------------------------------------------ artifact cache
+    @property
+    def artifacts_dir(self) -> Path:
+        return Path(self.cfg.artifacts_dir).expanduser().resolve()
+
+    def expert_identity(self) -> dict[str, Any]:
+        return {"env": self.factory.identity(), "expert": self.container(self.cfg.expert), "seed": self.expert_seed}
+
+    def _stem(self, identity: dict[str, Any]) -> str:
+        return f"{self.cfg.env.name}__{self.cfg.expert.name}__s{self.expert_seed}__{config_hash(identity)}"
+
+    @property
+    def expert_path(self) -> Path:
+        return self.artifacts_dir / "experts" / self._stem(self.expert_identity()) / "expert.pt"
+
+    @property
+    def cached_dataset_path(self) -> Path:
+        data = {"num_transitions": self.cfg.data.num_transitions, "num_episodes": self.cfg.data.num_episodes}
+        identity = {**self.expert_identity(), "data": data}
+        return self.artifacts_dir / "datasets" / f"{self._stem(identity)}.npz"
+
+    @property
+    def dataset_path(self) -> Path:
+        """``data.path`` when given, else the cached dataset of this env/expert/seed/data config."""
+        return Path(self.cfg.data.path).expanduser().resolve() if self.cfg.data.path else self.cached_dataset_path
+
+    def cli_hint(self, task: str) -> str:
+        """The command that makes the artifact this config needs."""
+        return f"python run.py task={task} env={self.cfg.env.name} expert={self.cfg.expert.name} seed={self.expert_seed}"

@@ -1,0 +1,85 @@
+"""task=evaluate: mean/std return over N seeded episodes (deterministic and stochastic), the random
+baseline, and the normalized score (R - R_random) / (R_expert - R_random)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from gail_lab.data import DatasetError, Demonstrations
+from gail_lab.errors import MissingArtifactError
+from gail_lab.io import atomic_write_json
+from gail_lab.rl.checkpoint import load_policy
+from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.networks import RandomPolicy
+from gail_lab.tasks.context import RunContext
+from gail_lab.tasks.train_expert import load_expert
+
+log = logging.getLogger(__name__)
+
+
+def normalized_score(ret: float, expert_return: float | None, random_return: float) -> float:
+    if expert_return is None or math.isclose(expert_return, random_return):
+        return float("nan")
+    return (ret - random_return) / (expert_return - random_return)
+
+
+def expert_reference(ctx: RunContext) -> float | None:
+    """The expert's mean return in the demonstrations this config imitates, when they exist."""
+    path = ctx.dataset_path
+    if not path.is_file():
+        return None
+    try:
+        return float(Demonstrations.load(path).metadata["expert"]["mean_return"])
+    except (DatasetError, KeyError):
+        return None
+
+
+def evaluate(ctx: RunContext, stage_dir: Path, policy, label: str, expert_return: float | None = None) -> dict[str, Any]:
+    cfg, factory = ctx.cfg, ctx.factory
+    envs = factory.make_many()
+    try:
+        det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=True)
+        sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=False)
+        rnd = evaluate_policy(RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed)
+    finally:
+        for env in envs:
+            env.close()
+    headline = det if cfg.eval.deterministic else sto
+    if expert_return is None:
+        expert_return = expert_reference(ctx)
+    report = {
+        "policy": label,
+        "env_id": factory.id,
+        "episodes": cfg.eval.episodes,
+        "return_mean": headline.mean,
+        "return_std": headline.std,
+        "deterministic": det.as_dict(),
+        "stochastic": sto.as_dict(),
+        "random_return_mean": rnd.mean,
+        "expert_return_mean": expert_return,
+        "normalized_score": normalized_score(headline.mean, expert_return, rnd.mean),
+    }
+    atomic_write_json(stage_dir / "eval.json", report)
+    with ctx.logger(stage_dir, "evaluate") as logger:
+        logger.summary({"eval/return_mean": headline.mean, "eval/return_std": headline.std, "eval/return_mean_stochastic": sto.mean, "eval/random_return_mean": rnd.mean, "eval/normalized_score": report["normalized_score"]})
+    log.info(
+        "evaluate %s on %s: %.1f +- %.1f (deterministic), %.1f +- %.1f (stochastic) over %d seeded episodes; random %.1f; normalized score %.3f",
+        label, factory.id, det.mean, det.std, sto.mean, sto.std, cfg.eval.episodes, rnd.mean, report["normalized_score"],
+    )
+    return report
+
+
+def run(ctx: RunContext) -> float:
+    cfg = ctx.cfg
+    if cfg.eval.target == "expert":
+        policy, meta = load_expert(ctx)
+        label = f"expert {cfg.expert.name}"
+    else:
+        if not cfg.eval.checkpoint:
+            raise MissingArtifactError("eval.checkpoint is not set: give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt (task=imitate writes it), or eval.target=expert")
+        policy, meta = load_policy(cfg.eval.checkpoint, str(ctx.device))
+        label = f"{meta.get('algo', 'policy')} ({cfg.eval.checkpoint})"
+    return float(evaluate(ctx, ctx.run_dir, policy, label)["normalized_score"])
