@@ -78,6 +78,8 @@ class DQNExpertConfig:
     eps_decay: float = 0.995  # multiplied in after every episode
     eps_min: float = 0.01
     target_update_episodes: int = 10
+    loss: str = "mse"  # mse (the seed's) or huber
+    max_grad_norm: float | None = None  # clip the gradient norm (None: no clipping, as the seed)
     eval_every_episodes: int = 10  # greedy evaluation during training; the best snapshot is kept
     eval_episodes: int = 5
     stop_at_return: float | None = None  # stop early once a greedy evaluation reaches this
@@ -90,6 +92,7 @@ class DQNExpertConfig:
         _require(self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size)
         _require(0 <= self.eps_min <= self.eps_start <= 1, "eps_start/eps_min", "0 <= eps_min <= eps_start <= 1", (self.eps_start, self.eps_min))
         _require(0 < self.eps_decay <= 1, "eps_decay", "in (0, 1]", self.eps_decay)
+        _require(self.loss in ("mse", "huber"), "loss", "one of ['mse', 'huber']", self.loss)
         _require(self.target_update_episodes >= 1, "target_update_episodes", ">= 1", self.target_update_episodes)
         _require(self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes)
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)

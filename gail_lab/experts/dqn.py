@@ -27,6 +27,8 @@ class DQNExpert:
         eps_decay: float = 0.995,
         eps_min: float = 0.01,
         target_update_episodes: int = 10,
+        loss: str = "mse",
+        max_grad_norm: float | None = None,
         eval_every_episodes: int = 10,
         eval_episodes: int = 5,
         stop_at_return: float | None = None,
@@ -38,6 +40,7 @@ class DQNExpert:
         self.learner_kwargs = dict(
             gamma=gamma, batch_size=batch_size, buffer_size=buffer_size, learning_starts=learning_starts,
             eps_start=eps_start, eps_decay=eps_decay, eps_min=eps_min, target_update_episodes=target_update_episodes,
+            loss=loss, max_grad_norm=max_grad_norm,
         )
         self.eval_every_episodes = eval_every_episodes
         self.eval_episodes = eval_episodes

@@ -65,6 +65,8 @@ class DQN:
         eps_decay: float,
         eps_min: float,
         target_update_episodes: int,
+        loss: str = "mse",
+        max_grad_norm: float | None = None,
     ) -> None:
         self.q = q
         self.target = copy.deepcopy(q).eval()
@@ -73,15 +75,19 @@ class DQN:
         self.learning_starts = learning_starts
         self.eps_start, self.eps_decay, self.eps_min = eps_start, eps_decay, eps_min
         self.target_update_episodes = target_update_episodes
+        self.loss_fn = {"mse": F.mse_loss, "huber": F.smooth_l1_loss}[loss]
+        self.max_grad_norm = max_grad_norm
 
     def _gradient_step(self, batch) -> float:
         obs, act, rew, next_obs, term = (torch.as_tensor(x) for x in batch)
         with torch.no_grad():
             target = rew + self.gamma * (1.0 - term) * self.target(next_obs).max(-1).values
         q = self.q(obs).gather(1, act[:, None]).squeeze(1)
-        loss = F.mse_loss(q, target)
+        loss = self.loss_fn(q, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if self.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.q.parameters(), self.max_grad_norm)
         self.optimizer.step()
         return float(loss.item())
 

@@ -1,0 +1,57 @@
+"""Shared helpers: compose the real config with tiny budgets, and run the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+from gail_lab.config import register_configs
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "conf"
+
+# Tiny budgets that keep end-to-end runs to seconds.
+TINY = [
+    "logger=none",
+    "progress=false",
+    "data.num_transitions=3000",
+    "algo.trainer.iterations=3",
+    "algo.trainer.samples_per_iteration=256",
+    "algo.trainer.eval_every=2",
+    "algo.trainer.eval_episodes=2",
+    "eval.episodes=3",
+    "env.num_envs=2",
+]
+TINY_DQN = [*TINY, "expert=dqn", "expert.episodes=20", "expert.eval_every_episodes=10"]
+
+
+@pytest.fixture
+def compose_cfg():
+    """compose_cfg(*overrides) -> the composed root config (not resolved against Hydra's runtime)."""
+    register_configs()
+
+    def _compose(*overrides: str):
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose(config_name="config", overrides=list(overrides))
+
+    yield _compose
+    GlobalHydra.instance().clear()
+
+
+def run_cli(tmp_path: Path, *overrides: str, run_dir: str = "run", env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python run.py <overrides>`` with outputs and artifacts under tmp_path."""
+    cmd = [sys.executable, str(ROOT / "run.py"), *overrides, f"hydra.run.dir={tmp_path / run_dir}", f"artifacts_dir={tmp_path / 'artifacts'}"]
+    full_env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", **(env or {})}
+    return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -1,0 +1,76 @@
+"""The config tree composes for every option, and bad values fail before any work with the key named."""
+
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+from omegaconf.errors import ValidationError
+
+from gail_lab.config import ConfigValueError, validate_config
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+GROUPS = ["task", "env", "expert", "algo", "discriminator", "optimizer", "logger"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_option_composes_and_validates(compose_cfg, group):
+    for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
+        cfg = compose_cfg(f"{group}={option}")
+        validate_config(cfg)
+        assert OmegaConf.select(cfg, group) is not None
+
+
+def test_defaults(compose_cfg):
+    cfg = compose_cfg()
+    assert cfg.task.name == "pipeline" and cfg.env.id == "CartPole-v1" and cfg.expert.name == "dqn"
+    assert cfg.algo.name == "gail_reinforce" and cfg.logger.wandb.mode == "offline" and cfg.device == "cpu"
+    # the seed's experiment-1 hyperparameters
+    assert list(cfg.discriminator.hidden_sizes) == [128, 64] and cfg.discriminator.reward_form == "gail"
+    assert cfg.algo.trainer.samples_per_iteration == 2048 and cfg.algo.trainer.d_steps == 4 and cfg.algo.learner.policy_steps == 2
+    assert cfg.optimizer.lr == 1e-4 and cfg.discriminator.optimizer.lr == 1e-4 and cfg.expert.optimizer.lr == 1e-3
+    assert cfg.run_name == "cartpole__gail_reinforce__0"
+
+
+def test_env_preset_picks_its_expert_and_cli_wins(compose_cfg):
+    assert compose_cfg("env=cartpole").expert.name == "dqn"
+    assert compose_cfg("env=cartpole", "expert=scripted_cartpole").expert.name == "scripted_cartpole"
+
+
+def test_unknown_option_lists_the_allowed_ones(compose_cfg):
+    with pytest.raises(ConfigCompositionException, match=r"(?s)Could not find 'algo/gial'.*gail_reinforce"):
+        compose_cfg("algo=gial")
+
+
+def test_unknown_key(compose_cfg):
+    with pytest.raises(ConfigCompositionException) as err:
+        compose_cfg("algo.trainer.iterationz=3")
+    assert "full_key: algo.trainer.iterationz" in str(err.value.__cause__)
+
+
+def test_wrong_type(compose_cfg):
+    with pytest.raises(ConfigCompositionException) as err:
+        compose_cfg("optimizer.lr=fast")
+    assert isinstance(err.value.__cause__, ValidationError) and "optimizer.lr" in str(err.value.__cause__)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("optimizer.lr=-1e-3", "optimizer.lr: must be > 0"),
+        ("discriminator.optimizer.lr=0", "discriminator.optimizer.lr: must be > 0"),
+        ("algo.learner.gamma=1.5", "algo.learner.gamma: must be in (0, 1]"),
+        ("algo.trainer.d_batch_size=0", "algo.trainer.d_batch_size: must be an even number >= 2"),
+        ("discriminator.reward_form=logD", "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']"),
+        ("eval.episodes=0", "eval.episodes: must be >= 1"),
+        ("env.num_envs=0", "env.num_envs: must be >= 1"),
+        ("expert.gamma=0", "expert.gamma: must be in (0, 1]"),
+        ("device=tpu", "device: must be cpu, cuda or cuda:N"),
+        ("logger.wandb.mode=onlne", "logger.wandb.mode: must be one of"),
+    ],
+)
+def test_out_of_range_values_name_the_key(compose_cfg, override, message):
+    cfg = compose_cfg(override)
+    with pytest.raises(ConfigValueError) as err:
+        validate_config(cfg)
+    assert str(err.value).startswith(message)

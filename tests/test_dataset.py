@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from gail_lab.data import DatasetError, Demonstrations
+from gail_lab.data.collect import collect_demos
+from gail_lab.envs import EnvFactory
+from gail_lab.experts.scripted import CartPoleController
+
+
+@pytest.fixture(scope="module")
+def cartpole():
+    return EnvFactory("CartPole-v1", name="cartpole", num_envs=3)
+
+
+@pytest.fixture(scope="module")
+def demos(cartpole):
+    return collect_demos(CartPoleController(), cartpole, seed=0, num_episodes=4, expert_name="scripted", config={"k": 1}, progress=False)
+
+
+def test_collect_shapes_and_metadata(demos):
+    assert len(demos) == 4 * 500 and demos.num_episodes == 4
+    assert demos.observations.shape == (2000, 4) and demos.observations.dtype == np.float32
+    assert demos.actions.dtype == np.int64
+    np.testing.assert_array_equal(demos.episode_starts, [0, 500, 1000, 1500])
+    assert demos.truncated.sum() == 4 and demos.terminated.sum() == 0
+    # next_observations continue observations inside an episode
+    np.testing.assert_array_equal(demos.next_observations[:499], demos.observations[1:500])
+    md = demos.metadata
+    assert md["env_id"] == "CartPole-v1" and md["format_version"] == 1
+    assert md["expert"]["mean_return"] == 500.0 and md["num_transitions"] == 2000 and md["num_episodes"] == 4
+    assert md["observation_space"]["type"] == "Box" and md["action_space"] == {"type": "Discrete", "n": 2, "start": 0}
+    assert md["config"] == {"k": 1}
+
+
+def test_round_trip_is_exact(demos, tmp_path):
+    path = demos.save(tmp_path / "d.npz")
+    back = Demonstrations.load(path)
+    for name in ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts"):
+        a, b = getattr(demos, name), getattr(back, name)
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert back.metadata == demos.metadata
+    assert not list(tmp_path.glob(".*tmp"))  # atomic write leaves no temp file
+
+
+def test_collection_is_byte_identical_for_a_seed(cartpole, tmp_path):
+    from gail_lab.rl.networks import RandomPolicy
+
+    def make(path):
+        d = collect_demos(RandomPolicy(cartpole.action_space, 3), cartpole, seed=3, num_transitions=300, progress=False)
+        d.metadata["created_at"] = "fixed"
+        return d.save(path).read_bytes()
+
+    assert make(tmp_path / "a.npz") == make(tmp_path / "b.npz")
+
+
+def test_other_env_refused_naming_both_spaces(demos):
+    pendulum = EnvFactory("Pendulum-v1")
+    with pytest.raises(DatasetError) as err:
+        demos.check_compatible(pendulum.observation_space, pendulum.action_space, "Pendulum-v1")
+    msg = str(err.value)
+    assert "CartPole-v1" in msg and "Pendulum-v1" in msg
+    assert "Discrete(2)" in msg and "Box(shape=(1,)" in msg and "Box(shape=(4,)" in msg and "Box(shape=(3,)" in msg
+
+
+def test_truncated_file_refused(demos, tmp_path):
+    path = demos.save(tmp_path / "d.npz")
+    blob = path.read_bytes()
+    path.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(DatasetError, match="truncated or corrupt"):
+        Demonstrations.load(path)
+
+
+def test_missing_file_refused(tmp_path):
+    with pytest.raises(DatasetError, match="not found"):
+        Demonstrations.load(tmp_path / "nope.npz")
+
+
+def test_nan_refused(demos, tmp_path):
+    bad = Demonstrations(**{k: getattr(demos, k).copy() for k in ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts")}, metadata=demos.metadata)
+    bad.observations[7, 2] = np.nan
+    with pytest.raises(DatasetError, match="observations holds non-finite values .first at transition 7"):
+        bad.save(tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def test_pickled_object_array_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, observations=np.array([object()], dtype=object), metadata=np.array("{}"))
+    with pytest.raises(DatasetError):
+        Demonstrations.load(path)
