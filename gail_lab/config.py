@@ -58,7 +58,12 @@ class EnvConfig:
     def __post_init__(self) -> None:
         _require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
         if self.max_episode_steps is not None:
-            _require(self.max_episode_steps >= 1, "max_episode_steps", ">= 1 or null", self.max_episode_steps)
+            _require(
+                self.max_episode_steps >= 1,
+                "max_episode_steps",
+                ">= 1 or null",
+                self.max_episode_steps,
+            )
 
 
 # --------------------------------------------------------------------------- experts
@@ -89,14 +94,33 @@ class DQNExpertConfig:
         _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
         _require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        _require(self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size)
-        _require(0 <= self.eps_min <= self.eps_start <= 1, "eps_start/eps_min", "0 <= eps_min <= eps_start <= 1", (self.eps_start, self.eps_min))
+        _require(
+            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
+        )
+        _require(
+            0 <= self.eps_min <= self.eps_start <= 1,
+            "eps_start/eps_min",
+            "0 <= eps_min <= eps_start <= 1",
+            (self.eps_start, self.eps_min),
+        )
         _require(0 < self.eps_decay <= 1, "eps_decay", "in (0, 1]", self.eps_decay)
         _require(self.loss in ("mse", "huber"), "loss", "one of ['mse', 'huber']", self.loss)
-        _require(self.target_update_episodes >= 1, "target_update_episodes", ">= 1", self.target_update_episodes)
-        _require(self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes)
+        _require(
+            self.target_update_episodes >= 1,
+            "target_update_episodes",
+            ">= 1",
+            self.target_update_episodes,
+        )
+        _require(
+            self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes
+        )
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
-        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+        _require(
+            all(h >= 1 for h in self.hidden_sizes),
+            "hidden_sizes",
+            "positive sizes",
+            self.hidden_sizes,
+        )
 
 
 @dataclass
@@ -114,7 +138,12 @@ class CategoricalPolicyConfig:
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
 
     def __post_init__(self) -> None:
-        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+        _require(
+            all(h >= 1 for h in self.hidden_sizes),
+            "hidden_sizes",
+            "positive sizes",
+            self.hidden_sizes,
+        )
 
 
 @dataclass
@@ -133,7 +162,9 @@ class ReinforceConfig:
 class GAILTrainerConfig:
     _target_: str = "gail_lab.imitation.gail.GAILTrainer"
     iterations: int = 300
-    samples_per_iteration: int = 2048  # complete episodes are rolled out until at least this many steps
+    samples_per_iteration: int = (
+        2048  # complete episodes are rolled out until at least this many steps
+    )
     d_steps: int = 4
     d_batch_size: int = 128  # half expert, half agent pairs
     eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
@@ -141,9 +172,19 @@ class GAILTrainerConfig:
 
     def __post_init__(self) -> None:
         _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
-        _require(self.samples_per_iteration >= 1, "samples_per_iteration", ">= 1", self.samples_per_iteration)
+        _require(
+            self.samples_per_iteration >= 1,
+            "samples_per_iteration",
+            ">= 1",
+            self.samples_per_iteration,
+        )
         _require(self.d_steps >= 0, "d_steps", ">= 0", self.d_steps)
-        _require(self.d_batch_size >= 2 and self.d_batch_size % 2 == 0, "d_batch_size", "an even number >= 2", self.d_batch_size)
+        _require(
+            self.d_batch_size >= 2 and self.d_batch_size % 2 == 0,
+            "d_batch_size",
+            "an even number >= 2",
+            self.d_batch_size,
+        )
         _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
@@ -168,20 +209,37 @@ class DiscriminatorConfig:
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
-        _require(self.reward_form in REWARD_FORMS, "reward_form", f"one of {list(REWARD_FORMS)}", self.reward_form)
-        _require(all(h >= 1 for h in self.hidden_sizes), "hidden_sizes", "positive sizes", self.hidden_sizes)
+        _require(
+            self.reward_form in REWARD_FORMS,
+            "reward_form",
+            f"one of {list(REWARD_FORMS)}",
+            self.reward_form,
+        )
+        _require(
+            all(h >= 1 for h in self.hidden_sizes),
+            "hidden_sizes",
+            "positive sizes",
+            self.hidden_sizes,
+        )
 
 
 # --------------------------------------------------------------------------- logger, task
 @dataclass
 class WandbConfig:
-    mode: str = "offline"  # offline (default: no server needed; `wandb sync` later), online, disabled
+    mode: str = (
+        "offline"  # offline (default: no server needed; `wandb sync` later), online, disabled
+    )
     project: str = "gail_lab"
     entity: str | None = None
     tags: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _require(self.mode in ("offline", "online", "disabled"), "mode", "one of ['offline', 'online', 'disabled']", self.mode)
+        _require(
+            self.mode in ("offline", "online", "disabled"),
+            "mode",
+            "one of ['offline', 'online', 'disabled']",
+            self.mode,
+        )
 
 
 @dataclass
@@ -201,13 +259,20 @@ class TaskConfig:
 class DataConfig:
     """Demonstrations: how task=collect makes them and where task=imitate finds them."""
 
-    num_transitions: int | None = 200_000  # collect complete episodes until at least this many pairs
+    num_transitions: int | None = (
+        200_000  # collect complete episodes until at least this many pairs
+    )
     num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
     allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
     path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
 
     def __post_init__(self) -> None:
-        _require(self.num_transitions is not None or self.num_episodes is not None, "num_transitions/num_episodes", "set (one of them)", None)
+        _require(
+            self.num_transitions is not None or self.num_episodes is not None,
+            "num_transitions/num_episodes",
+            "set (one of them)",
+            None,
+        )
         if self.num_episodes is not None:
             _require(self.num_episodes >= 1, "num_episodes", ">= 1", self.num_episodes)
         if self.num_transitions is not None:
@@ -218,12 +283,19 @@ class DataConfig:
 class EvalConfig:
     episodes: int = 10
     deterministic: bool = True  # argmax actions; stochastic returns are reported beside them
-    target: str = "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
+    target: str = (
+        "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
+    )
     checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
 
     def __post_init__(self) -> None:
         _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
-        _require(self.target in ("imitation", "expert"), "target", "one of ['imitation', 'expert']", self.target)
+        _require(
+            self.target in ("imitation", "expert"),
+            "target",
+            "one of ['imitation', 'expert']",
+            self.target,
+        )
 
 
 @dataclass
@@ -238,16 +310,27 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
-    expert_seed: int | None = None  # null: same as seed; fix it to share one expert across a seed sweep
+    expert_seed: int | None = (
+        None  # null: same as seed; fix it to share one expert across a seed sweep
+    )
     device: str = "cpu"  # cpu, or cuda (used when asked for and present)
-    torch_threads: int = 1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
+    torch_threads: int = (
+        1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
+    )
     progress: bool = True  # progress bars with steps/s and ETA
-    artifacts_dir: str = "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
+    artifacts_dir: str = (
+        "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
+    )
     reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
     run_name: str = "${env.name}__${algo.name}__${seed}"
 
     def __post_init__(self) -> None:
-        _require(self.device in ("cpu", "cuda") or self.device.startswith("cuda:"), "device", "cpu, cuda or cuda:N", self.device)
+        _require(
+            self.device in ("cpu", "cuda") or self.device.startswith("cuda:"),
+            "device",
+            "cpu, cuda or cuda:N",
+            self.device,
+        )
         _require(self.torch_threads >= 1, "torch_threads", ">= 1", self.torch_threads)
         _require(self.seed >= 0, "seed", ">= 0", self.seed)
 

@@ -19,7 +19,9 @@ def seed_everything(seed: int) -> None:
 
 def resolve_device(name: str) -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise GailLabError(f"device={name} was asked for but no CUDA device is present; use device=cpu")
+        raise GailLabError(
+            f"device={name} was asked for but no CUDA device is present; use device=cpu"
+        )
     return torch.device(name)
 
 

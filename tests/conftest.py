@@ -46,11 +46,25 @@ def compose_cfg():
     GlobalHydra.instance().clear()
 
 
-def run_cli(tmp_path: Path, *overrides: str, run_dir: str = "run", env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    tmp_path: Path,
+    *overrides: str,
+    run_dir: str = "run",
+    env: dict | None = None,
+    timeout: int = 300,
+) -> subprocess.CompletedProcess:
     """``python run.py <overrides>`` with outputs and artifacts under tmp_path."""
-    cmd = [sys.executable, str(ROOT / "run.py"), *overrides, f"hydra.run.dir={tmp_path / run_dir}", f"artifacts_dir={tmp_path / 'artifacts'}"]
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        *overrides,
+        f"hydra.run.dir={tmp_path / run_dir}",
+        f"artifacts_dir={tmp_path / 'artifacts'}",
+    ]
     full_env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", **(env or {})}
-    return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=full_env)
+    return subprocess.run(
+        cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=full_env
+    )
 
 
 def read_jsonl(path: Path) -> list[dict]:

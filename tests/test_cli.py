@@ -13,7 +13,11 @@ SCRIPTED = [*TINY, "expert=scripted_cartpole"]
 def test_cfg_job_prints_the_composed_config(tmp_path):
     out = run_cli(tmp_path, "--cfg", "job", "env=cartpole", "algo=gail_reinforce")
     assert out.returncode == 0, out.stderr
-    assert "id: CartPole-v1" in out.stdout and "name: gail_reinforce" in out.stdout and "reward_form: gail" in out.stdout
+    assert (
+        "id: CartPole-v1" in out.stdout
+        and "name: gail_reinforce" in out.stdout
+        and "reward_form: gail" in out.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,7 +69,11 @@ def test_every_task_end_to_end(tmp_path):
     policy = tmp_path / "imitate" / "policy.pt"
     assert policy.is_file() and (tmp_path / "imitate" / "curves.png").is_file()
     rows = read_jsonl(tmp_path / "imitate" / "metrics.jsonl")
-    assert len(rows) == 3 and {"disc/acc_expert", "disc/acc_agent", "losses/policy_loss", "charts/episodic_return"} <= rows[0].keys()
+    assert (
+        len(rows) == 3
+        and {"disc/acc_expert", "disc/acc_agent", "losses/policy_loss", "charts/episodic_return"}
+        <= rows[0].keys()
+    )
     assert rows[-1]["global_step"] > rows[0]["global_step"] >= 256
 
     out = run_cli(tmp_path, *dqn, "task=evaluate", f"eval.checkpoint={policy}", run_dir="evaluate")
@@ -78,9 +86,14 @@ def test_every_task_end_to_end(tmp_path):
     assert out.returncode == 0, out.stderr
 
     # the pipeline reuses the cached expert and dataset
-    out = run_cli(tmp_path, *dqn, "task=pipeline", "data.allow_weak_expert=true", run_dir="pipeline")
+    out = run_cli(
+        tmp_path, *dqn, "task=pipeline", "data.allow_weak_expert=true", run_dir="pipeline"
+    )
     assert out.returncode == 0, out.stderr
-    assert "expert: reusing" in out.stdout + out.stderr and "dataset: reusing" in out.stdout + out.stderr
+    assert (
+        "expert: reusing" in out.stdout + out.stderr
+        and "dataset: reusing" in out.stdout + out.stderr
+    )
     summary = json.loads((tmp_path / "pipeline" / "summary.json").read_text())
     assert set(summary["wall_time_s"]) == {"train_expert", "collect", "imitate", "evaluate"}
     assert "normalized score" in out.stdout + out.stderr
@@ -88,20 +101,36 @@ def test_every_task_end_to_end(tmp_path):
 
 def test_same_seed_same_numbers(tmp_path):
     def metrics(run_dir):
-        out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", "reuse_artifacts=false", run_dir=run_dir)
+        out = run_cli(
+            tmp_path, *SCRIPTED, "task=pipeline", "reuse_artifacts=false", run_dir=run_dir
+        )
         assert out.returncode == 0, out.stderr
         rows = read_jsonl(tmp_path / run_dir / "imitate" / "metrics.jsonl")
-        return [{k: v for k, v in r.items() if k not in ("time", "charts/SPS")} for r in rows], json.loads((tmp_path / run_dir / "evaluate" / "eval.json").read_text())
+        return [
+            {k: v for k, v in r.items() if k not in ("time", "charts/SPS")} for r in rows
+        ], json.loads((tmp_path / run_dir / "evaluate" / "eval.json").read_text())
 
     a, b = metrics("a"), metrics("b")
     assert a == b
     c = run_cli(tmp_path, *SCRIPTED, "task=pipeline", "seed=1", run_dir="c")
     assert c.returncode == 0
-    assert read_jsonl(tmp_path / "c" / "imitate" / "metrics.jsonl")[0]["disc/loss"] != a[0][0]["disc/loss"]
+    assert (
+        read_jsonl(tmp_path / "c" / "imitate" / "metrics.jsonl")[0]["disc/loss"]
+        != a[0][0]["disc/loss"]
+    )
 
 
 def test_wandb_offline_run_is_written(tmp_path):
-    out = run_cli(tmp_path, *[o for o in SCRIPTED if o != "logger=none"], "logger=wandb", "task=pipeline")
+    out = run_cli(
+        tmp_path, *[o for o in SCRIPTED if o != "logger=none"], "logger=wandb", "task=pipeline"
+    )
     assert out.returncode == 0, out.stderr
     runs = list((tmp_path / "run" / "imitate" / "wandb").glob("offline-run-*/run-*.wandb"))
     assert len(runs) == 1 and runs[0].stat().st_size > 0
+
+
+def test_multirun_sweeps_seeds(tmp_path):
+    out = run_cli(tmp_path, "--multirun", *SCRIPTED, "task=pipeline", "seed=0,1", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert out.returncode == 0, out.stderr
+    summaries = sorted((tmp_path / "sweep").glob("*/summary.json"))
+    assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]

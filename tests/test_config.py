@@ -24,21 +24,40 @@ def test_every_option_composes_and_validates(compose_cfg, group):
 def test_defaults(compose_cfg):
     cfg = compose_cfg()
     assert cfg.task.name == "pipeline" and cfg.env.id == "CartPole-v1" and cfg.expert.name == "dqn"
-    assert cfg.algo.name == "gail_reinforce" and cfg.logger.wandb.mode == "offline" and cfg.device == "cpu"
+    assert (
+        cfg.algo.name == "gail_reinforce"
+        and cfg.logger.wandb.mode == "offline"
+        and cfg.device == "cpu"
+    )
     # the seed's experiment-1 hyperparameters
-    assert list(cfg.discriminator.hidden_sizes) == [128, 64] and cfg.discriminator.reward_form == "gail"
-    assert cfg.algo.trainer.samples_per_iteration == 2048 and cfg.algo.trainer.d_steps == 4 and cfg.algo.learner.policy_steps == 2
-    assert cfg.optimizer.lr == 1e-4 and cfg.discriminator.optimizer.lr == 1e-4 and cfg.expert.optimizer.lr == 1e-3
+    assert (
+        list(cfg.discriminator.hidden_sizes) == [128, 64]
+        and cfg.discriminator.reward_form == "gail"
+    )
+    assert (
+        cfg.algo.trainer.samples_per_iteration == 2048
+        and cfg.algo.trainer.d_steps == 4
+        and cfg.algo.learner.policy_steps == 2
+    )
+    assert (
+        cfg.optimizer.lr == 1e-4
+        and cfg.discriminator.optimizer.lr == 1e-4
+        and cfg.expert.optimizer.lr == 1e-3
+    )
     assert cfg.run_name == "cartpole__gail_reinforce__0"
 
 
 def test_env_preset_picks_its_expert_and_cli_wins(compose_cfg):
     assert compose_cfg("env=cartpole").expert.name == "dqn"
-    assert compose_cfg("env=cartpole", "expert=scripted_cartpole").expert.name == "scripted_cartpole"
+    assert (
+        compose_cfg("env=cartpole", "expert=scripted_cartpole").expert.name == "scripted_cartpole"
+    )
 
 
 def test_unknown_option_lists_the_allowed_ones(compose_cfg):
-    with pytest.raises(ConfigCompositionException, match=r"(?s)Could not find 'algo/gial'.*gail_reinforce"):
+    with pytest.raises(
+        ConfigCompositionException, match=r"(?s)Could not find 'algo/gial'.*gail_reinforce"
+    ):
         compose_cfg("algo=gial")
 
 
@@ -51,7 +70,9 @@ def test_unknown_key(compose_cfg):
 def test_wrong_type(compose_cfg):
     with pytest.raises(ConfigCompositionException) as err:
         compose_cfg("optimizer.lr=fast")
-    assert isinstance(err.value.__cause__, ValidationError) and "optimizer.lr" in str(err.value.__cause__)
+    assert isinstance(err.value.__cause__, ValidationError) and "optimizer.lr" in str(
+        err.value.__cause__
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,7 +82,10 @@ def test_wrong_type(compose_cfg):
         ("discriminator.optimizer.lr=0", "discriminator.optimizer.lr: must be > 0"),
         ("algo.learner.gamma=1.5", "algo.learner.gamma: must be in (0, 1]"),
         ("algo.trainer.d_batch_size=0", "algo.trainer.d_batch_size: must be an even number >= 2"),
-        ("discriminator.reward_form=logD", "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']"),
+        (
+            "discriminator.reward_form=logD",
+            "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']",
+        ),
         ("eval.episodes=0", "eval.episodes: must be >= 1"),
         ("env.num_envs=0", "env.num_envs: must be >= 1"),
         ("expert.gamma=0", "expert.gamma: must be in (0, 1]"),

@@ -14,7 +14,15 @@ def cartpole():
 
 @pytest.fixture(scope="module")
 def demos(cartpole):
-    return collect_demos(CartPoleController(), cartpole, seed=0, num_episodes=4, expert_name="scripted", config={"k": 1}, progress=False)
+    return collect_demos(
+        CartPoleController(),
+        cartpole,
+        seed=0,
+        num_episodes=4,
+        expert_name="scripted",
+        config={"k": 1},
+        progress=False,
+    )
 
 
 def test_collect_shapes_and_metadata(demos):
@@ -27,15 +35,31 @@ def test_collect_shapes_and_metadata(demos):
     np.testing.assert_array_equal(demos.next_observations[:499], demos.observations[1:500])
     md = demos.metadata
     assert md["env_id"] == "CartPole-v1" and md["format_version"] == 1
-    assert md["expert"]["mean_return"] == 500.0 and md["num_transitions"] == 2000 and md["num_episodes"] == 4
-    assert md["observation_space"]["type"] == "Box" and md["action_space"] == {"type": "Discrete", "n": 2, "start": 0}
+    assert (
+        md["expert"]["mean_return"] == 500.0
+        and md["num_transitions"] == 2000
+        and md["num_episodes"] == 4
+    )
+    assert md["observation_space"]["type"] == "Box" and md["action_space"] == {
+        "type": "Discrete",
+        "n": 2,
+        "start": 0,
+    }
     assert md["config"] == {"k": 1}
 
 
 def test_round_trip_is_exact(demos, tmp_path):
     path = demos.save(tmp_path / "d.npz")
     back = Demonstrations.load(path)
-    for name in ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts"):
+    for name in (
+        "observations",
+        "actions",
+        "rewards",
+        "next_observations",
+        "terminated",
+        "truncated",
+        "episode_starts",
+    ):
         a, b = getattr(demos, name), getattr(back, name)
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
@@ -47,7 +71,13 @@ def test_collection_is_byte_identical_for_a_seed(cartpole, tmp_path):
     from gail_lab.rl.networks import RandomPolicy
 
     def make(path):
-        d = collect_demos(RandomPolicy(cartpole.action_space, 3), cartpole, seed=3, num_transitions=300, progress=False)
+        d = collect_demos(
+            RandomPolicy(cartpole.action_space, 3),
+            cartpole,
+            seed=3,
+            num_transitions=300,
+            progress=False,
+        )
         d.metadata["created_at"] = "fixed"
         return d.save(path).read_bytes()
 
@@ -60,7 +90,12 @@ def test_other_env_refused_naming_both_spaces(demos):
         demos.check_compatible(pendulum.observation_space, pendulum.action_space, "Pendulum-v1")
     msg = str(err.value)
     assert "CartPole-v1" in msg and "Pendulum-v1" in msg
-    assert "Discrete(2)" in msg and "Box(shape=(1,)" in msg and "Box(shape=(4,)" in msg and "Box(shape=(3,)" in msg
+    assert (
+        "Discrete(2)" in msg
+        and "Box(shape=(1,)" in msg
+        and "Box(shape=(4,)" in msg
+        and "Box(shape=(3,)" in msg
+    )
 
 
 def test_truncated_file_refused(demos, tmp_path):
@@ -77,9 +112,25 @@ def test_missing_file_refused(tmp_path):
 
 
 def test_nan_refused(demos, tmp_path):
-    bad = Demonstrations(**{k: getattr(demos, k).copy() for k in ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts")}, metadata=demos.metadata)
+    bad = Demonstrations(
+        **{
+            k: getattr(demos, k).copy()
+            for k in (
+                "observations",
+                "actions",
+                "rewards",
+                "next_observations",
+                "terminated",
+                "truncated",
+                "episode_starts",
+            )
+        },
+        metadata=demos.metadata,
+    )
     bad.observations[7, 2] = np.nan
-    with pytest.raises(DatasetError, match="observations holds non-finite values .first at transition 7"):
+    with pytest.raises(
+        DatasetError, match="observations holds non-finite values .first at transition 7"
+    ):
         bad.save(tmp_path / "bad.npz")
     assert not (tmp_path / "bad.npz").exists()
 

@@ -8,7 +8,13 @@ from gail_lab.imitation.discriminator import Discriminator
 
 def make_disc(**kw):
     torch.manual_seed(0)
-    return Discriminator(obs_dim=2, n_actions=3, discrete=True, optimizer=functools.partial(torch.optim.Adam, lr=1e-2), **kw)
+    return Discriminator(
+        obs_dim=2,
+        n_actions=3,
+        discrete=True,
+        optimizer=functools.partial(torch.optim.Adam, lr=1e-2),
+        **kw,
+    )
 
 
 def test_inputs_are_state_and_one_hot_action():
@@ -37,5 +43,7 @@ def test_expert_is_label_one():
 def test_accuracies_are_per_class():
     d = make_disc()
     obs = np.zeros((8, 2), np.float32)
-    m = d.update(obs, np.zeros(8, int), obs, np.zeros(8, int))  # identical pairs: one class must be wrong
+    m = d.update(
+        obs, np.zeros(8, int), obs, np.zeros(8, int)
+    )  # identical pairs: one class must be wrong
     assert m["disc/acc_expert"] + m["disc/acc_agent"] == 1.0

@@ -43,7 +43,12 @@ def collect_demos(
         "env_id": factory.id,
         "env": factory.identity(),
         **factory.spaces(),
-        "expert": {"name": expert_name, "mean_return": float(returns.mean()), "std_return": float(returns.std()), "deterministic": True},
+        "expert": {
+            "name": expert_name,
+            "mean_return": float(returns.mean()),
+            "std_return": float(returns.std()),
+            "deterministic": True,
+        },
         "num_episodes": int(roll.num_episodes),
         "num_transitions": int(len(roll)),
         "seed": int(seed),

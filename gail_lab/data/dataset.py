@@ -28,7 +28,15 @@ from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_bytes
 
 FORMAT_VERSION = 1
-ARRAYS = ("observations", "actions", "rewards", "next_observations", "terminated", "truncated", "episode_starts")
+ARRAYS = (
+    "observations",
+    "actions",
+    "rewards",
+    "next_observations",
+    "terminated",
+    "truncated",
+    "episode_starts",
+)
 
 
 class DatasetError(GailLabError, ValueError):
@@ -72,7 +80,9 @@ class Demonstrations:
         self.validate(source="dataset to save")
         buf = io.BytesIO()
         arrays = {name: getattr(self, name) for name in ARRAYS}
-        np.savez_compressed(buf, metadata=np.array(json.dumps(self.metadata, sort_keys=True, default=str)), **arrays)
+        np.savez_compressed(
+            buf, metadata=np.array(json.dumps(self.metadata, sort_keys=True, default=str)), **arrays
+        )
         return atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod
@@ -90,10 +100,14 @@ class Demonstrations:
         except DatasetError:
             raise
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-            raise DatasetError(f"{path}: truncated or corrupt dataset file ({type(err).__name__}: {err}); re-create it with task=collect") from None
+            raise DatasetError(
+                f"{path}: truncated or corrupt dataset file ({type(err).__name__}: {err}); re-create it with task=collect"
+            ) from None
         version = metadata.get("format_version")
         if version != FORMAT_VERSION:
-            raise DatasetError(f"{path}: dataset format version {version!r}, this gail_lab reads version {FORMAT_VERSION}")
+            raise DatasetError(
+                f"{path}: dataset format version {version!r}, this gail_lab reads version {FORMAT_VERSION}"
+            )
         demos = cls(**arrays, metadata=metadata)
         demos.validate(source=str(path))
         return demos
@@ -103,22 +117,33 @@ class Demonstrations:
         n = len(self.rewards)
         for name in ARRAYS[:-1]:
             if len(getattr(self, name)) != n:
-                raise DatasetError(f"{source}: {name} has {len(getattr(self, name))} rows, rewards has {n}")
+                raise DatasetError(
+                    f"{source}: {name} has {len(getattr(self, name))} rows, rewards has {n}"
+                )
         if n == 0:
             raise DatasetError(f"{source}: holds no transitions")
         starts = self.episode_starts
         if len(starts) == 0 or starts[0] != 0 or np.any(np.diff(starts) <= 0) or starts[-1] >= n:
-            raise DatasetError(f"{source}: episode_starts is not an ascending list of offsets starting at 0")
+            raise DatasetError(
+                f"{source}: episode_starts is not an ascending list of offsets starting at 0"
+            )
         for name in ("observations", "actions", "rewards", "next_observations"):
             arr = getattr(self, name)
             if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
                 bad = int(np.argwhere(~np.isfinite(arr.reshape(n, -1)))[0][0])
-                raise DatasetError(f"{source}: {name} holds non-finite values (first at transition {bad})")
+                raise DatasetError(
+                    f"{source}: {name} holds non-finite values (first at transition {bad})"
+                )
 
-    def check_compatible(self, observation_space, action_space, env_id: str, source: str = "dataset") -> None:
+    def check_compatible(
+        self, observation_space, action_space, env_id: str, source: str = "dataset"
+    ) -> None:
         """Refuse a dataset recorded on spaces other than the env's, naming both."""
         want_obs, want_act = describe_space(observation_space), describe_space(action_space)
-        have_obs, have_act = self.metadata.get("observation_space", {}), self.metadata.get("action_space", {})
+        have_obs, have_act = (
+            self.metadata.get("observation_space", {}),
+            self.metadata.get("action_space", {}),
+        )
 
         def same(a: dict, b: dict) -> bool:
             keys = ("type", "n") if a.get("type") == "Discrete" else ("type", "shape")
@@ -132,8 +157,16 @@ class Demonstrations:
             )
         obs_shape = tuple(want_obs["shape"])
         if self.observations.shape[1:] != obs_shape:
-            raise DatasetError(f"{source}: observations have shape {self.observations.shape[1:]}, {env_id} gives {obs_shape}")
+            raise DatasetError(
+                f"{source}: observations have shape {self.observations.shape[1:]}, {env_id} gives {obs_shape}"
+            )
         if want_act["type"] == "Discrete":
             lo, hi = want_act["start"], want_act["start"] + want_act["n"] - 1
-            if not np.issubdtype(self.actions.dtype, np.integer) or self.actions.min() < lo or self.actions.max() > hi:
-                raise DatasetError(f"{source}: actions must be integers in [{lo}, {hi}] for {env_id}")
+            if (
+                not np.issubdtype(self.actions.dtype, np.integer)
+                or self.actions.min() < lo
+                or self.actions.max() > hi
+            ):
+                raise DatasetError(
+                    f"{source}: actions must be integers in [{lo}, {hi}] for {env_id}"
+                )

@@ -51,7 +51,9 @@ class EnvFactory:
             known = sorted(gym.registry.keys())
             close = difflib.get_close_matches(id, known, n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise UnknownEnvError(f"env.id: unknown gymnasium id {id!r}.{hint} (registered ids: `python -c 'import gymnasium; gymnasium.pprint_registry()'`)") from None
+            raise UnknownEnvError(
+                f"env.id: unknown gymnasium id {id!r}.{hint} (registered ids: `python -c 'import gymnasium; gymnasium.pprint_registry()'`)"
+            ) from None
         self.id = id
         self.name = name or id
         self.kwargs = dict(kwargs or {})
@@ -62,8 +64,12 @@ class EnvFactory:
         self.action_space = probe.action_space
         probe.close()
         if not isinstance(self.action_space, gym.spaces.Discrete | gym.spaces.Box):
-            raise TypeError(f"env {id}: action space {self.action_space} is not supported (Discrete or Box)")
-        threshold = expert_min_return if expert_min_return is not None else self.spec.reward_threshold
+            raise TypeError(
+                f"env {id}: action space {self.action_space} is not supported (Discrete or Box)"
+            )
+        threshold = (
+            expert_min_return if expert_min_return is not None else self.spec.reward_threshold
+        )
         self.expert_min_return = None if threshold is None else float(threshold)
 
     def make(self, render_mode: str | None = None) -> gym.Env:

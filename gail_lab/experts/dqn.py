@@ -38,24 +38,45 @@ class DQNExpert:
         self.hidden_sizes = list(hidden_sizes)
         self.episodes = episodes
         self.learner_kwargs = dict(
-            gamma=gamma, batch_size=batch_size, buffer_size=buffer_size, learning_starts=learning_starts,
-            eps_start=eps_start, eps_decay=eps_decay, eps_min=eps_min, target_update_episodes=target_update_episodes,
-            loss=loss, max_grad_norm=max_grad_norm,
+            gamma=gamma,
+            batch_size=batch_size,
+            buffer_size=buffer_size,
+            learning_starts=learning_starts,
+            eps_start=eps_start,
+            eps_decay=eps_decay,
+            eps_min=eps_min,
+            target_update_episodes=target_update_episodes,
+            loss=loss,
+            max_grad_norm=max_grad_norm,
         )
         self.eval_every_episodes = eval_every_episodes
         self.eval_episodes = eval_episodes
         self.stop_at_return = stop_at_return
 
-    def fit(self, factory: EnvFactory, seed: int, logger=None, progress: bool = True) -> tuple[QPolicy, dict[str, Any]]:
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
+    ) -> tuple[QPolicy, dict[str, Any]]:
         if not factory.discrete:
-            raise ValueError(f"expert=dqn needs a discrete action space; {factory.id} has {factory.action_space}")
+            raise ValueError(
+                f"expert=dqn needs a discrete action space; {factory.id} has {factory.action_space}"
+            )
         q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
         dqn = DQN(q, self.optimizer, **self.learner_kwargs)
-        env, eval_envs = factory.make(), factory.make_many(min(self.eval_episodes, factory.num_envs))
+        env, eval_envs = (
+            factory.make(),
+            factory.make_many(min(self.eval_episodes, factory.num_envs)),
+        )
         try:
             result = dqn.train(
-                env, eval_envs, self.episodes, seed, self.eval_every_episodes, self.eval_episodes,
-                stop_at_return=self.stop_at_return, logger=logger, progress=progress,
+                env,
+                eval_envs,
+                self.episodes,
+                seed,
+                self.eval_every_episodes,
+                self.eval_episodes,
+                stop_at_return=self.stop_at_return,
+                logger=logger,
+                progress=progress,
             )
         finally:
             env.close()

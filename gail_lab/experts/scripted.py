@@ -26,7 +26,9 @@ class CartPoleController(Policy):
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         return (np.asarray(obs) @ self.gains > 0).astype(np.int64)
 
-    def fit(self, factory: EnvFactory, seed: int, logger=None, progress: bool = True) -> tuple[Policy, dict[str, Any]]:
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
+    ) -> tuple[Policy, dict[str, Any]]:
         if not factory.id.startswith("CartPole"):
             raise ValueError(f"expert={self.name} drives CartPole only, not {factory.id}")
         return self, {"env_steps": 0, "wall_time_s": 0.0}

@@ -35,13 +35,20 @@ class Discriminator(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def inputs(self, obs: np.ndarray | torch.Tensor, actions: np.ndarray | torch.Tensor) -> torch.Tensor:
+    def inputs(
+        self, obs: np.ndarray | torch.Tensor, actions: np.ndarray | torch.Tensor
+    ) -> torch.Tensor:
         """[s, one-hot(a)] for discrete actions, [s, a] for continuous ones."""
         obs_t = torch.as_tensor(obs, dtype=torch.float32, device=self.device).reshape(len(obs), -1)
         if self.discrete:
-            act_t = F.one_hot(torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1), self.n_actions).float()
+            act_t = F.one_hot(
+                torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1),
+                self.n_actions,
+            ).float()
         else:
-            act_t = torch.as_tensor(actions, dtype=torch.float32, device=self.device).reshape(len(obs), -1)
+            act_t = torch.as_tensor(actions, dtype=torch.float32, device=self.device).reshape(
+                len(obs), -1
+            )
         return torch.cat([obs_t, act_t], dim=-1)
 
     def logits(self, obs, actions) -> torch.Tensor:
@@ -51,13 +58,17 @@ class Discriminator(nn.Module):
         """One gradient step of BCE on a batch of expert (label 1) and agent (label 0) pairs."""
         logit_e = self.logits(expert_obs, expert_actions)
         logit_a = self.logits(agent_obs, agent_actions)
-        loss = F.binary_cross_entropy_with_logits(logit_e, torch.ones_like(logit_e)) + F.binary_cross_entropy_with_logits(logit_a, torch.zeros_like(logit_a))
+        loss = F.binary_cross_entropy_with_logits(
+            logit_e, torch.ones_like(logit_e)
+        ) + F.binary_cross_entropy_with_logits(logit_a, torch.zeros_like(logit_a))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         with torch.no_grad():
             probs = torch.sigmoid(torch.cat([logit_e, logit_a]))
-            entropy = -(probs * torch.log(probs + 1e-12) + (1 - probs) * torch.log(1 - probs + 1e-12)).mean()
+            entropy = -(
+                probs * torch.log(probs + 1e-12) + (1 - probs) * torch.log(1 - probs + 1e-12)
+            ).mean()
         return {
             "disc/loss": float(loss.item()),
             "disc/acc_expert": float((logit_e > 0).float().mean().item()),

@@ -1,10 +1,10 @@
 """The GAIL loop (Ho & Ermon 2016), one loop for every generator learner:
 
-  for each iteration:
-      roll out complete episodes of pi until >= samples_per_iteration steps   (agent pairs)
-      d_steps x: update D on a batch of expert pairs (label 1) and agent pairs (label 0)
-      r_t = reward_form(D(s_t, a_t))                                          (env reward unused)
-      learner.update(s, a, r, episode boundaries)                             (e.g. REINFORCE)
+for each iteration:
+    roll out complete episodes of pi until >= samples_per_iteration steps   (agent pairs)
+    d_steps x: update D on a batch of expert pairs (label 1) and agent pairs (label 0)
+    r_t = reward_form(D(s_t, a_t))                                          (env reward unused)
+    learner.update(s, a, r, episode boundaries)                             (e.g. REINFORCE)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.errors import NonFiniteError
 from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.rollout import EpisodeRunner
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ class GAILResult:
 def check_finite(metrics: dict[str, float], iteration: int) -> None:
     for key, value in metrics.items():
         if not math.isfinite(value):
-            raise NonFiniteError(f"{key} became {value} at iteration {iteration}; lower the learning rates or regularize the discriminator")
+            raise NonFiniteError(
+                f"{key} became {value} at iteration {iteration}; lower the learning rates or regularize the discriminator"
+            )
 
 
 class GAILTrainer:
@@ -69,7 +71,10 @@ class GAILTrainer:
         logger=None,
         progress: bool = True,
     ) -> GAILResult:
-        envs, eval_envs = factory.make_many(), factory.make_many(min(factory.num_envs, self.eval_episodes))
+        envs, eval_envs = (
+            factory.make_many(),
+            factory.make_many(min(factory.num_envs, self.eval_episodes)),
+        )
         runner = EpisodeRunner(envs, seed)
         rng = np.random.default_rng(seed + 1)
         half = self.d_batch_size // 2
@@ -84,22 +89,39 @@ class GAILTrainer:
                 for _ in range(self.d_steps):
                     e = rng.integers(0, len(demos), half)
                     a = rng.integers(0, len(roll), half)
-                    metrics.update(discriminator.update(demos.observations[e], demos.actions[e], roll.observations[a], roll.actions[a]))
+                    metrics.update(
+                        discriminator.update(
+                            demos.observations[e],
+                            demos.actions[e],
+                            roll.observations[a],
+                            roll.actions[a],
+                        )
+                    )
                 rewards = discriminator.reward(roll.observations, roll.actions)
                 metrics["disc/reward_mean"] = float(rewards.mean())
-                metrics.update(learner.update(roll.observations, roll.actions, rewards, roll.episode_starts))
+                metrics.update(
+                    learner.update(roll.observations, roll.actions, rewards, roll.episode_starts)
+                )
                 check_finite(metrics, it)
-                metrics.update({
-                    "charts/episodic_return": float(roll.episode_returns.mean()),
-                    "charts/episodic_length": float(roll.episode_lengths.mean()),
-                    "charts/iteration": it,
-                    "charts/SPS": steps / (time.time() - t0),
-                })
+                metrics.update(
+                    {
+                        "charts/episodic_return": float(roll.episode_returns.mean()),
+                        "charts/episodic_length": float(roll.episode_lengths.mean()),
+                        "charts/iteration": it,
+                        "charts/SPS": steps / (time.time() - t0),
+                    }
+                )
                 if it % self.eval_every == 0 or it == self.iterations:
-                    det = evaluate_policy(policy, eval_envs, self.eval_episodes, seed, deterministic=True)
+                    det = evaluate_policy(
+                        policy, eval_envs, self.eval_episodes, seed, True, stream=TRAINING_STREAM
+                    )
                     metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
                     result.eval_history.append((steps, det.mean))
-                    bar.set_postfix(ret=f"{metrics['charts/episodic_return']:.0f}", eval=f"{det.mean:.0f}", d_acc=f"{metrics.get('disc/acc_agent', float('nan')):.2f}")
+                    bar.set_postfix(
+                        ret=f"{metrics['charts/episodic_return']:.0f}",
+                        eval=f"{det.mean:.0f}",
+                        d_acc=f"{metrics.get('disc/acc_agent', float('nan')):.2f}",
+                    )
                 if logger is not None:
                     logger.log(metrics, steps)
                 bar.update(len(roll))
@@ -109,4 +131,3 @@ class GAILTrainer:
                 env.close()
         result.iterations, result.env_steps, result.wall_time_s = it, steps, time.time() - t0
         return result
-

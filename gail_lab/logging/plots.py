@@ -13,14 +13,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 from gail_lab.logging.run_logger import read_metrics  # noqa: E402
 
 
-def plot_curves(metrics_path: str | Path, out_png: str | Path, panels: Sequence[tuple[str, Sequence[str]]], title: str = "") -> Path | None:
+def plot_curves(
+    metrics_path: str | Path,
+    out_png: str | Path,
+    panels: Sequence[tuple[str, Sequence[str]]],
+    title: str = "",
+) -> Path | None:
     """One panel per (title, metric keys); keys absent from the file are skipped."""
     rows = read_metrics(metrics_path)
     panels = [(t, [k for k in keys if any(k in r for r in rows)]) for t, keys in panels]
     panels = [(t, keys) for t, keys in panels if keys]
     if not panels:
         return None
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 2.8 * len(panels)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(7, 2.8 * len(panels)), sharex=True, squeeze=False
+    )
     for ax, (panel_title, keys) in zip(axes[:, 0], panels, strict=True):
         for key in keys:
             pts = [(r["global_step"], r[key]) for r in rows if isinstance(r.get(key), int | float)]

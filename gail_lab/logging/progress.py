@@ -8,4 +8,14 @@ from tqdm.auto import tqdm
 
 
 def progress_bar(total: int | None, desc: str, enabled: bool = True, unit: str = "step") -> tqdm:
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True, disable=not enabled, file=sys.stderr, mininterval=0.5, smoothing=0.1)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        dynamic_ncols=True,
+        disable=not enabled,
+        file=sys.stderr,
+        mininterval=0.5,
+        smoothing=0.1,
+    )

@@ -52,14 +52,22 @@ def load_policy(path: str | Path, device: str = "cpu") -> tuple[Policy, dict[str
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise CheckpointError(f"{path}: refused, not a plain-data checkpoint ({str(err).splitlines()[0]})") from None
+        raise CheckpointError(
+            f"{path}: refused, not a plain-data checkpoint ({str(err).splitlines()[0]})"
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
-        raise CheckpointError(f"{path}: corrupt or truncated checkpoint ({str(err).splitlines()[0]})") from None
+        raise CheckpointError(
+            f"{path}: corrupt or truncated checkpoint ({str(err).splitlines()[0]})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("kind") not in POLICY_KINDS:
-        raise CheckpointError(f"{path}: not a gail_lab policy checkpoint (known kinds: {sorted(POLICY_KINDS)})")
+        raise CheckpointError(
+            f"{path}: not a gail_lab policy checkpoint (known kinds: {sorted(POLICY_KINDS)})"
+        )
     policy = POLICY_KINDS[payload["kind"]](**payload["init_kwargs"])
     try:
         policy.load_state_dict(payload["state_dict"])
     except RuntimeError as err:
-        raise CheckpointError(f"{path}: weights do not fit {payload['kind']}({payload['init_kwargs']}): {err}") from None
+        raise CheckpointError(
+            f"{path}: weights do not fit {payload['kind']}({payload['init_kwargs']}): {err}"
+        ) from None
     return policy.to(device).eval(), dict(payload.get("meta", {}))

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.networks import QPolicy
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,13 @@ class ReplayBuffer:
 
     def add(self, obs, act, rew, next_obs, terminated) -> None:
         i = self.pos
-        self.obs[i], self.act[i], self.rew[i], self.next_obs[i], self.term[i] = obs, act, rew, next_obs, terminated
+        self.obs[i], self.act[i], self.rew[i], self.next_obs[i], self.term[i] = (
+            obs,
+            act,
+            rew,
+            next_obs,
+            terminated,
+        )
         self.pos = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
@@ -129,19 +135,44 @@ class DQN:
             eps = max(self.eps_min, eps * self.eps_decay)
             if ep % self.target_update_episodes == 0:
                 self.target.load_state_dict(self.q.state_dict())
-            metrics = {"charts/episodic_return": ep_return, "charts/episodic_length": ep_len, "charts/epsilon": eps, "losses/td_loss": loss, "charts/SPS": steps / (time.time() - t0)}
+            metrics = {
+                "charts/episodic_return": ep_return,
+                "charts/episodic_length": ep_len,
+                "charts/epsilon": eps,
+                "losses/td_loss": loss,
+                "charts/SPS": steps / (time.time() - t0),
+            }
             if ep % eval_every_episodes == 0 or ep == episodes:
-                result = evaluate_policy(self.q, eval_envs, eval_episodes, seed, deterministic=True)
+                result = evaluate_policy(
+                    self.q, eval_envs, eval_episodes, seed, deterministic=True, stream=TRAINING_STREAM
+                )
                 if result.mean >= best:
                     best, best_state, best_ep = result.mean, copy.deepcopy(self.q.state_dict()), ep
-                metrics.update({"eval/return_mean": result.mean, "eval/return_std": result.std, "eval/best_return": best})
+                metrics.update(
+                    {
+                        "eval/return_mean": result.mean,
+                        "eval/return_std": result.std,
+                        "eval/best_return": best,
+                    }
+                )
                 bar.set_postfix(eps=f"{eps:.3f}", eval=f"{result.mean:.0f}", best=f"{best:.0f}")
             if logger is not None:
                 logger.log(metrics, steps)
             bar.update(1)
             if stop_at_return is not None and best >= stop_at_return:
-                log.info("greedy evaluation reached %.1f >= stop_at_return at episode %d: stopping", best, ep)
+                log.info(
+                    "greedy evaluation reached %.1f >= stop_at_return at episode %d: stopping",
+                    best,
+                    ep,
+                )
                 break
         bar.close()
         self.q.load_state_dict(best_state)
-        return DQNResult(policy=self.q.eval(), best_eval_return=float(best), best_episode=best_ep, episodes=ep, env_steps=steps, wall_time_s=time.time() - t0)
+        return DQNResult(
+            policy=self.q.eval(),
+            best_eval_return=float(best),
+            best_episode=best_ep,
+            episodes=ep,
+            env_steps=steps,
+            wall_time_s=time.time() - t0,
+        )

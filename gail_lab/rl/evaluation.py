@@ -27,13 +27,27 @@ class EvalResult:
         return {**asdict(self), "mean": self.mean, "std": self.std, "episodes": len(self.returns)}
 
 
-def evaluation_seeds(seed: int, episodes: int) -> list[int]:
-    """Seeds of evaluation episodes: fixed per run seed, disjoint from training resets in practice."""
-    return [10_000_000 + 1_000 * seed + k for k in range(episodes)]
+TRAINING_STREAM, REPORT_STREAM = 1, 0
 
 
-def evaluate_policy(policy, envs, episodes: int, seed: int, deterministic: bool = True) -> EvalResult:
-    """Run ``episodes`` episodes (episode k reset with seed ``evaluation_seeds(seed)[k]``)."""
+def evaluation_seeds(seed: int, episodes: int, stream: int = REPORT_STREAM) -> list[int]:
+    """Seeds of evaluation episodes, fixed per run seed. Evaluations made during training (to
+    monitor, or to pick the best snapshot) use ``TRAINING_STREAM``; the reported evaluation uses
+    ``REPORT_STREAM``, other episodes, so a selected snapshot is not scored on what selected it."""
+    return [10_000_000 * (1 + stream) + 1_000 * seed + k for k in range(episodes)]
+
+
+def evaluate_policy(
+    policy, envs, episodes: int, seed: int, deterministic: bool = True, stream: int = REPORT_STREAM
+) -> EvalResult:
+    """Run ``episodes`` episodes (episode k reset with seed ``evaluation_seeds(seed, .., stream)[k]``)."""
     runner = EpisodeRunner(envs, seed)
-    rollout = runner.run(lambda obs: policy.act(obs, deterministic=deterministic), episode_seeds=evaluation_seeds(seed, episodes))
-    return EvalResult(returns=rollout.episode_returns.tolist(), lengths=rollout.episode_lengths.astype(int).tolist(), deterministic=deterministic)
+    rollout = runner.run(
+        lambda obs: policy.act(obs, deterministic=deterministic),
+        episode_seeds=evaluation_seeds(seed, episodes, stream),
+    )
+    return EvalResult(
+        returns=rollout.episode_returns.tolist(),
+        lengths=rollout.episode_lengths.astype(int).tolist(),
+        deterministic=deterministic,
+    )

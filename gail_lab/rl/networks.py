@@ -9,7 +9,9 @@ import torch
 from torch import nn
 
 
-def mlp(in_dim: int, hidden_sizes: Sequence[int], out_dim: int, activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+def mlp(
+    in_dim: int, hidden_sizes: Sequence[int], out_dim: int, activation: type[nn.Module] = nn.ReLU
+) -> nn.Sequential:
     layers: list[nn.Module] = []
     last = in_dim
     for h in hidden_sizes:
@@ -39,9 +41,15 @@ class Policy(nn.Module):
 class CategoricalPolicy(Policy):
     """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)) -> None:
+    def __init__(
+        self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)
+    ) -> None:
         super().__init__()
-        self.init_kwargs = {"obs_dim": int(obs_dim), "n_actions": int(n_actions), "hidden_sizes": [int(h) for h in hidden_sizes]}
+        self.init_kwargs = {
+            "obs_dim": int(obs_dim),
+            "n_actions": int(n_actions),
+            "hidden_sizes": [int(h) for h in hidden_sizes],
+        }
         self.net = mlp(obs_dim, hidden_sizes, n_actions)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
@@ -61,9 +69,15 @@ class CategoricalPolicy(Policy):
 class QPolicy(Policy):
     """A Q-network; acting is greedy (exploration is the trainer's business)."""
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)) -> None:
+    def __init__(
+        self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)
+    ) -> None:
         super().__init__()
-        self.init_kwargs = {"obs_dim": int(obs_dim), "n_actions": int(n_actions), "hidden_sizes": [int(h) for h in hidden_sizes]}
+        self.init_kwargs = {
+            "obs_dim": int(obs_dim),
+            "n_actions": int(n_actions),
+            "hidden_sizes": [int(h) for h in hidden_sizes],
+        }
         self.net = mlp(obs_dim, hidden_sizes, n_actions)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,13 @@ class Reinforce:
         self.policy_steps = policy_steps
         self.normalize_returns = normalize_returns
 
-    def update(self, observations: np.ndarray, actions: np.ndarray, rewards: np.ndarray, episode_starts: np.ndarray) -> dict[str, float]:
+    def update(
+        self,
+        observations: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        episode_starts: np.ndarray,
+    ) -> dict[str, float]:
         returns = discounted_returns(rewards, episode_starts, self.gamma)
         if self.normalize_returns:
             returns = normalize(returns)
@@ -42,4 +48,7 @@ class Reinforce:
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
-        return {"losses/policy_loss": float(loss.item()), "losses/entropy": float(dist.entropy().mean().item())}
+        return {
+            "losses/policy_loss": float(loss.item()),
+            "losses/entropy": float(dist.entropy().mean().item()),
+        }

@@ -60,7 +60,9 @@ class EpisodeRunner:
             raise ValueError("EpisodeRunner needs at least one env")
         self.envs = list(envs)
         rng = np.random.default_rng(seed)
-        self._first_seeds: list[int | None] = [int(s) for s in rng.integers(0, 2**31 - 1, size=len(self.envs))]
+        self._first_seeds: list[int | None] = [
+            int(s) for s in rng.integers(0, 2**31 - 1, size=len(self.envs))
+        ]
 
     def _reset(self, i: int, seed: int | None) -> np.ndarray:
         if seed is None:
@@ -106,7 +108,9 @@ class EpisodeRunner:
                 on_steps(len(active))
             for k, i in enumerate(active):
                 a = actions[k]
-                next_obs, reward, terminated, truncated, _ = self.envs[i].step(a.item() if a.ndim == 0 else a)
+                next_obs, reward, terminated, truncated, _ = self.envs[i].step(
+                    a.item() if a.ndim == 0 else a
+                )
                 ep = current[i]
                 ep.obs.append(obs[i])
                 ep.act.append(a)
@@ -119,7 +123,9 @@ class EpisodeRunner:
                 if terminated or truncated:
                     finished.append(current.pop(i))
                     if may_start():
-                        obs[i] = self._reset(i, None if episode_seeds is None else episode_seeds[started])
+                        obs[i] = self._reset(
+                            i, None if episode_seeds is None else episode_seeds[started]
+                        )
                         current[i] = _Episode()
                         started += 1
         return _concat(finished, self.envs[0])
@@ -141,5 +147,7 @@ def _concat(episodes: list[_Episode], env: gym.Env) -> Rollout:
         next_observations=cat("next_obs", obs_dtype),
         terminated=cat("term", bool),
         truncated=cat("trunc", bool),
-        episode_starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths else np.zeros(0, np.int64),
+        episode_starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        if lengths
+        else np.zeros(0, np.int64),
     )

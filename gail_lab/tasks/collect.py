@@ -28,17 +28,40 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
             f"greedy episodes, below env.expert_min_return={threshold:g} on {factory.id}"
         )
         if not data.allow_weak_expert:
-            raise ExpertTooWeakError(f"{msg}. Train a better one (more expert.episodes, another expert_seed) or collect anyway with data.allow_weak_expert=true")
+            raise ExpertTooWeakError(
+                f"{msg}. Train a better one (more expert.episodes, another expert_seed) or collect anyway with data.allow_weak_expert=true"
+            )
         log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
     demos = collect_demos(
-        policy, factory, seed=ctx.expert_seed, num_transitions=data.num_transitions, num_episodes=data.num_episodes,
-        expert_name=ctx.cfg.expert.name, config=ctx.container(), progress=ctx.cfg.progress,
+        policy,
+        factory,
+        seed=ctx.expert_seed,
+        num_transitions=data.num_transitions,
+        num_episodes=data.num_episodes,
+        expert_name=ctx.cfg.expert.name,
+        config=ctx.container(),
+        progress=ctx.cfg.progress,
     )
     demos.save(path)
     returns = demos.episode_returns
-    log.info("collected %d transitions in %d episodes, expert return %.1f +- %.1f; saved to %s", len(demos), demos.num_episodes, returns.mean(), returns.std(), path)
+    log.info(
+        "collected %d transitions in %d episodes, expert return %.1f +- %.1f; saved to %s",
+        len(demos),
+        demos.num_episodes,
+        returns.mean(),
+        returns.std(),
+        path,
+    )
     with ctx.logger(stage_dir, "collect") as logger:
-        logger.summary({"data/path": str(path), "data/num_transitions": len(demos), "data/num_episodes": demos.num_episodes, "data/expert_return_mean": float(returns.mean()), "data/expert_return_std": float(returns.std())})
+        logger.summary(
+            {
+                "data/path": str(path),
+                "data/num_transitions": len(demos),
+                "data/num_episodes": demos.num_episodes,
+                "data/expert_return_mean": float(returns.mean()),
+                "data/expert_return_std": float(returns.std()),
+            }
+        )
     return path, demos
 
 

@@ -60,7 +60,13 @@ class RunContext:
 
     def logger(self, stage_dir: Path, job_type: str) -> RunLogger:
         make = build(self.cfg.logger, _partial_=True)  # the run config must not be instantiated
-        return make(run_dir=stage_dir, run_name=f"{self.cfg.run_name}__{job_type}", group=self.cfg.run_name, job_type=job_type, run_config=self.container())
+        return make(
+            run_dir=stage_dir,
+            run_name=f"{self.cfg.run_name}__{job_type}",
+            group=self.cfg.run_name,
+            job_type=job_type,
+            run_config=self.container(),
+        )
 
     # ------------------------------------------------------------------ artifact cache
     @property
@@ -68,7 +74,11 @@ class RunContext:
         return Path(self.cfg.artifacts_dir).expanduser().resolve()
 
     def expert_identity(self) -> dict[str, Any]:
-        return {"env": self.factory.identity(), "expert": self.container(self.cfg.expert), "seed": self.expert_seed}
+        return {
+            "env": self.factory.identity(),
+            "expert": self.container(self.cfg.expert),
+            "seed": self.expert_seed,
+        }
 
     def _stem(self, identity: dict[str, Any]) -> str:
         return f"{self.cfg.env.name}__{self.cfg.expert.name}__s{self.expert_seed}__{config_hash(identity)}"
@@ -79,14 +89,21 @@ class RunContext:
 
     @property
     def cached_dataset_path(self) -> Path:
-        data = {"num_transitions": self.cfg.data.num_transitions, "num_episodes": self.cfg.data.num_episodes}
+        data = {
+            "num_transitions": self.cfg.data.num_transitions,
+            "num_episodes": self.cfg.data.num_episodes,
+        }
         identity = {**self.expert_identity(), "data": data}
         return self.artifacts_dir / "datasets" / f"{self._stem(identity)}.npz"
 
     @property
     def dataset_path(self) -> Path:
         """``data.path`` when given, else the cached dataset of this env/expert/seed/data config."""
-        return Path(self.cfg.data.path).expanduser().resolve() if self.cfg.data.path else self.cached_dataset_path
+        return (
+            Path(self.cfg.data.path).expanduser().resolve()
+            if self.cfg.data.path
+            else self.cached_dataset_path
+        )
 
     def cli_hint(self, task: str) -> str:
         """The command that makes the artifact this config needs."""

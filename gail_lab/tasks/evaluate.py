@@ -37,13 +37,17 @@ def expert_reference(ctx: RunContext) -> float | None:
         return None
 
 
-def evaluate(ctx: RunContext, stage_dir: Path, policy, label: str, expert_return: float | None = None) -> dict[str, Any]:
+def evaluate(
+    ctx: RunContext, stage_dir: Path, policy, label: str, expert_return: float | None = None
+) -> dict[str, Any]:
     cfg, factory = ctx.cfg, ctx.factory
     envs = factory.make_many()
     try:
         det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=True)
         sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=False)
-        rnd = evaluate_policy(RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed)
+        rnd = evaluate_policy(
+            RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed
+        )
     finally:
         for env in envs:
             env.close()
@@ -64,10 +68,26 @@ def evaluate(ctx: RunContext, stage_dir: Path, policy, label: str, expert_return
     }
     atomic_write_json(stage_dir / "eval.json", report)
     with ctx.logger(stage_dir, "evaluate") as logger:
-        logger.summary({"eval/return_mean": headline.mean, "eval/return_std": headline.std, "eval/return_mean_stochastic": sto.mean, "eval/random_return_mean": rnd.mean, "eval/normalized_score": report["normalized_score"]})
+        logger.summary(
+            {
+                "eval/return_mean": headline.mean,
+                "eval/return_std": headline.std,
+                "eval/return_mean_stochastic": sto.mean,
+                "eval/random_return_mean": rnd.mean,
+                "eval/normalized_score": report["normalized_score"],
+            }
+        )
     log.info(
         "evaluate %s on %s: %.1f +- %.1f (deterministic), %.1f +- %.1f (stochastic) over %d seeded episodes; random %.1f; normalized score %.3f",
-        label, factory.id, det.mean, det.std, sto.mean, sto.std, cfg.eval.episodes, rnd.mean, report["normalized_score"],
+        label,
+        factory.id,
+        det.mean,
+        det.std,
+        sto.mean,
+        sto.std,
+        cfg.eval.episodes,
+        rnd.mean,
+        report["normalized_score"],
     )
     return report
 
@@ -79,7 +99,9 @@ def run(ctx: RunContext) -> float:
         label = f"expert {cfg.expert.name}"
     else:
         if not cfg.eval.checkpoint:
-            raise MissingArtifactError("eval.checkpoint is not set: give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt (task=imitate writes it), or eval.target=expert")
+            raise MissingArtifactError(
+                "eval.checkpoint is not set: give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt (task=imitate writes it), or eval.target=expert"
+            )
         policy, meta = load_policy(cfg.eval.checkpoint, str(ctx.device))
         label = f"{meta.get('algo', 'policy')} ({cfg.eval.checkpoint})"
     return float(evaluate(ctx, ctx.run_dir, policy, label)["normalized_score"])

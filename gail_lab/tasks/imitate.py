@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-
 from gail_lab.data import Demonstrations
 from gail_lab.errors import MissingArtifactError
 from gail_lab.logging.plots import plot_curves
@@ -27,7 +26,12 @@ def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
             "run the whole task=pipeline, or point data.path at a dataset file"
         )
     demos = Demonstrations.load(path)
-    demos.check_compatible(ctx.factory.observation_space, ctx.factory.action_space, ctx.factory.id, source=f"dataset {path}")
+    demos.check_compatible(
+        ctx.factory.observation_space,
+        ctx.factory.action_space,
+        ctx.factory.id,
+        source=f"dataset {path}",
+    )
     return path, demos
 
 
@@ -35,28 +39,84 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def imitate(ctx: RunContext, stage_dir: Path, dataset_path: Path, demos: Demonstrations) -> tuple[Any, dict[str, Any]]:
+def imitate(
+    ctx: RunContext, stage_dir: Path, dataset_path: Path, demos: Demonstrations
+) -> tuple[Any, dict[str, Any]]:
     cfg, factory = ctx.cfg, ctx.factory
     seed_everything(cfg.seed)
-    policy = build(cfg.algo.policy, obs_dim=factory.obs_dim, n_actions=factory.n_actions).to(ctx.device)
+    policy = build(cfg.algo.policy, obs_dim=factory.obs_dim, n_actions=factory.n_actions).to(
+        ctx.device
+    )
     learner = build(cfg.algo.learner, policy=policy, optimizer=build(cfg.optimizer))
-    discriminator = build(cfg.discriminator, obs_dim=factory.obs_dim, n_actions=factory.n_actions, discrete=factory.discrete).to(ctx.device)
+    discriminator = build(
+        cfg.discriminator,
+        obs_dim=factory.obs_dim,
+        n_actions=factory.n_actions,
+        discrete=factory.discrete,
+    ).to(ctx.device)
     trainer = build(cfg.algo.trainer)
-    dataset_info = {"path": str(dataset_path), "sha256": file_sha256(dataset_path), "num_transitions": len(demos), "num_episodes": demos.num_episodes, "expert": demos.metadata.get("expert")}
+    dataset_info = {
+        "path": str(dataset_path),
+        "sha256": file_sha256(dataset_path),
+        "num_transitions": len(demos),
+        "num_episodes": demos.num_episodes,
+        "expert": demos.metadata.get("expert"),
+    }
     with ctx.logger(stage_dir, "imitate") as logger:
-        result = trainer.train(policy, learner, discriminator, demos, factory, cfg.seed, logger=logger, progress=cfg.progress)
-        logger.summary({"imitate/env_steps": result.env_steps, "imitate/iterations": result.iterations, "imitate/wall_time_s": result.wall_time_s, "dataset/path": dataset_info["path"], "dataset/sha256": dataset_info["sha256"]})
+        result = trainer.train(
+            policy,
+            learner,
+            discriminator,
+            demos,
+            factory,
+            cfg.seed,
+            logger=logger,
+            progress=cfg.progress,
+        )
+        logger.summary(
+            {
+                "imitate/env_steps": result.env_steps,
+                "imitate/iterations": result.iterations,
+                "imitate/wall_time_s": result.wall_time_s,
+                "dataset/path": dataset_info["path"],
+                "dataset/sha256": dataset_info["sha256"],
+            }
+        )
     policy_path = stage_dir / "policy.pt"
-    meta = {"algo": cfg.algo.name, "env_id": factory.id, "seed": cfg.seed, "env_steps": result.env_steps, "dataset": dataset_info, "config": ctx.container()}
+    meta = {
+        "algo": cfg.algo.name,
+        "env_id": factory.id,
+        "seed": cfg.seed,
+        "env_steps": result.env_steps,
+        "dataset": dataset_info,
+        "config": ctx.container(),
+    }
     save_policy(policy_path, policy, meta)
     plot_curves(
-        stage_dir / "metrics.jsonl", stage_dir / "curves.png",
-        [("return (env reward)", ["charts/episodic_return", "eval/return_mean"]), ("discriminator accuracy", ["disc/acc_expert", "disc/acc_agent"]), ("GAIL reward", ["disc/reward_mean"])],
+        stage_dir / "metrics.jsonl",
+        stage_dir / "curves.png",
+        [
+            ("return (env reward)", ["charts/episodic_return", "eval/return_mean"]),
+            ("discriminator accuracy", ["disc/acc_expert", "disc/acc_agent"]),
+            ("GAIL reward", ["disc/reward_mean"]),
+        ],
         title=f"{cfg.algo.name} on {factory.id}, seed {cfg.seed}",
     )
-    log.info("%s: %d iterations, %d env steps in %.1f s; policy saved to %s", cfg.algo.name, result.iterations, result.env_steps, result.wall_time_s, policy_path)
+    log.info(
+        "%s: %d iterations, %d env steps in %.1f s; policy saved to %s",
+        cfg.algo.name,
+        result.iterations,
+        result.env_steps,
+        result.wall_time_s,
+        policy_path,
+    )
     final_eval = result.eval_history[-1][1] if result.eval_history else float("nan")
-    return policy, {"policy_path": str(policy_path), "env_steps": result.env_steps, "wall_time_s": result.wall_time_s, "last_eval_return": final_eval}
+    return policy, {
+        "policy_path": str(policy_path),
+        "env_steps": result.env_steps,
+        "wall_time_s": result.wall_time_s,
+        "last_eval_return": final_eval,
+    }
 
 
 def run(ctx: RunContext) -> float:

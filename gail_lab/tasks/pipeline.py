@@ -32,7 +32,9 @@ def run(ctx: RunContext) -> float:
 
     t = time.time()
     expert_return = float(demos.metadata["expert"]["mean_return"])
-    report = evaluate(ctx, ctx.run_dir / "evaluate", policy, ctx.cfg.algo.name, expert_return=expert_return)
+    report = evaluate(
+        ctx, ctx.run_dir / "evaluate", policy, ctx.cfg.algo.name, expert_return=expert_return
+    )
     times["evaluate"] = time.time() - t
 
     summary = {
@@ -58,7 +60,9 @@ def run(ctx: RunContext) -> float:
         f"  {ctx.cfg.algo.name} return   {report['return_mean']:8.1f} +- {report['return_std']:.1f} over {ctx.cfg.eval.episodes} episodes (stochastic {report['stochastic']['mean']:.1f})",
         f"  random return         {report['random_return_mean']:8.1f}",
         f"  normalized score      {report['normalized_score']:8.3f}",
-        "  wall time per stage   " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()) + f" (total {sum(times.values()):.1f} s)",
+        "  wall time per stage   "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+        + f" (total {sum(times.values()):.1f} s)",
         f"  run dir               {ctx.run_dir}",
     ]
     log.info("\n".join(lines))

@@ -29,25 +29,59 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
     factory = ctx.factory
     seed_everything(ctx.expert_seed)
     with ctx.logger(stage_dir, "train_expert") as logger:
-        policy, info = expert.fit(factory, ctx.expert_seed, logger=logger, progress=ctx.cfg.progress)
+        policy, info = expert.fit(
+            factory, ctx.expert_seed, logger=logger, progress=ctx.cfg.progress
+        )
         envs = factory.make_many()
-        result = evaluate_policy(policy, envs, ctx.cfg.eval.episodes, ctx.expert_seed, deterministic=True)
+        result = evaluate_policy(
+            policy, envs, ctx.cfg.eval.episodes, ctx.expert_seed, deterministic=True
+        )
         for env in envs:
             env.close()
-        meta = {"expert": ctx.cfg.expert.name, "env_id": factory.id, "train": info, "eval": result.as_dict(), "identity": ctx.expert_identity()}
-        logger.summary({"expert/return_mean": result.mean, "expert/return_std": result.std, **{f"expert/{k}": v for k, v in info.items()}})
+        meta = {
+            "expert": ctx.cfg.expert.name,
+            "env_id": factory.id,
+            "train": info,
+            "eval": result.as_dict(),
+            "identity": ctx.expert_identity(),
+        }
+        logger.summary(
+            {
+                "expert/return_mean": result.mean,
+                "expert/return_std": result.std,
+                **{f"expert/{k}": v for k, v in info.items()},
+            }
+        )
     save_policy(path, policy, meta)
     atomic_write_text(path.with_name("config.yaml"), OmegaConf.to_yaml(ctx.cfg, resolve=True))
     if (stage_dir / "metrics.jsonl").is_file():
-        plot_curves(stage_dir / "metrics.jsonl", stage_dir / "curves.png", [("return", ["charts/episodic_return", "eval/return_mean"]), ("exploration", ["charts/epsilon"])], title=f"expert {ctx.cfg.expert.name} on {factory.id}")
-    log.info("expert %s on %s: %.1f +- %.1f over %d seeded greedy episodes; saved to %s", ctx.cfg.expert.name, factory.id, result.mean, result.std, len(result.returns), path)
+        plot_curves(
+            stage_dir / "metrics.jsonl",
+            stage_dir / "curves.png",
+            [
+                ("return", ["charts/episodic_return", "eval/return_mean"]),
+                ("exploration", ["charts/epsilon"]),
+            ],
+            title=f"expert {ctx.cfg.expert.name} on {factory.id}",
+        )
+    log.info(
+        "expert %s on %s: %.1f +- %.1f over %d seeded greedy episodes; saved to %s",
+        ctx.cfg.expert.name,
+        factory.id,
+        result.mean,
+        result.std,
+        len(result.returns),
+        path,
+    )
     return policy, meta
 
 
 def load_expert(ctx: RunContext) -> tuple[Any, dict[str, Any]]:
     path = ctx.expert_path
     if not path.is_file():
-        raise MissingArtifactError(f"no expert for this config at {path}. Train it with `{ctx.cli_hint('train_expert')}` (or run task=pipeline)")
+        raise MissingArtifactError(
+            f"no expert for this config at {path}. Train it with `{ctx.cli_hint('train_expert')}` (or run task=pipeline)"
+        )
     return load_policy(path, str(ctx.device))
 
 
