@@ -161,7 +161,7 @@ class ReinforceConfig:
 @dataclass
 class GAILTrainerConfig:
     _target_: str = "gail_lab.imitation.gail.GAILTrainer"
-    iterations: int = 300
+    iterations: int = 500
     samples_per_iteration: int = (
         2048  # complete episodes are rolled out until at least this many steps
     )

@@ -130,7 +130,14 @@ def test_wandb_offline_run_is_written(tmp_path):
 
 
 def test_multirun_sweeps_seeds(tmp_path):
-    out = run_cli(tmp_path, "--multirun", *SCRIPTED, "task=pipeline", "seed=0,1", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    out = run_cli(
+        tmp_path,
+        "--multirun",
+        *SCRIPTED,
+        "task=pipeline",
+        "seed=0,1",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    )
     assert out.returncode == 0, out.stderr
     summaries = sorted((tmp_path / "sweep").glob("*/summary.json"))
     assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]

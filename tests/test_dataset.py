@@ -3,6 +3,7 @@ import pytest
 
 from gail_lab.data import DatasetError, Demonstrations
 from gail_lab.data.collect import collect_demos
+from gail_lab.data.transitions import TRANSITION_FIELDS
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController
 
@@ -51,15 +52,7 @@ def test_collect_shapes_and_metadata(demos):
 def test_round_trip_is_exact(demos, tmp_path):
     path = demos.save(tmp_path / "d.npz")
     back = Demonstrations.load(path)
-    for name in (
-        "observations",
-        "actions",
-        "rewards",
-        "next_observations",
-        "terminated",
-        "truncated",
-        "episode_starts",
-    ):
+    for name in TRANSITION_FIELDS:
         a, b = getattr(demos, name), getattr(back, name)
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
@@ -113,19 +106,7 @@ def test_missing_file_refused(tmp_path):
 
 def test_nan_refused(demos, tmp_path):
     bad = Demonstrations(
-        **{
-            k: getattr(demos, k).copy()
-            for k in (
-                "observations",
-                "actions",
-                "rewards",
-                "next_observations",
-                "terminated",
-                "truncated",
-                "episode_starts",
-            )
-        },
-        metadata=demos.metadata,
+        **{k: v.copy() for k, v in demos.arrays().items()}, metadata=demos.metadata
     )
     bad.observations[7, 2] = np.nan
     with pytest.raises(

@@ -55,13 +55,4 @@ def collect_demos(
         "config": config or {},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return Demonstrations(
-        observations=roll.observations,
-        actions=roll.actions,
-        rewards=roll.rewards,
-        next_observations=roll.next_observations,
-        terminated=roll.terminated,
-        truncated=roll.truncated,
-        episode_starts=roll.episode_starts,
-        metadata=metadata,
-    )
+    return Demonstrations(**roll.arrays(), metadata=metadata)

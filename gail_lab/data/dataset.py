@@ -23,20 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from gail_lab.data.transitions import TRANSITION_FIELDS, Transitions
 from gail_lab.envs.factory import describe_space
 from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_bytes
 
 FORMAT_VERSION = 1
-ARRAYS = (
-    "observations",
-    "actions",
-    "rewards",
-    "next_observations",
-    "terminated",
-    "truncated",
-    "episode_starts",
-)
 
 
 class DatasetError(GailLabError, ValueError):
@@ -50,36 +42,16 @@ def _space_str(space: dict[str, Any]) -> str:
 
 
 @dataclass
-class Demonstrations:
-    observations: np.ndarray
-    actions: np.ndarray
-    rewards: np.ndarray
-    next_observations: np.ndarray
-    terminated: np.ndarray
-    truncated: np.ndarray
-    episode_starts: np.ndarray
+class Demonstrations(Transitions):
+    """Expert transitions plus the metadata that says where they came from."""
+
     metadata: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.rewards)
-
-    @property
-    def num_episodes(self) -> int:
-        return len(self.episode_starts)
-
-    @property
-    def episode_lengths(self) -> np.ndarray:
-        return np.diff(np.append(self.episode_starts, len(self.rewards)))
-
-    @property
-    def episode_returns(self) -> np.ndarray:
-        return np.add.reduceat(self.rewards.astype(np.float64), self.episode_starts)
 
     # ------------------------------------------------------------------ io
     def save(self, path: str | Path) -> Path:
         self.validate(source="dataset to save")
         buf = io.BytesIO()
-        arrays = {name: getattr(self, name) for name in ARRAYS}
+        arrays = self.arrays()
         np.savez_compressed(
             buf, metadata=np.array(json.dumps(self.metadata, sort_keys=True, default=str)), **arrays
         )
@@ -92,10 +64,10 @@ class Demonstrations:
             raise DatasetError(f"dataset not found: {path}")
         try:
             with np.load(path, allow_pickle=False) as f:
-                missing = [k for k in (*ARRAYS, "metadata") if k not in f.files]
+                missing = [k for k in (*TRANSITION_FIELDS, "metadata") if k not in f.files]
                 if missing:
                     raise DatasetError(f"{path}: not a gail_lab dataset (missing {missing})")
-                arrays = {k: f[k] for k in ARRAYS}
+                arrays = {k: f[k] for k in TRANSITION_FIELDS}
                 metadata = json.loads(str(f["metadata"]))
         except DatasetError:
             raise
@@ -115,7 +87,7 @@ class Demonstrations:
     # ------------------------------------------------------------------ checks
     def validate(self, source: str = "dataset") -> None:
         n = len(self.rewards)
-        for name in ARRAYS[:-1]:
+        for name in TRANSITION_FIELDS[:-1]:
             if len(getattr(self, name)) != n:
                 raise DatasetError(
                     f"{source}: {name} has {len(getattr(self, name))} rows, rewards has {n}"

@@ -144,7 +144,12 @@ class DQN:
             }
             if ep % eval_every_episodes == 0 or ep == episodes:
                 result = evaluate_policy(
-                    self.q, eval_envs, eval_episodes, seed, deterministic=True, stream=TRAINING_STREAM
+                    self.q,
+                    eval_envs,
+                    eval_episodes,
+                    seed,
+                    deterministic=True,
+                    stream=TRAINING_STREAM,
                 )
                 if result.mean >= best:
                     best, best_state, best_ep = result.mean, copy.deepcopy(self.q.state_dict()), ep

@@ -38,8 +38,8 @@ class Policy(nn.Module):
         raise NotImplementedError
 
 
-class CategoricalPolicy(Policy):
-    """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
+class MLPPolicy(Policy):
+    """An MLP from observations to one output per discrete action."""
 
     def __init__(
         self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)
@@ -54,6 +54,10 @@ class CategoricalPolicy(Policy):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(obs)
+
+
+class CategoricalPolicy(MLPPolicy):
+    """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
 
     def distribution(self, obs: torch.Tensor) -> torch.distributions.Categorical:
         return torch.distributions.Categorical(logits=self.net(obs))
@@ -66,22 +70,8 @@ class CategoricalPolicy(Policy):
         return torch.distributions.Categorical(logits=logits).sample().cpu().numpy()
 
 
-class QPolicy(Policy):
+class QPolicy(MLPPolicy):
     """A Q-network; acting is greedy (exploration is the trainer's business)."""
-
-    def __init__(
-        self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)
-    ) -> None:
-        super().__init__()
-        self.init_kwargs = {
-            "obs_dim": int(obs_dim),
-            "n_actions": int(n_actions),
-            "hidden_sizes": [int(h) for h in hidden_sizes],
-        }
-        self.net = mlp(obs_dim, hidden_sizes, n_actions)
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.net(obs)
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:

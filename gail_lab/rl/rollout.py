@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
 
+from gail_lab.data.transitions import Transitions
+
 ActFn = Callable[[np.ndarray], np.ndarray]
-
-
-@dataclass
-class Rollout:
-    """Transitions of complete episodes, episode after episode (in the order they finished)."""
-
-    observations: np.ndarray
-    actions: np.ndarray
-    rewards: np.ndarray
-    next_observations: np.ndarray
-    terminated: np.ndarray
-    truncated: np.ndarray
-    episode_starts: np.ndarray  # index of each episode's first transition
-
-    def __len__(self) -> int:
-        return len(self.rewards)
-
-    @property
-    def episode_lengths(self) -> np.ndarray:
-        return np.diff(np.append(self.episode_starts, len(self.rewards)))
-
-    @property
-    def episode_returns(self) -> np.ndarray:
-        if len(self.rewards) == 0:
-            return np.zeros(0)
-        return np.add.reduceat(self.rewards.astype(np.float64), self.episode_starts)
-
-    @property
-    def num_episodes(self) -> int:
-        return len(self.episode_starts)
 
 
 class _Episode:
@@ -77,7 +48,7 @@ class EpisodeRunner:
         num_episodes: int | None = None,
         episode_seeds: Sequence[int] | None = None,
         on_steps: Callable[[int], object] | None = None,
-    ) -> Rollout:
+    ) -> Transitions:
         """Start episodes until ``min_steps`` transitions or ``num_episodes`` episodes, finish them all."""
         if (min_steps is None) == (num_episodes is None) and episode_seeds is None:
             raise ValueError("give exactly one of min_steps or num_episodes")
@@ -131,7 +102,7 @@ class EpisodeRunner:
         return _concat(finished, self.envs[0])
 
 
-def _concat(episodes: list[_Episode], env: gym.Env) -> Rollout:
+def _concat(episodes: list[_Episode], env: gym.Env) -> Transitions:
     lengths = [len(ep.rew) for ep in episodes]
     obs_dtype = np.float32
     act_dtype = np.int64 if isinstance(env.action_space, gym.spaces.Discrete) else np.float32
@@ -140,7 +111,7 @@ def _concat(episodes: list[_Episode], env: gym.Env) -> Rollout:
         rows = [x for ep in episodes for x in getattr(ep, field)]
         return np.asarray(rows, dtype=dtype)
 
-    return Rollout(
+    return Transitions(
         observations=cat("obs", obs_dtype),
         actions=cat("act", act_dtype),
         rewards=cat("rew", np.float32),

@@ -1,0 +1,50 @@
+"""Transitions of complete episodes stored contiguously: what rollouts return and datasets hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TRANSITION_FIELDS = (
+    "observations",
+    "actions",
+    "rewards",
+    "next_observations",
+    "terminated",
+    "truncated",
+    "episode_starts",
+)
+
+
+@dataclass
+class Transitions:
+    """N transitions of E complete episodes, episode after episode."""
+
+    observations: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_observations: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    episode_starts: np.ndarray  # index of each episode's first transition
+
+    def __len__(self) -> int:
+        return len(self.rewards)
+
+    @property
+    def num_episodes(self) -> int:
+        return len(self.episode_starts)
+
+    @property
+    def episode_lengths(self) -> np.ndarray:
+        return np.diff(np.append(self.episode_starts, len(self.rewards)))
+
+    @property
+    def episode_returns(self) -> np.ndarray:
+        if len(self.rewards) == 0:
+            return np.zeros(0)
+        return np.add.reduceat(self.rewards.astype(np.float64), self.episode_starts)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in TRANSITION_FIELDS}
