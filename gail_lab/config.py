@@ -169,6 +169,7 @@ class GAILTrainerConfig:
     d_batch_size: int = 128  # half expert, half agent pairs
     eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
     eval_episodes: int = 5
+    anneal_lr: bool = False  # decay the policy's learning rate linearly to 0 over the iterations
 
     def __post_init__(self) -> None:
         _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)

@@ -52,6 +52,7 @@ class GAILTrainer:
         d_batch_size: int = 128,
         eval_every: int = 20,
         eval_episodes: int = 5,
+        anneal_lr: bool = False,
     ) -> None:
         self.iterations = iterations
         self.samples_per_iteration = samples_per_iteration
@@ -59,6 +60,7 @@ class GAILTrainer:
         self.d_batch_size = d_batch_size
         self.eval_every = eval_every
         self.eval_episodes = eval_episodes
+        self.anneal_lr = anneal_lr
 
     def train(
         self,
@@ -82,7 +84,12 @@ class GAILTrainer:
         result = GAILResult(iterations=0, env_steps=0, wall_time_s=0.0)
         bar = progress_bar(self.iterations * self.samples_per_iteration, "gail", progress)
         try:
+            base_lrs = [g["lr"] for g in learner.optimizer.param_groups]
             for it in range(1, self.iterations + 1):
+                if self.anneal_lr:  # linear decay of the policy's learning rate to 0 (CleanRL's anneal_lr)
+                    frac = 1.0 - (it - 1) / self.iterations
+                    for group, lr in zip(learner.optimizer.param_groups, base_lrs, strict=True):
+                        group["lr"] = frac * lr
                 roll = runner.run(lambda obs: policy.act(obs), min_steps=self.samples_per_iteration)
                 steps += len(roll)
                 metrics: dict[str, float] = {}
@@ -109,6 +116,7 @@ class GAILTrainer:
                         "charts/episodic_length": float(roll.episode_lengths.mean()),
                         "charts/iteration": it,
                         "charts/SPS": steps / (time.time() - t0),
+                        "charts/learning_rate": learner.optimizer.param_groups[0]["lr"],
                     }
                 )
                 if it % self.eval_every == 0 or it == self.iterations:
