@@ -141,3 +141,11 @@ def test_multirun_sweeps_seeds(tmp_path):
     assert out.returncode == 0, out.stderr
     summaries = sorted((tmp_path / "sweep").glob("*/summary.json"))
     assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]
+
+
+def test_scripted_expert_is_reused_from_the_cache_by_another_process(tmp_path):
+    out = run_cli(tmp_path, *SCRIPTED, "task=train_expert", run_dir="a")
+    assert out.returncode == 0, out.stderr
+    out = run_cli(tmp_path, *SCRIPTED, "task=collect", run_dir="b")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "collected" in out.stdout + out.stderr

@@ -86,7 +86,9 @@ class GAILTrainer:
         try:
             base_lrs = [g["lr"] for g in learner.optimizer.param_groups]
             for it in range(1, self.iterations + 1):
-                if self.anneal_lr:  # linear decay of the policy's learning rate to 0 (CleanRL's anneal_lr)
+                if (
+                    self.anneal_lr
+                ):  # linear decay of the policy's learning rate to 0 (CleanRL's anneal_lr)
                     frac = 1.0 - (it - 1) / self.iterations
                     for group, lr in zip(learner.optimizer.param_groups, base_lrs, strict=True):
                         group["lr"] = frac * lr

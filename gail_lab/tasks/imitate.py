@@ -96,7 +96,10 @@ def imitate(
         stage_dir / "metrics.jsonl",
         stage_dir / "curves.png",
         [
-            ("env return: training rollouts (stochastic), eval (greedy)", ["charts/episodic_return", "eval/return_mean"]),
+            (
+                "env return: training rollouts (stochastic), eval (greedy)",
+                ["charts/episodic_return", "eval/return_mean"],
+            ),
             ("discriminator accuracy", ["disc/acc_expert", "disc/acc_agent"]),
             ("GAIL reward", ["disc/reward_mean"]),
         ],

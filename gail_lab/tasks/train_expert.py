@@ -8,6 +8,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+import gail_lab.experts  # noqa: F401  (registers expert policy kinds for load_policy)
 from gail_lab.errors import MissingArtifactError
 from gail_lab.io import atomic_write_text
 from gail_lab.logging.plots import plot_curves
