@@ -64,12 +64,17 @@ class EpisodeRunner:
 
         current: dict[int, _Episode] = {}
         obs: dict[int, np.ndarray] = {}
-        for i in range(len(self.envs)):
-            if not may_start():
-                break
+
+        def start(i: int) -> None:
+            nonlocal started
             obs[i] = self._reset(i, None if episode_seeds is None else episode_seeds[started])
             current[i] = _Episode()
             started += 1
+
+        for i in range(len(self.envs)):
+            if not may_start():
+                break
+            start(i)
         finished: list[_Episode] = []
         while current:
             active = sorted(current)
@@ -94,11 +99,7 @@ class EpisodeRunner:
                 if terminated or truncated:
                     finished.append(current.pop(i))
                     if may_start():
-                        obs[i] = self._reset(
-                            i, None if episode_seeds is None else episode_seeds[started]
-                        )
-                        current[i] = _Episode()
-                        started += 1
+                        start(i)
         return _concat(finished, self.envs[0])
 
 
