@@ -82,7 +82,7 @@ class GAILTrainer:
         half = self.d_batch_size // 2
         steps, t0 = 0, time.time()
         result = GAILResult(iterations=0, env_steps=0, wall_time_s=0.0)
-        bar = progress_bar(self.iterations * self.samples_per_iteration, "gail", progress)
+        bar = progress_bar(self.iterations, "gail", progress, unit="it")  # ETA by iterations
         try:
             base_lrs = [g["lr"] for g in learner.optimizer.param_groups]
             for it in range(1, self.iterations + 1):
@@ -128,13 +128,14 @@ class GAILTrainer:
                     metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
                     result.eval_history.append((steps, det.mean))
                     bar.set_postfix(
+                        steps_per_s=f"{metrics['charts/SPS']:.0f}",
                         ret=f"{metrics['charts/episodic_return']:.0f}",
                         eval=f"{det.mean:.0f}",
                         d_acc=f"{metrics.get('disc/acc_agent', float('nan')):.2f}",
                     )
                 if logger is not None:
                     logger.log(metrics, steps)
-                bar.update(len(roll))
+                bar.update(1)
         finally:
             bar.close()
             for env in envs + eval_envs:

@@ -12,7 +12,7 @@ def progress_bar(total: int | None, desc: str, enabled: bool = True, unit: str =
         total=total,
         desc=desc,
         unit=unit,
-        unit_scale=True,
+        unit_scale=unit == "step",
         dynamic_ncols=True,
         disable=not enabled,
         file=sys.stderr,
