@@ -52,11 +52,18 @@ class EnvConfig:
     kwargs: dict[str, Any] = field(default_factory=dict)
     max_episode_steps: int | None = None  # None: the id's own limit
     num_envs: int = 8  # envs stepped together (batched policy forward) by every task
+    vectorization: str = "sync"  # sync: one process; async: one worker process per env
     # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
     expert_min_return: float | None = None
 
     def __post_init__(self) -> None:
         _require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
+        _require(
+            self.vectorization in ("sync", "async"),
+            "vectorization",
+            "one of ['sync', 'async']",
+            self.vectorization,
+        )
         if self.max_episode_steps is not None:
             _require(
                 self.max_episode_steps >= 1,

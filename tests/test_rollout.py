@@ -8,7 +8,7 @@ from gail_lab.rl.rollout import EpisodeRunner
 
 def test_runner_returns_complete_episodes_until_min_steps():
     f = EnvFactory("CartPole-v1", num_envs=3)
-    runner = EpisodeRunner(f.make_many(), seed=0)
+    runner = EpisodeRunner(f.make_vec(), seed=0)
     policy = RandomPolicy(f.action_space, 0)
     roll = runner.run(policy.act, min_steps=200)
     assert len(roll) >= 200
@@ -23,7 +23,7 @@ def test_runner_returns_complete_episodes_until_min_steps():
 def test_runner_exact_episode_count_and_seeded_episodes():
     f = EnvFactory("CartPole-v1", num_envs=4)
     policy = RandomPolicy(f.action_space, 0)
-    roll = EpisodeRunner(f.make_many(), seed=0).run(policy.act, num_episodes=6)
+    roll = EpisodeRunner(f.make_vec(), seed=0).run(policy.act, num_episodes=6)
     assert roll.num_episodes == 6
 
 
@@ -36,8 +36,8 @@ class LeanPolicy:
 
 def test_evaluation_episodes_do_not_depend_on_env_count():
     f = EnvFactory("CartPole-v1")
-    a = evaluate_policy(LeanPolicy(), f.make_many(4), 6, seed=3)
-    b = evaluate_policy(LeanPolicy(), f.make_many(1), 6, seed=3)
+    a = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=3)
+    b = evaluate_policy(LeanPolicy(), f.make_vec(1), 6, seed=3)
     assert sorted(a.returns) == sorted(b.returns) and len(set(a.returns)) > 1
-    c = evaluate_policy(LeanPolicy(), f.make_many(4), 6, seed=4)
+    c = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=4)
     assert sorted(c.returns) != sorted(a.returns)

@@ -22,7 +22,7 @@ def collect_demos(
     progress: bool = True,
 ) -> Demonstrations:
     """Complete episodes until ``num_transitions`` pairs (or exactly ``num_episodes`` episodes)."""
-    envs = factory.make_many()
+    envs = factory.make_vec()
     total = num_transitions if num_episodes is None else None  # episodes: no ETA, steps/s only
     bar = progress_bar(total, f"collect {expert_name}", progress)
     try:
@@ -35,8 +35,7 @@ def collect_demos(
         )
     finally:
         bar.close()
-        for env in envs:
-            env.close()
+        envs.close()
     returns = roll.episode_returns
     metadata = {
         "format_version": FORMAT_VERSION,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 import gymnasium as gym
@@ -43,6 +44,7 @@ class EnvFactory:
         kwargs: dict[str, Any] | None = None,
         max_episode_steps: int | None = None,
         num_envs: int = 1,
+        vectorization: str = "sync",
         expert_min_return: float | None = None,
     ) -> None:
         try:
@@ -59,6 +61,7 @@ class EnvFactory:
         self.kwargs = dict(kwargs or {})
         self.max_episode_steps = max_episode_steps
         self.num_envs = num_envs
+        self.vectorization = vectorization
         probe = self.make()
         self.observation_space = probe.observation_space
         self.action_space = probe.action_space
@@ -78,8 +81,19 @@ class EnvFactory:
             kwargs["max_episode_steps"] = self.max_episode_steps
         return gym.make(self.id, render_mode=render_mode, **kwargs)
 
-    def make_many(self, n: int | None = None) -> list[gym.Env]:
-        return [self.make() for _ in range(n or self.num_envs)]
+    def make_vec(self, n: int | None = None) -> gym.vector.VectorEnv:
+        """``n`` (default ``num_envs``) copies in a gymnasium vector env, sync (one process) or
+        async (one worker process each), with autoreset disabled: the rollout code resets each
+        sub-env itself, with the seeds it chooses."""
+        n = n or self.num_envs
+        kwargs = dict(self.kwargs)
+        if self.max_episode_steps is not None:
+            kwargs["max_episode_steps"] = self.max_episode_steps
+        fns = [functools.partial(gym.make, self.id, **kwargs) for _ in range(n)]
+        mode = gym.vector.AutoresetMode.DISABLED
+        if self.vectorization == "async" and n > 1:
+            return gym.vector.AsyncVectorEnv(fns, autoreset_mode=mode)
+        return gym.vector.SyncVectorEnv(fns, autoreset_mode=mode)
 
     @property
     def obs_dim(self) -> int:

@@ -62,10 +62,8 @@ class DQNExpert:
             )
         q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
         dqn = DQN(q, self.optimizer, **self.learner_kwargs)
-        env, eval_envs = (
-            factory.make(),
-            factory.make_many(min(self.eval_episodes, factory.num_envs)),
-        )
+        env = factory.make()
+        eval_envs = factory.make_vec(min(self.eval_episodes, factory.num_envs))
         try:
             result = dqn.train(
                 env,
@@ -80,8 +78,7 @@ class DQNExpert:
             )
         finally:
             env.close()
-            for e in eval_envs:
-                e.close()
+            eval_envs.close()
         info = {
             "best_eval_return": result.best_eval_return,
             "best_episode": result.best_episode,

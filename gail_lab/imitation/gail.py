@@ -73,10 +73,8 @@ class GAILTrainer:
         logger=None,
         progress: bool = True,
     ) -> GAILResult:
-        envs, eval_envs = (
-            factory.make_many(),
-            factory.make_many(min(factory.num_envs, self.eval_episodes)),
-        )
+        envs = factory.make_vec()
+        eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
         runner = EpisodeRunner(envs, seed)
         rng = np.random.default_rng(seed + 1)
         half = self.d_batch_size // 2
@@ -138,7 +136,7 @@ class GAILTrainer:
                 bar.update(1)
         finally:
             bar.close()
-            for env in envs + eval_envs:
-                env.close()
+            envs.close()
+            eval_envs.close()
         result.iterations, result.env_steps, result.wall_time_s = it, steps, time.time() - t0
         return result

@@ -100,7 +100,7 @@ class DQN:
     def train(
         self,
         env: gym.Env,
-        eval_envs: list[gym.Env],
+        eval_envs: gym.vector.VectorEnv,
         episodes: int,
         seed: int,
         eval_every_episodes: int,

@@ -1,4 +1,11 @@
-"""Roll out complete episodes from several env instances with one batched policy call per step."""
+"""Roll out complete episodes from a gymnasium vector env (sync or async), one batched policy call
+per step.
+
+The vector env runs with autoreset disabled: the runner resets each sub-env itself, with the seed
+it chooses, when that env's episode ends. Once the budget is reached no new episode is recorded;
+envs that finish early keep stepping (their transitions are dropped) until every recorded episode
+has ended, so every returned episode is complete.
+"""
 
 from __future__ import annotations
 
@@ -20,26 +27,36 @@ class _Episode:
 
 
 class EpisodeRunner:
-    """Steps a list of envs together; each call returns only complete episodes.
+    """Collects complete episodes from ``vec_env``.
 
-    The first reset of env ``i`` is seeded from ``seed`` (later resets continue each env's own
-    generator), unless the call passes explicit per-episode seeds (evaluation does).
+    The first reset of sub-env ``i`` is seeded from ``seed`` (later resets continue each env's own
+    generator), unless a call passes explicit per-episode seeds (evaluation does).
     """
 
-    def __init__(self, envs: Sequence[gym.Env], seed: int) -> None:
-        if not envs:
-            raise ValueError("EpisodeRunner needs at least one env")
-        self.envs = list(envs)
+    def __init__(self, vec_env: gym.vector.VectorEnv, seed: int) -> None:
+        self.vec_env = vec_env
+        self.num_envs = vec_env.num_envs
         rng = np.random.default_rng(seed)
         self._first_seeds: list[int | None] = [
-            int(s) for s in rng.integers(0, 2**31 - 1, size=len(self.envs))
+            int(s) for s in rng.integers(0, 2**31 - 1, size=self.num_envs)
         ]
+        self._obs: np.ndarray | None = None  # current observation of every sub-env
 
-    def _reset(self, i: int, seed: int | None) -> np.ndarray:
-        if seed is None:
-            seed, self._first_seeds[i] = self._first_seeds[i], None
-        obs, _ = self.envs[i].reset(seed=seed)
-        return obs
+    def _reset(self, mask: np.ndarray, seeds: list[int | None]) -> None:
+        """Reset the sub-envs in ``mask``; an env's first reset uses its seed from the constructor."""
+        seeds = list(seeds)
+        for i in np.flatnonzero(mask):
+            if seeds[i] is None and self._first_seeds[i] is not None:
+                seeds[i] = self._first_seeds[i]
+            self._first_seeds[i] = None
+        if self._obs is None or mask.all():
+            obs, _ = self.vec_env.reset(seed=seeds)
+            if self._obs is None:
+                self._obs = np.array(obs)
+            self._obs[mask] = obs[mask]
+        else:
+            obs, _ = self.vec_env.reset(seed=seeds, options={"reset_mask": mask})
+            self._obs[mask] = obs[mask]
 
     def run(
         self,
@@ -49,77 +66,74 @@ class EpisodeRunner:
         episode_seeds: Sequence[int] | None = None,
         on_steps: Callable[[int], object] | None = None,
     ) -> Transitions:
-        """Start episodes until ``min_steps`` transitions or ``num_episodes`` episodes, finish them all."""
-        if (min_steps is None) == (num_episodes is None) and episode_seeds is None:
-            raise ValueError("give exactly one of min_steps or num_episodes")
+        """Record episodes until ``min_steps`` transitions or ``num_episodes`` episodes have been
+        started, and return them all complete, in the order they finished."""
         if episode_seeds is not None:
             num_episodes = len(episode_seeds)
-        started = 0
-        steps = 0
+        elif (min_steps is None) == (num_episodes is None):
+            raise ValueError("give exactly one of min_steps or num_episodes")
+        n = self.num_envs
+        started, steps = 0, 0
+        current: list[_Episode | None] = [None] * n
+        finished: list[_Episode] = []
 
         def may_start() -> bool:
-            if num_episodes is not None:
-                return started < num_episodes
-            return steps < min_steps
+            return started < num_episodes if num_episodes is not None else steps < min_steps
 
-        current: dict[int, _Episode] = {}
-        obs: dict[int, np.ndarray] = {}
-
-        def start(i: int) -> None:
+        def start_on(mask: np.ndarray) -> None:
+            """Reset the envs in ``mask``, recording a new episode on each while the budget allows."""
             nonlocal started
-            obs[i] = self._reset(i, None if episode_seeds is None else episode_seeds[started])
-            current[i] = _Episode()
-            started += 1
+            seeds: list[int | None] = [None] * n
+            for i in np.flatnonzero(mask):
+                if may_start():
+                    if episode_seeds is not None:
+                        seeds[i] = int(episode_seeds[started])
+                    current[i] = _Episode()
+                    started += 1
+            self._reset(mask, seeds)
 
-        for i in range(len(self.envs)):
-            if not may_start():
-                break
-            start(i)
-        finished: list[_Episode] = []
-        while current:
-            active = sorted(current)
-            batch = np.stack([obs[i] for i in active])
-            actions = act(batch)
+        start_on(np.ones(n, dtype=bool))
+        while any(ep is not None for ep in current):
+            obs = self._obs.copy()
+            actions = np.asarray(act(obs))
+            next_obs, rewards, terminated, truncated, _ = self.vec_env.step(actions)
+            recording = [i for i in range(n) if current[i] is not None]
             if on_steps is not None:
-                on_steps(len(active))
-            for k, i in enumerate(active):
-                a = actions[k]
-                next_obs, reward, terminated, truncated, _ = self.envs[i].step(
-                    a.item() if a.ndim == 0 else a
-                )
+                on_steps(len(recording))
+            for i in recording:
                 ep = current[i]
                 ep.obs.append(obs[i])
-                ep.act.append(a)
-                ep.rew.append(reward)
-                ep.next_obs.append(next_obs)
-                ep.term.append(terminated)
-                ep.trunc.append(truncated)
-                steps += 1
-                obs[i] = next_obs
-                if terminated or truncated:
-                    finished.append(current.pop(i))
-                    if may_start():
-                        start(i)
-        return _concat(finished, self.envs[0])
+                ep.act.append(actions[i])
+                ep.rew.append(rewards[i])
+                ep.next_obs.append(next_obs[i])
+                ep.term.append(terminated[i])
+                ep.trunc.append(truncated[i])
+            steps += len(recording)
+            self._obs = np.array(next_obs)
+            done = np.logical_or(terminated, truncated)
+            for i in np.flatnonzero(done):
+                if current[i] is not None:
+                    finished.append(current[i])
+                    current[i] = None
+            if done.any():
+                start_on(done)
+        return _concat(finished, self.vec_env.single_action_space)
 
 
-def _concat(episodes: list[_Episode], env: gym.Env) -> Transitions:
+def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
     lengths = [len(ep.rew) for ep in episodes]
-    obs_dtype = np.float32
-    act_dtype = np.int64 if isinstance(env.action_space, gym.spaces.Discrete) else np.float32
+    act_dtype = np.int64 if isinstance(action_space, gym.spaces.Discrete) else np.float32
 
     def cat(field: str, dtype) -> np.ndarray:
-        rows = [x for ep in episodes for x in getattr(ep, field)]
-        return np.asarray(rows, dtype=dtype)
+        return np.asarray([x for ep in episodes for x in getattr(ep, field)], dtype=dtype)
 
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if lengths else np.zeros(0)
     return Transitions(
-        observations=cat("obs", obs_dtype),
+        observations=cat("obs", np.float32),
         actions=cat("act", act_dtype),
         rewards=cat("rew", np.float32),
-        next_observations=cat("next_obs", obs_dtype),
+        next_observations=cat("next_obs", np.float32),
         terminated=cat("term", bool),
         truncated=cat("trunc", bool),
-        episode_starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        if lengths
-        else np.zeros(0, np.int64),
+        episode_starts=starts.astype(np.int64),
     )

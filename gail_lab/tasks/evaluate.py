@@ -41,7 +41,7 @@ def evaluate(
     ctx: RunContext, stage_dir: Path, policy, label: str, expert_return: float | None = None
 ) -> dict[str, Any]:
     cfg, factory = ctx.cfg, ctx.factory
-    envs = factory.make_many()
+    envs = factory.make_vec()
     try:
         det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=True)
         sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=False)
@@ -49,8 +49,7 @@ def evaluate(
             RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed
         )
     finally:
-        for env in envs:
-            env.close()
+        envs.close()
     headline = det if cfg.eval.deterministic else sto
     if expert_return is None:
         expert_return = expert_reference(ctx)

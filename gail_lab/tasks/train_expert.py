@@ -33,12 +33,11 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
         policy, info = expert.fit(
             factory, ctx.expert_seed, logger=logger, progress=ctx.cfg.progress
         )
-        envs = factory.make_many()
-        result = evaluate_policy(
-            policy, envs, ctx.cfg.eval.episodes, ctx.expert_seed, deterministic=True
-        )
-        for env in envs:
-            env.close()
+        envs = factory.make_vec()
+        try:
+            result = evaluate_policy(policy, envs, ctx.cfg.eval.episodes, ctx.expert_seed)
+        finally:
+            envs.close()
         meta = {
             "expert": ctx.cfg.expert.name,
             "env_id": factory.id,
