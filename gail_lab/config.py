@@ -53,6 +53,9 @@ class EnvConfig:
     max_episode_steps: int | None = None  # None: the id's own limit
     num_envs: int = 8  # envs stepped together (batched policy forward) by every task
     vectorization: str = "sync"  # sync: one process; async: one worker process per env
+    # Standardize observations inside the imitation policy with running statistics (saved in its
+    # checkpoint); datasets always keep raw observations.
+    normalize_obs: bool = False
     # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
     expert_min_return: float | None = None
 
@@ -368,6 +371,13 @@ def register_configs() -> None:
 
 def validate_config(cfg: DictConfig) -> None:
     """Run every dataclass's checks; raise :class:`ConfigValueError` naming the full key."""
+
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigValueError(
+            f"{missing[0]}: is required and has no value (set it on the command line, "
+            f"e.g. {missing[0]}=...)" + (f"; also missing: {missing[1:]}" if missing[1:] else "")
+        )
 
     def visit(node: Any, path: str) -> None:
         if not isinstance(node, DictConfig):

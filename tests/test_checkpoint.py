@@ -47,3 +47,25 @@ def test_corrupt_and_missing(tmp_path):
         load_policy(path)
     with pytest.raises(CheckpointError, match="not found"):
         load_policy(tmp_path / "none.pt")
+
+
+def test_obs_normalizer_statistics_and_checkpoint(tmp_path):
+    from gail_lab.rl.networks import RunningObsNorm
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(loc=[5.0, -2.0], scale=[3.0, 0.5], size=(3000, 2))
+    norm = RunningObsNorm(2)
+    for chunk in np.array_split(data, 7):  # batches of unequal size combine exactly
+        norm.update(chunk)
+    np.testing.assert_allclose(norm.mean.numpy(), data.mean(0), rtol=1e-9)
+    np.testing.assert_allclose(norm.var.numpy(), data.var(0), rtol=1e-9)
+    z = norm(torch.as_tensor(data, dtype=torch.float32))
+    np.testing.assert_allclose(z.mean(0).numpy(), 0.0, atol=1e-4)
+
+    policy = CategoricalPolicy(2, 3, [8], normalize_obs=True)
+    policy.observe(data)
+    back, _ = load_policy(save_policy(tmp_path / "p.pt", policy))
+    np.testing.assert_allclose(back.obs_norm.mean.numpy(), data.mean(0), rtol=1e-9)
+    x = torch.as_tensor(data[:5], dtype=torch.float32)
+    with torch.no_grad():
+        torch.testing.assert_close(policy(x), back(x))

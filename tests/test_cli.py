@@ -149,3 +149,17 @@ def test_scripted_expert_is_reused_from_the_cache_by_another_process(tmp_path):
     out = run_cli(tmp_path, *SCRIPTED, "task=collect", run_dir="b")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "collected" in out.stdout + out.stderr
+
+
+def test_observation_normalization_option(tmp_path):
+    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", "env.normalize_obs=true")
+    assert out.returncode == 0, out.stderr
+    from gail_lab.rl.checkpoint import load_policy
+
+    policy, _ = load_policy(tmp_path / "run" / "imitate" / "policy.pt")
+    assert policy.obs_norm.count.item() >= 3 * 256  # statistics came from the rollouts
+    datasets = list((tmp_path / "artifacts" / "datasets").glob("*.npz"))
+    from gail_lab.data import Demonstrations
+
+    raw = Demonstrations.load(datasets[0]).observations
+    assert abs(raw[:, 2]).max() < 0.5 and abs(raw[:, 1]).max() > 0.01  # raw, not standardized

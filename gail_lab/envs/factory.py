@@ -12,8 +12,8 @@ import numpy as np
 from gail_lab.errors import GailLabError
 
 
-class UnknownEnvError(GailLabError, ValueError):
-    """The env id is not registered with gymnasium."""
+class EnvError(GailLabError, ValueError):
+    """The env id is not registered with gymnasium, or its kwargs do not fit the env."""
 
 
 def describe_space(space: gym.Space) -> dict[str, Any]:
@@ -45,6 +45,7 @@ class EnvFactory:
         max_episode_steps: int | None = None,
         num_envs: int = 1,
         vectorization: str = "sync",
+        normalize_obs: bool = False,
         expert_min_return: float | None = None,
     ) -> None:
         try:
@@ -53,7 +54,7 @@ class EnvFactory:
             known = sorted(gym.registry.keys())
             close = difflib.get_close_matches(id, known, n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise UnknownEnvError(
+            raise EnvError(
                 f"env.id: unknown gymnasium id {id!r}.{hint} (registered ids: `python -c 'import gymnasium; gymnasium.pprint_registry()'`)"
             ) from None
         self.id = id
@@ -62,7 +63,11 @@ class EnvFactory:
         self.max_episode_steps = max_episode_steps
         self.num_envs = num_envs
         self.vectorization = vectorization
-        probe = self.make()
+        self.normalize_obs = normalize_obs  # applied inside models, never to the env's output
+        try:
+            probe = self.make()
+        except TypeError as err:  # a kwarg the env's constructor does not take
+            raise EnvError(f"env.kwargs: {id} rejects {self.kwargs}: {err}") from None
         self.observation_space = probe.observation_space
         self.action_space = probe.action_space
         probe.close()

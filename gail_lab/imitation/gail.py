@@ -92,6 +92,7 @@ class GAILTrainer:
                         group["lr"] = frac * lr
                 roll = runner.run(lambda obs: policy.act(obs), min_steps=self.samples_per_iteration)
                 steps += len(roll)
+                policy.observe(roll.observations)
                 metrics: dict[str, float] = {}
                 for _ in range(self.d_steps):
                     e = rng.integers(0, len(demos), half)

@@ -38,33 +38,78 @@ class Policy(nn.Module):
         raise NotImplementedError
 
 
+class RunningObsNorm(nn.Module):
+    """Running mean/variance of observations (parallel Welford); ``forward`` standardizes and clips.
+
+    The statistics are buffers, so they are saved and loaded with the model that owns them;
+    datasets keep raw observations.
+    """
+
+    def __init__(self, obs_dim: int, clip: float = 10.0, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.clip, self.eps = clip, eps
+        self.register_buffer("mean", torch.zeros(obs_dim, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(obs_dim, dtype=torch.float64))
+        self.register_buffer("count", torch.tensor(0.0, dtype=torch.float64))
+
+    @torch.no_grad()
+    def update(self, obs: np.ndarray | torch.Tensor) -> None:
+        x = torch.as_tensor(obs, dtype=torch.float64, device=self.mean.device).reshape(len(obs), -1)
+        n = float(len(x))
+        if n == 0:
+            return
+        b_mean, b_var = x.mean(0), x.var(0, unbiased=False)
+        total = self.count + n
+        delta = b_mean - self.mean
+        m2 = self.var * self.count + b_var * n + delta.pow(2) * self.count * n / total
+        self.mean += delta * n / total
+        self.var.copy_(m2 / total)
+        self.count.fill_(total)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        z = (obs - self.mean.to(obs.dtype)) / torch.sqrt(self.var.to(obs.dtype) + self.eps)
+        return z.clamp(-self.clip, self.clip)
+
+
 class MLPPolicy(Policy):
-    """An MLP from observations to one output per discrete action."""
+    """An MLP from observations to one output per discrete action, with optional running
+    observation normalization inside the model (its statistics travel in the checkpoint)."""
 
     def __init__(
-        self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (128, 128)
+        self,
+        obs_dim: int,
+        n_actions: int,
+        hidden_sizes: Sequence[int] = (128, 128),
+        normalize_obs: bool = False,
     ) -> None:
         super().__init__()
         self.init_kwargs = {
             "obs_dim": int(obs_dim),
             "n_actions": int(n_actions),
             "hidden_sizes": [int(h) for h in hidden_sizes],
+            "normalize_obs": bool(normalize_obs),
         }
+        self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
         self.net = mlp(obs_dim, hidden_sizes, n_actions)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.net(obs)
+        return self.net(self.obs_norm(obs))
+
+    def observe(self, obs: np.ndarray) -> None:
+        """Update the observation statistics (no-op without normalization)."""
+        if isinstance(self.obs_norm, RunningObsNorm):
+            self.obs_norm.update(obs)
 
 
 class CategoricalPolicy(MLPPolicy):
     """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
 
     def distribution(self, obs: torch.Tensor) -> torch.distributions.Categorical:
-        return torch.distributions.Categorical(logits=self.net(obs))
+        return torch.distributions.Categorical(logits=self(obs))
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
-        logits = self.net(self._obs_tensor(obs))
+        logits = self(self._obs_tensor(obs))
         if deterministic:
             return logits.argmax(-1).cpu().numpy()
         return torch.distributions.Categorical(logits=logits).sample().cpu().numpy()
@@ -75,7 +120,7 @@ class QPolicy(MLPPolicy):
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
-        return self.net(self._obs_tensor(obs)).argmax(-1).cpu().numpy()
+        return self(self._obs_tensor(obs)).argmax(-1).cpu().numpy()
 
 
 class RandomPolicy:

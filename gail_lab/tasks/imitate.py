@@ -44,9 +44,12 @@ def imitate(
 ) -> tuple[Any, dict[str, Any]]:
     cfg, factory = ctx.cfg, ctx.factory
     seed_everything(cfg.seed)
-    policy = build(cfg.algo.policy, obs_dim=factory.obs_dim, n_actions=factory.n_actions).to(
-        ctx.device
-    )
+    policy = build(
+        cfg.algo.policy,
+        obs_dim=factory.obs_dim,
+        n_actions=factory.n_actions,
+        normalize_obs=cfg.env.normalize_obs,
+    ).to(ctx.device)
     learner = build(cfg.algo.learner, policy=policy, optimizer=build(cfg.optimizer))
     discriminator = build(
         cfg.discriminator,
