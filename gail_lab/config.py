@@ -141,6 +141,22 @@ class ScriptedCartPoleConfig:
     name: str = "scripted_cartpole"
 
 
+@dataclass
+class ScriptedRacecarConfig:
+    """Pure pursuit along the racecar track's centerline, slow in the corners."""
+
+    _target_: str = "gail_lab.experts.scripted.RacecarPurePursuit"
+    name: str = "scripted_racecar"
+    lookahead: float = 0.8  # metres
+    corner_throttle: float = 0.2  # within 1 m of a corner; faster corners overshoot into walls
+
+    def __post_init__(self) -> None:
+        _require(self.lookahead > 0, "lookahead", "> 0", self.lookahead)
+        _require(
+            0 < self.corner_throttle <= 1, "corner_throttle", "in (0, 1]", self.corner_throttle
+        )
+
+
 # --------------------------------------------------------------------------- imitation
 @dataclass
 class CategoricalPolicyConfig:
@@ -349,7 +365,11 @@ class Config:
 SCHEMAS: dict[str, dict[str, type]] = {
     "optimizer": {"adam": AdamConfig},
     "env": {"env": EnvConfig},
-    "expert": {"dqn": DQNExpertConfig, "scripted_cartpole": ScriptedCartPoleConfig},
+    "expert": {
+        "dqn": DQNExpertConfig,
+        "scripted_cartpole": ScriptedCartPoleConfig,
+        "scripted_racecar": ScriptedRacecarConfig,
+    },
     "algo": {"algo": AlgoConfig},
     "algo/policy": {"categorical": CategoricalPolicyConfig},
     "algo/learner": {"reinforce": ReinforceConfig},

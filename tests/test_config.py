@@ -16,9 +16,15 @@ GROUPS = ["task", "env", "expert", "algo", "discriminator", "optimizer", "logger
 @pytest.mark.parametrize("group", GROUPS)
 def test_every_option_composes_and_validates(compose_cfg, group):
     for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
-        cfg = compose_cfg(f"{group}={option}")
+        extra = ["env.id=Acrobot-v1"] if (group, option) == ("env", "gym") else []
+        cfg = compose_cfg(f"{group}={option}", *extra)
         validate_config(cfg)
         assert OmegaConf.select(cfg, group) is not None
+
+
+def test_generic_env_needs_an_id(compose_cfg):
+    with pytest.raises(ConfigValueError, match=r"^env.id: is required and has no value"):
+        validate_config(compose_cfg("env=gym"))
 
 
 def test_defaults(compose_cfg):

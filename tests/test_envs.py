@@ -68,3 +68,36 @@ def test_vectorized_collection_is_the_same_sync_or_async(mode):
     )
     ref_vec.close()
     np.testing.assert_array_equal(roll.observations, ref.observations)
+
+
+def test_scripted_racecar_expert_reaches_the_goal():
+    from gail_lab.experts.scripted import RacecarPurePursuit
+    from gail_lab.rl.evaluation import evaluate_policy
+
+    for obs_mode in ("pose", "full"):
+        factory = EnvFactory("gail_lab/Racecar-v0", kwargs={"obs_mode": obs_mode}, num_envs=2)
+        vec = factory.make_vec()
+        try:
+            result = evaluate_policy(RacecarPurePursuit(), vec, 6, seed=0)
+        finally:
+            vec.close()
+        assert result.returns == [3.0] * 6, (obs_mode, result.returns)
+        assert 250 < np.mean(result.lengths) < 400
+
+
+def test_racecar_preset_defaults_to_the_scripted_expert(compose_cfg):
+    cfg = compose_cfg("env=racecar")
+    assert cfg.expert.name == "scripted_racecar" and cfg.env.kwargs.obs_mode == "pose"
+
+
+def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
+    from tests.conftest import TINY, run_cli
+
+    out = run_cli(
+        tmp_path, *TINY, "env=racecar", "data.num_transitions=null", "data.num_episodes=2"
+    )
+    assert out.returncode == 2
+    assert (
+        "algo=gail_reinforce drives ('discrete',) actions only; gail_lab/Racecar-v0 has continuous actions"
+        in out.stdout + out.stderr
+    )

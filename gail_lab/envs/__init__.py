@@ -1,5 +1,7 @@
-"""Environments: a factory that builds any registered gymnasium id from config."""
+"""Environments: a factory that builds any registered gymnasium id from config, and gail_lab's own
+envs, registered with gymnasium on import (``gail_lab/Racecar-v0``)."""
 
-from gail_lab.envs.factory import EnvFactory, EnvError, describe_space
+from gail_lab.envs import registration  # noqa: F401  (registers gail_lab/Racecar-v0)
+from gail_lab.envs.factory import EnvError, EnvFactory, describe_space
 
-__all__ = ["EnvFactory", "EnvError", "describe_space"]
+__all__ = ["EnvError", "EnvFactory", "describe_space"]

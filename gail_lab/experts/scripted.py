@@ -32,3 +32,57 @@ class CartPoleController(Policy):
         if not factory.id.startswith("CartPole"):
             raise ValueError(f"expert={self.name} drives CartPole only, not {factory.id}")
         return self, {"env_steps": 0, "wall_time_s": 0.0}
+
+
+@register_policy_kind
+class RacecarPurePursuit(Policy):
+    """Pure pursuit along the racecar corridor's centerline with slow corners (the seed's TD3+BC
+    expert data does not exist). Reads the pose from the observation, so it drives both the
+    ``pose`` (7-dim) and the ``full`` (12-dim) observation of ``gail_lab/Racecar-v0``."""
+
+    def __init__(
+        self, name: str = "scripted_racecar", lookahead: float = 0.8, corner_throttle: float = 0.2
+    ) -> None:
+        super().__init__()
+        self.name = name
+        self.lookahead, self.corner_throttle = lookahead, corner_throttle
+        self.init_kwargs = {
+            "name": name,
+            "lookahead": lookahead,
+            "corner_throttle": corner_throttle,
+        }
+
+    @staticmethod
+    def pose_from_obs(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from gail_lab.envs.racecar import POSITION_SCALE
+
+        obs = np.asarray(obs, dtype=np.float64)
+        if obs.shape[-1] == 7:  # pose: x, y, sin, cos, speed, goal x, goal y
+            sin, cos = obs[:, 2], obs[:, 3]
+        elif obs.shape[-1] == 12:  # full: x, y, vx, vy, sin, cos, joints..., goal x, goal y
+            sin, cos = obs[:, 4], obs[:, 5]
+        else:
+            raise ValueError(
+                f"expert scripted_racecar reads 7- or 12-dim racecar observations, got {obs.shape[-1]}"
+            )
+        return obs[:, 0] * POSITION_SCALE, obs[:, 1] * POSITION_SCALE, np.arctan2(sin, cos)
+
+    def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        from gail_lab.envs.track import pure_pursuit_action
+
+        xs, ys, yaws = self.pose_from_obs(obs)
+        return np.stack(
+            [
+                pure_pursuit_action(
+                    x, y, yaw, lookahead=self.lookahead, corner_throttle=self.corner_throttle
+                )
+                for x, y, yaw in zip(xs, ys, yaws, strict=True)
+            ]
+        ).astype(np.float32)
+
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
+    ) -> tuple[Policy, dict[str, Any]]:
+        if not factory.id.startswith("gail_lab/Racecar"):
+            raise ValueError(f"expert={self.name} drives gail_lab/Racecar only, not {factory.id}")
+        return self, {"env_steps": 0, "wall_time_s": 0.0}

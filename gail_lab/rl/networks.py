@@ -25,6 +25,7 @@ class Policy(nn.Module):
     """Base class: ``init_kwargs`` rebuilds the module from a checkpoint (see rl/checkpoint.py)."""
 
     init_kwargs: dict
+    action_kinds: tuple[str, ...] = ("discrete", "continuous")  # the action spaces it can drive
 
     @property
     def device(self) -> torch.device:
@@ -74,6 +75,8 @@ class RunningObsNorm(nn.Module):
 class MLPPolicy(Policy):
     """An MLP from observations to one output per discrete action, with optional running
     observation normalization inside the model (its statistics travel in the checkpoint)."""
+
+    action_kinds = ("discrete",)
 
     def __init__(
         self,

@@ -7,8 +7,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from hydra.utils import get_class
+
 from gail_lab.data import Demonstrations
-from gail_lab.errors import MissingArtifactError
+from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.runtime import seed_everything
@@ -44,6 +46,12 @@ def imitate(
 ) -> tuple[Any, dict[str, Any]]:
     cfg, factory = ctx.cfg, ctx.factory
     seed_everything(cfg.seed)
+    kind = "discrete" if factory.discrete else "continuous"
+    if kind not in get_class(cfg.algo.policy._target_).action_kinds:
+        raise GailLabError(
+            f"algo={cfg.algo.name} drives {get_class(cfg.algo.policy._target_).action_kinds} "
+            f"actions only; {factory.id} has {kind} actions {factory.action_space}"
+        )
     policy = build(
         cfg.algo.policy,
         obs_dim=factory.obs_dim,

@@ -1,0 +1,433 @@
+"""A PyBullet racecar on a walled track, as a gymnasium env (``gail_lab/Racecar-v0``).
+
+The MIT racecar of ``pybullet_data`` drives from the start (0.5, 0.5) through a walled corridor
+(see :mod:`gail_lab.envs.track`) to the goal (14.5, 7.5). Action ``[steer, throttle]`` in
+``[-1, 1] x [0, 1]``; ``steer > 0`` turns right. Reaching the goal (distance < 1 m) ends the
+episode with reward +3 and ``info["is_success"] = True``; touching a wall ends it with reward -1;
+every other step gives 0. Registration adds a 2000-step TimeLimit (``truncated``).
+
+This env replaces a seed script whose defects are fixed as follows:
+
+* **Global client.** The seed used the module-level ``pybullet`` functions, i.e. one physics
+  world per process, so two envs interfered. Here every instance owns its own
+  ``BulletClient`` in DIRECT mode, every PyBullet call goes through it, and ``close()``
+  disconnects it.
+* **Movable walls.** The seed's walls were dynamic bodies that the car could push away. Here
+  they are static boxes (mass 0), which Bullet never moves, whatever hits them.
+* **Throttle range.** The seed's throttle range was not the one the car is meant to have. Here
+  the action space is ``Box([-1, 0], [1, 1])`` (no reversing) and every action is clipped into
+  it; non-finite actions raise ``ValueError``.
+* **Printing and writers inside the env.** Here the env neither prints nor writes files (even
+  PyBullet's ``argv[0]=`` line on connect is avoided, see ``_BulletClient``); plotting and
+  video export are separate helpers in :mod:`gail_lab.envs.track` (``plot_track``,
+  ``save_video``) that the caller uses.
+* **No seeding.** Here ``reset(seed=...)`` seeds ``self.np_random``, the only source of
+  randomness (the start-pose perturbation); the physics is deterministic
+  (``deterministicOverlappingPairs``) and every reset restores the same saved physics state, so
+  the same seed and actions give bit-identical trajectories, whatever ran before.
+* **Track rebuilt on each reset.** Rebuilding the plane, the car and the walls costs about
+  20 ms. Here the world is built once in ``__init__``; ``reset`` restores the snapshot taken
+  after the build and places the car (about 30 microseconds).
+* **Hardware OpenGL renderer.** That needs a display (or an EGL device). Here ``render()`` uses
+  PyBullet's software TinyRenderer (``ER_TINY_RENDERER``) and works headless, in a ``"top"``
+  (whole track) or ``"chase"`` (behind the car) view.
+
+Physics: gravity -10, one env step is 1/20 s of simulated time split into ``physics_substeps``
+solver steps (default 4, chosen by measurement: see the ``physics_substeps`` argument). A single
+substep is not enough: the car sinks about 1 cm into the ground and pulls sideways.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pybullet
+import pybullet_data
+from gymnasium import spaces
+from pybullet_utils.bullet_client import BulletClient
+
+from gail_lab.envs import track
+
+CONTROL_DT = 1.0 / 20.0
+GRAVITY = -10.0
+#: Wheel target angular velocity (rad/s) at throttle 1 (about 2.5 m/s), and the motor force.
+MAX_WHEEL_SPEED = 50.0
+WHEEL_FORCE = 100.0
+#: Joint names of the racecar URDF, checked against getJointInfo when the car is loaded.
+WHEEL_JOINTS = (
+    "left_rear_wheel_joint",
+    "right_rear_wheel_joint",
+    "left_front_wheel_joint",
+    "right_front_wheel_joint",
+)
+STEERING_JOINTS = ("left_steering_hinge_joint", "right_steering_hinge_joint")
+#: Coordinates are divided by this in observations.
+POSITION_SCALE = 15.0
+OBS_MODES = ("pose", "full")
+RENDER_VIEWS = ("top", "chase")
+
+
+class _BulletClient(BulletClient):
+    """A ``BulletClient`` in DIRECT mode that connects without printing.
+
+    ``BulletClient.__init__`` always passes ``options=""`` to ``pybullet.connect``, which makes
+    pybullet print ``argv[0]=`` on stdout for every new client. This sets the same three
+    attributes as that ``__init__`` but connects without ``options``; everything else (the
+    client id injected into every call, disconnect on garbage collection) is BulletClient's own.
+    """
+
+    def __init__(self) -> None:
+        self._shapes: dict[Any, Any] = {}
+        self._pid = os.getpid()
+        self._client = pybullet.connect(pybullet.DIRECT)
+        if self._client < 0:
+            raise RuntimeError("could not start a PyBullet DIRECT client")
+
+
+class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
+    """PyBullet racecar that must drive through a walled corridor to a goal.
+
+    Args:
+        obs_mode: ``"pose"`` (default, 7 dims): ``x/15, y/15, sin(yaw), cos(yaw), speed,
+            goal_x/15, goal_y/15`` where ``speed`` is the signed forward speed (m/s).
+            ``"full"`` (12 dims): ``x/15, y/15, vx, vy, sin(yaw), cos(yaw)``, the two steering
+            hinge angles, their angular velocities, ``goal_x/15, goal_y/15``.
+        physics_substeps: solver steps per env step of 1/20 s (default 4). Measured with
+            :func:`gail_lab.envs.track.pure_pursuit_action` on 300 seeded episodes each: 1, 2, 4
+            and 8 substeps all reach the goal 300/300 (with the steering gain scaled, see below),
+            but the car sinks into the ground while braking or launching: by up to 4.1 cm at 1,
+            1.6 cm at 2, 0.7 cm at 4 and 0.04 cm at 8 substeps. 4 is the smallest count whose
+            contacts stay within a few millimetres; it runs about 4,400 steps/s, 8 about 2,400.
+        start_noise_pos: the start x and y are perturbed by ``uniform(-a, a)`` metres.
+        start_noise_yaw: the start yaw is perturbed by ``uniform(-a, a)`` radians.
+        render_mode: ``None`` or ``"rgb_array"`` (TinyRenderer, headless).
+        render_view: ``"top"`` (whole track from above) or ``"chase"`` (camera behind the car).
+        render_width, render_height: frame size in pixels.
+
+    Steering is a PyBullet position servo, which closes the fraction ``positionGain`` of the
+    angle error per *solver* step; with PyBullet's fixed default 0.1 the car would steer more
+    sluggishly the fewer substeps it has (the pure-pursuit driver then reaches the goal on only
+    79/300 episodes at 2 substeps and 299/300 at 4). The gain is therefore scaled to
+    ``1 - 0.9 ** (8 / physics_substeps)``, so that the servo closes the same 57% of the error
+    per 1/20 s env step as the default does at 8 substeps, whatever the substep count.
+
+    ``reset(options={"start_pose": (x, y, yaw)})`` places the car exactly there instead of the
+    (perturbed) nominal start: a hook for tests and for experts that need other starts.
+    ``pose()`` returns the raw ``(x, y, yaw, speed)`` of the car's base (rear-axle centre).
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
+
+    def __init__(
+        self,
+        obs_mode: str = "pose",
+        physics_substeps: int = 4,
+        start_noise_pos: float = 0.1,
+        start_noise_yaw: float = 0.1,
+        render_mode: str | None = None,
+        render_view: str = "top",
+        render_width: int = 480,
+        render_height: int = 288,
+    ) -> None:
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if render_view not in RENDER_VIEWS:
+            raise ValueError(f"render_view must be one of {RENDER_VIEWS}, got {render_view!r}")
+        if int(physics_substeps) < 1:
+            raise ValueError(f"physics_substeps must be >= 1, got {physics_substeps}")
+        if start_noise_pos < 0 or start_noise_yaw < 0:
+            raise ValueError("start_noise_pos and start_noise_yaw must be >= 0")
+        self.obs_mode = obs_mode
+        self.physics_substeps = int(physics_substeps)
+        self.start_noise_pos = float(start_noise_pos)
+        self.start_noise_yaw = float(start_noise_yaw)
+        self.render_mode = render_mode
+        self.render_view = render_view
+        self.render_width = int(render_width)
+        self.render_height = int(render_height)
+
+        self.action_space = spaces.Box(
+            low=np.array([-1.0, 0.0], dtype=np.float32),
+            high=np.array([1.0, 1.0], dtype=np.float32),
+            dtype=np.float32,
+        )
+        # Positions, velocities and joint states are unbounded (a physics glitch can throw the
+        # car anywhere); sin/cos lie in [-1, 1]; the goal coordinates /15 lie in [0, 1].
+        inf = np.inf
+        if obs_mode == "pose":
+            low = [-inf, -inf, -1.0, -1.0, -inf, 0.0, 0.0]
+            high = [inf, inf, 1.0, 1.0, inf, 1.0, 1.0]
+        else:
+            low = [-inf, -inf, -inf, -inf, -1.0, -1.0, -inf, -inf, -inf, -inf, 0.0, 0.0]
+            high = [inf, inf, inf, inf, 1.0, 1.0, inf, inf, inf, inf, 1.0, 1.0]
+        self.observation_space = spaces.Box(
+            low=np.array(low, dtype=np.float32),
+            high=np.array(high, dtype=np.float32),
+            dtype=np.float32,
+        )
+        self._goal_obs = (track.GOAL[0] / POSITION_SCALE, track.GOAL[1] / POSITION_SCALE)
+
+        # Steering servo gain per solver step, scaled to the substep count (class docstring).
+        self._steer_kp = 1.0 - (1.0 - 0.1) ** (8.0 / self.physics_substeps)
+        self._client: BulletClient | None = _BulletClient()
+        self._build_world()
+
+    # ------------------------------------------------------------------ world
+
+    def _build_world(self) -> None:
+        """Load the plane, the car, the walls and a goal marker once; snapshot the state."""
+        c = self._client
+        assert c is not None
+        c.setAdditionalSearchPath(pybullet_data.getDataPath())
+        c.setGravity(0.0, 0.0, GRAVITY)
+        c.setRealTimeSimulation(0)
+        # One stepSimulation call = 1/20 s made of `physics_substeps` solver steps.
+        c.setPhysicsEngineParameter(
+            fixedTimeStep=CONTROL_DT,
+            numSubSteps=self.physics_substeps,
+            deterministicOverlappingPairs=1,
+        )
+        self._plane = c.loadURDF("plane.urdf")
+        start_orn = c.getQuaternionFromEuler((0.0, 0.0, track.START_YAW))
+        self._car = c.loadURDF("racecar/racecar.urdf", track.START, start_orn)
+
+        names = {
+            c.getJointInfo(self._car, j)[1].decode(): j for j in range(c.getNumJoints(self._car))
+        }
+        missing = [n for n in WHEEL_JOINTS + STEERING_JOINTS if n not in names]
+        if missing:
+            raise RuntimeError(f"racecar URDF lacks joints {missing}; has {sorted(names)}")
+        self._wheels = [names[n] for n in WHEEL_JOINTS]
+        self._steering = [names[n] for n in STEERING_JOINTS]
+        self._actuated = self._wheels + self._steering
+        # Free all joints of their default velocity motors (friction-like); step() drives them.
+        for j in range(c.getNumJoints(self._car)):
+            c.setJointMotorControl2(
+                self._car, j, pybullet.VELOCITY_CONTROL, targetVelocity=0, force=0
+            )
+
+        self._walls: list[int] = []
+        for (cx, cy), half_len, angle in track.wall_boxes():
+            half = (half_len, track.WALL_THICKNESS / 2.0, track.WALL_HEIGHT / 2.0)
+            col = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half)
+            vis = c.createVisualShape(
+                pybullet.GEOM_BOX, halfExtents=half, rgbaColor=(0.55, 0.27, 0.07, 1.0)
+            )
+            wall = c.createMultiBody(
+                baseMass=0.0,  # static: never moves, whatever hits it
+                baseCollisionShapeIndex=col,
+                baseVisualShapeIndex=vis,
+                basePosition=(cx, cy, track.WALL_HEIGHT / 2.0),
+                baseOrientation=c.getQuaternionFromEuler((0.0, 0.0, angle)),
+            )
+            self._walls.append(wall)
+        self._wall_set = frozenset(self._walls)
+        # Visual-only goal disc (no collision shape: the car drives over it).
+        goal_vis = c.createVisualShape(
+            pybullet.GEOM_CYLINDER,
+            radius=track.GOAL_RADIUS,
+            length=0.002,
+            rgbaColor=(0.1, 0.8, 0.1, 1.0),
+        )
+        c.createMultiBody(
+            baseMass=0.0,
+            baseCollisionShapeIndex=-1,
+            baseVisualShapeIndex=goal_vis,
+            basePosition=(track.GOAL[0], track.GOAL[1], 0.002),
+        )
+        # Every reset restores this snapshot (bodies and contact caches, i.e. solver warm
+        # starts), then places the car: an episode does not depend on the ones before it.
+        self._state_id = c.saveState()
+
+        self._top_view = c.computeViewMatrix(
+            cameraEyePosition=(7.5, 4.0, 40.0),
+            cameraTargetPosition=(7.5, 4.0, 0.0),
+            cameraUpVector=(0.0, 1.0, 0.0),
+        )
+        aspect = self.render_width / self.render_height
+        # Vertical field of view that shows y in [-0.6, 8.6] (and x in [-0.2, 15.2] at 5:3).
+        fov = math.degrees(2.0 * math.atan(max(4.6, 7.7 / aspect) / 40.0))
+        self._top_proj = c.computeProjectionMatrixFOV(fov, aspect, 30.0, 45.0)
+        self._chase_proj = c.computeProjectionMatrixFOV(60.0, aspect, 0.05, 30.0)
+
+    # ------------------------------------------------------------------ gym API
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Place the car at the (perturbed) start at rest; the track is not rebuilt.
+
+        ``options={"start_pose": (x, y, yaw)}`` places it exactly at that pose instead.
+        """
+        super().reset(seed=seed)
+        c = self._client
+        if c is None:
+            raise RuntimeError("RacecarEnv is closed")
+        # Always draw, so that the random stream does not depend on the noise settings.
+        u = self.np_random.uniform(-1.0, 1.0, size=3)
+        if options and options.get("start_pose") is not None:
+            x, y, yaw = (float(v) for v in options["start_pose"])
+        else:
+            x = track.START[0] + self.start_noise_pos * float(u[0])
+            y = track.START[1] + self.start_noise_pos * float(u[1])
+            yaw = track.START_YAW + self.start_noise_yaw * float(u[2])
+        c.restoreState(stateId=self._state_id)
+        car = self._car
+        c.resetBasePositionAndOrientation(
+            car, (x, y, track.START[2]), (0.0, 0.0, math.sin(yaw / 2.0), math.cos(yaw / 2.0))
+        )
+        c.resetBaseVelocity(car, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+        for j in self._actuated:
+            c.resetJointState(car, j, 0.0, 0.0)
+        self._read_state()
+        return self._obs(), self._info(False, False)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        c = self._client
+        if c is None:
+            raise RuntimeError("RacecarEnv is closed")
+        steer = float(action[0])
+        throttle = float(action[1])
+        if not (math.isfinite(steer) and math.isfinite(throttle)):
+            raise ValueError(f"action must be finite, got {action!r}")
+        steer = -1.0 if steer < -1.0 else (1.0 if steer > 1.0 else steer)
+        throttle = 0.0 if throttle < 0.0 else (1.0 if throttle > 1.0 else throttle)
+        car = self._car
+        c.setJointMotorControlArray(
+            car,
+            self._steering,
+            pybullet.POSITION_CONTROL,
+            targetPositions=(-steer, -steer),
+            positionGains=(self._steer_kp, self._steer_kp),
+        )
+        v = throttle * MAX_WHEEL_SPEED
+        c.setJointMotorControlArray(
+            car,
+            self._wheels,
+            pybullet.VELOCITY_CONTROL,
+            targetVelocities=(v, v, v, v),
+            forces=(WHEEL_FORCE, WHEEL_FORCE, WHEEL_FORCE, WHEEL_FORCE),
+        )
+        c.stepSimulation()
+        self._read_state()
+
+        collision = False
+        walls = self._wall_set
+        for contact in c.getContactPoints(bodyA=car):
+            if contact[2] in walls:
+                collision = True
+                break
+        success = not collision and self._dist < track.GOAL_RADIUS
+        reward = -1.0 if collision else (3.0 if success else 0.0)
+        return self._obs(), reward, collision or success, False, self._info(success, collision)
+
+    def render(self) -> np.ndarray | None:
+        """An HxWx3 uint8 frame from the TinyRenderer (``render_mode="rgb_array"``), else None."""
+        if self.render_mode != "rgb_array":
+            return None
+        c = self._client
+        if c is None:
+            raise RuntimeError("RacecarEnv is closed")
+        if self.render_view == "top":
+            view, proj = self._top_view, self._top_proj
+        else:
+            x, y, yaw = self._x, self._y, self._yaw
+            fx, fy = math.cos(yaw), math.sin(yaw)
+            view = c.computeViewMatrix(
+                # High enough to look over a wall right behind the car (as at the start).
+                cameraEyePosition=(x - 0.8 * fx, y - 0.8 * fy, 1.2),
+                cameraTargetPosition=(x + 1.5 * fx, y + 1.5 * fy, 0.0),
+                cameraUpVector=(0.0, 0.0, 1.0),
+            )
+            proj = self._chase_proj
+        _, _, rgba, _, _ = c.getCameraImage(
+            self.render_width,
+            self.render_height,
+            viewMatrix=view,
+            projectionMatrix=proj,
+            renderer=pybullet.ER_TINY_RENDERER,
+            flags=pybullet.ER_NO_SEGMENTATION_MASK,
+        )
+        frame = np.asarray(rgba, dtype=np.uint8).reshape(self.render_height, self.render_width, 4)
+        return np.ascontiguousarray(frame[:, :, :3])
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.disconnect()
+            finally:
+                self._client = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def pose(self) -> tuple[float, float, float, float]:
+        """Raw ``(x, y, yaw, speed)`` of the car's base (rear-axle centre), speed signed forward."""
+        return self._x, self._y, self._yaw, self._speed
+
+    def wall_poses(self) -> list[tuple[tuple[float, float, float], tuple[float, ...]]]:
+        """(position, orientation quaternion) of each wall body, in the order of ``track.WALLS``."""
+        c = self._client
+        if c is None:
+            raise RuntimeError("RacecarEnv is closed")
+        return [c.getBasePositionAndOrientation(w) for w in self._walls]
+
+    def _read_state(self) -> None:
+        c = self._client
+        assert c is not None
+        (x, y, _), (qx, qy, qz, qw) = c.getBasePositionAndOrientation(self._car)
+        (vx, vy, _), _ = c.getBaseVelocity(self._car)
+        yaw = math.atan2(2.0 * (qw * qz + qx * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
+        self._x, self._y, self._yaw, self._vx, self._vy = x, y, yaw, vx, vy
+        self._sin, self._cos = math.sin(yaw), math.cos(yaw)
+        self._speed = vx * self._cos + vy * self._sin
+        self._dist = math.hypot(x - track.GOAL[0], y - track.GOAL[1])
+
+    def _obs(self) -> np.ndarray:
+        gx, gy = self._goal_obs
+        if self.obs_mode == "pose":
+            return np.array(
+                (
+                    self._x / POSITION_SCALE,
+                    self._y / POSITION_SCALE,
+                    self._sin,
+                    self._cos,
+                    self._speed,
+                    gx,
+                    gy,
+                ),
+                dtype=np.float32,
+            )
+        c = self._client
+        assert c is not None
+        (a0, w0, _, _), (a1, w1, _, _) = c.getJointStates(self._car, self._steering)
+        return np.array(
+            (
+                self._x / POSITION_SCALE,
+                self._y / POSITION_SCALE,
+                self._vx,
+                self._vy,
+                self._sin,
+                self._cos,
+                a0,
+                a1,
+                w0,
+                w1,
+                gx,
+                gy,
+            ),
+            dtype=np.float32,
+        )
+
+    def _info(self, success: bool, collision: bool) -> dict[str, Any]:
+        return {
+            "is_success": success,
+            "distance_to_goal": self._dist,
+            "position": (self._x, self._y),
+            "collision": collision,
+        }

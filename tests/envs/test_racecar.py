@@ -1,0 +1,275 @@
+"""The PyBullet racecar env (gail_lab/Racecar-v0), its track geometry and helpers."""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import gail_lab.envs.registration as registration
+from gail_lab.envs import track
+from gail_lab.envs.racecar import RacecarEnv
+
+# The checker warns about the (deliberately) infinite bounds of positions and velocities.
+pytestmark = pytest.mark.filterwarnings("ignore:.*Box observation space (min|max)imum value")
+
+
+@pytest.fixture
+def make_env():
+    envs: list[RacecarEnv] = []
+
+    def _make(**kwargs) -> RacecarEnv:
+        env = RacecarEnv(**kwargs)
+        envs.append(env)
+        return env
+
+    yield _make
+    for env in envs:
+        env.close()
+
+
+def drive(env: RacecarEnv, seed: int | None, actions: np.ndarray, stop: bool = True) -> np.ndarray:
+    """Reset with ``seed`` and apply ``actions``; the observations, one row per step."""
+    obs, _ = env.reset(seed=seed)
+    rows = [obs]
+    for action in actions:
+        obs, _, terminated, _, _ = env.step(action)
+        rows.append(obs)
+        if terminated and stop:
+            break
+    return np.array(rows)
+
+
+def pursue(env: RacecarEnv, seed: int, max_steps: int = 600):
+    """One pure-pursuit episode: (last reward, terminated, info, steps, xy path)."""
+    env.reset(seed=seed)
+    path = [env.pose()[:2]]
+    for _ in range(max_steps):
+        x, y, yaw, _ = env.pose()
+        _, reward, terminated, truncated, info = env.step(track.pure_pursuit_action(x, y, yaw))
+        path.append(env.pose()[:2])
+        if terminated or truncated:
+            break
+    return reward, terminated, info, len(path) - 1, np.array(path)
+
+
+def random_actions(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.uniform([-1.0, 0.3], [1.0, 1.0], size=(n, 2)).astype(np.float32)
+
+
+def test_registered_and_made_outside_the_framework():
+    importlib.reload(registration)  # registering twice is harmless
+    env = gym.make("gail_lab/Racecar-v0", obs_mode="pose")
+    try:
+        assert env.spec.max_episode_steps == 2000
+        assert env.observation_space.shape == (7,)
+        assert env.action_space.shape == (2,)
+        np.testing.assert_array_equal(env.action_space.low, [-1.0, 0.0])
+        np.testing.assert_array_equal(env.action_space.high, [1.0, 1.0])
+        obs, info = env.reset(seed=0)
+        assert obs.dtype == np.float32 and env.observation_space.contains(obs)
+        assert info["is_success"] is False
+    finally:
+        env.close()
+
+
+def test_time_limit_truncates_without_success():
+    env = gym.make("gail_lab/Racecar-v0")
+    try:
+        env.reset(seed=0)
+        idle = np.zeros(2, dtype=np.float32)
+        steps = 0
+        truncated = False
+        while not truncated and steps < 2100:
+            _, reward, terminated, truncated, info = env.step(idle)
+            steps += 1
+            assert not terminated and reward == 0.0
+        assert steps == 2000 and truncated
+        assert info["is_success"] is False and info["collision"] is False
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("obs_mode,dim", [("pose", 7), ("full", 12)])
+def test_env_checker_and_observations_in_space(make_env, obs_mode, dim):
+    env = make_env(obs_mode=obs_mode)
+    check_env(env, skip_render_check=True)
+    assert env.observation_space.shape == (dim,)
+    rows = drive(env, 3, random_actions(200), stop=False)
+    assert rows.dtype == np.float32
+    assert all(env.observation_space.contains(row) for row in rows)
+    # The goal sits in the last two entries; sin^2 + cos^2 = 1.
+    np.testing.assert_allclose(rows[:, -2:], [[14.5 / 15, 7.5 / 15]] * len(rows), rtol=1e-6)
+    s, c = (2, 3) if obs_mode == "pose" else (4, 5)
+    np.testing.assert_allclose(rows[:, s] ** 2 + rows[:, c] ** 2, 1.0, atol=1e-5)
+
+
+def test_walls_do_not_move_when_rammed(make_env):
+    env = make_env()
+    # Facing the wall along y = 4 from half a metre away, at full throttle for 100 steps.
+    env.reset(seed=0, options={"start_pose": (1.0, 3.2, math.pi / 2)})
+    before = env.wall_poses()
+    results = [env.step(np.array([0.0, 1.0], dtype=np.float32)) for _ in range(100)]
+    assert env.wall_poses() == before
+    assert any(r[4]["collision"] for r in results)
+    assert env.pose()[1] < 4.0 - track.WALL_THICKNESS / 2  # the car did not get through
+
+
+def test_walls_meeting_at_corners_stay_put(make_env):
+    env = make_env()
+    env.reset(seed=0)
+    before = env.wall_poses()
+    idle = np.zeros(2, dtype=np.float32)
+    for _ in range(300):
+        env.step(idle)
+    assert env.wall_poses() == before
+    # The walls sit where track.py says.
+    for (position, _), ((cx, cy), _, _) in zip(before, track.wall_boxes(), strict=True):
+        assert position == pytest.approx((cx, cy, track.WALL_HEIGHT / 2))
+
+
+def test_wall_contact_terminates_with_minus_one(make_env):
+    env = make_env()
+    env.reset(seed=0, options={"start_pose": (1.0, 3.2, math.pi / 2)})
+    for _ in range(100):
+        _, reward, terminated, truncated, info = env.step(np.array([0.0, 1.0], np.float32))
+        if terminated:
+            break
+    assert terminated and not truncated
+    assert reward == -1.0
+    assert info["collision"] is True and info["is_success"] is False
+
+
+def test_goal_terminates_with_plus_three(make_env):
+    env = make_env()
+    # Test hook: start 1.6 m short of the goal, facing it.
+    env.reset(seed=0, options={"start_pose": (12.9, 7.3, 0.0)})
+    rewards = []
+    for _ in range(50):
+        _, reward, terminated, _, info = env.step(np.array([0.0, 1.0], np.float32))
+        rewards.append(reward)
+        if terminated:
+            break
+    assert terminated and reward == 3.0
+    assert info["is_success"] is True and info["collision"] is False
+    assert info["distance_to_goal"] < track.GOAL_RADIUS
+    assert rewards[:-1] == [0.0] * (len(rewards) - 1)
+
+
+def test_pure_pursuit_reaches_the_goal(make_env):
+    env = make_env()  # start perturbation on (defaults 0.1 m, 0.1 rad)
+    steps = []
+    for seed in range(10):
+        reward, terminated, info, n, path = pursue(env, seed)
+        assert terminated and info["is_success"], (seed, info)
+        assert reward == 3.0 and not info["collision"]
+        assert min(track.distance_to_walls(x, y) for x, y in path) > 0.3
+        steps.append(n)
+    assert 250 < np.mean(steps) < 400
+
+
+def test_same_seed_same_trajectory_different_seeds_different_starts(make_env):
+    env = make_env()
+    actions = random_actions(150, seed=1)
+    first = drive(env, 7, actions)
+    drive(env, 8, random_actions(80, seed=2))  # another episode in between
+    again = drive(env, 7, actions)
+    np.testing.assert_array_equal(first, again)
+    # A fresh instance agrees too.
+    np.testing.assert_array_equal(first, drive(make_env(), 7, actions))
+
+    starts = {tuple(env.reset(seed=s)[0][:4].tolist()) for s in range(5)}
+    assert len(starts) == 5
+    for s in range(5):
+        env.reset(seed=s)
+        x, y, yaw, speed = env.pose()
+        assert abs(x - track.START[0]) <= 0.1 + 1e-6 and abs(y - track.START[1]) <= 0.1 + 1e-6
+        assert abs(yaw - track.START_YAW) <= 0.1 + 1e-6 and speed == 0.0
+
+
+def test_no_start_noise_gives_the_nominal_start(make_env):
+    env = make_env(start_noise_pos=0.0, start_noise_yaw=0.0)
+    for s in range(3):
+        env.reset(seed=s)
+        x, y, yaw, _ = env.pose()
+        assert (x, y) == pytest.approx(track.START[:2]) and yaw == pytest.approx(track.START_YAW)
+
+
+def test_two_envs_in_one_process_do_not_interfere(make_env):
+    acts_a, acts_b = random_actions(120, seed=3), random_actions(120, seed=4)
+    alone_a = drive(make_env(obs_mode="full"), 1, acts_a, stop=False)
+    alone_b = drive(make_env(obs_mode="full"), 2, acts_b, stop=False)
+
+    env_a, env_b = make_env(obs_mode="full"), make_env(obs_mode="full")
+    rows_a, rows_b = [env_a.reset(seed=1)[0]], [env_b.reset(seed=2)[0]]
+    for a, b in zip(acts_a, acts_b, strict=True):
+        rows_a.append(env_a.step(a)[0])
+        rows_b.append(env_b.step(b)[0])
+    np.testing.assert_array_equal(np.array(rows_a), alone_a)
+    np.testing.assert_array_equal(np.array(rows_b), alone_b)
+
+
+def test_actions_are_clipped(make_env):
+    env = make_env()
+    wild = np.array([[5.0, -3.0], [-7.0, 9.0]] * 20, dtype=np.float32)
+    np.testing.assert_array_equal(drive(env, 0, wild), drive(env, 0, np.clip(wild, [-1, 0], 1)))
+    with pytest.raises(ValueError):
+        env.step(np.array([np.nan, 0.5], dtype=np.float32))
+
+
+def test_steer_positive_turns_right(make_env):
+    env = make_env(start_noise_pos=0.0, start_noise_yaw=0.0)
+    for steer, sign in ((0.5, -1.0), (-0.5, 1.0)):
+        env.reset(options={"start_pose": (5.0, 3.0, 0.0)})
+        for _ in range(20):
+            env.step(np.array([steer, 0.5], dtype=np.float32))
+        assert sign * env.pose()[2] > 0.3  # yaw fell (right turn) for steer > 0
+
+
+@pytest.mark.parametrize("view", ["top", "chase"])
+def test_render_frame(make_env, view, tmp_path):
+    env = make_env(render_mode="rgb_array", render_view=view)
+    env.reset(seed=0)
+    for _ in range(5):
+        env.step(np.array([0.0, 1.0], dtype=np.float32))
+    frame = env.render()
+    assert frame.shape == (288, 480, 3) and frame.dtype == np.uint8
+    assert frame.std() > 10 and len(np.unique(frame.reshape(-1, 3), axis=0)) > 20
+    assert make_env().render() is None  # no render_mode: nothing
+    track.save_video([frame, frame[::-1].copy()], tmp_path / "clip.gif", fps=20)
+    assert (tmp_path / "clip.gif").stat().st_size > 0
+
+
+def test_plot_track(tmp_path):
+    paths = [np.array([[0.5, 0.5], [1.0, 3.0], [9.0, 3.0]]), np.zeros((0, 2))]
+    out = tmp_path / "sub" / "track.png"
+    ax = track.plot_track(trajectories=paths, labels=["a", "b"], out_png=out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(ax.patches) == len(track.WALLS) + 1  # walls and the goal circle
+    assert [p.name for p in tmp_path.joinpath("sub").iterdir()] == ["track.png"]  # no temp left
+
+
+def test_pure_pursuit_geometry():
+    # On the first straight segment heading at the next waypoint: no steering, full throttle.
+    heading = math.atan2(3.0 - 0.5, 1.0 - 0.5)
+    steer, throttle = track.pure_pursuit_action(0.6, 1.0, heading)
+    assert abs(steer) < 0.05 and throttle == 1.0
+    # Facing +x on the y = 3 straight but displaced to its left (y = 3.4): steer right (> 0).
+    steer, _ = track.pure_pursuit_action(4.0, 3.4, 0.0)
+    assert steer > 0.1
+    # Near a corner: slow.
+    assert track.pure_pursuit_action(9.0, 2.5, 0.0)[1] == pytest.approx(0.2)
+
+
+def test_close_is_idempotent():
+    env = RacecarEnv()
+    env.reset(seed=0)
+    env.close()
+    env.close()
+    with pytest.raises(RuntimeError):
+        env.reset(seed=0)
