@@ -101,3 +101,11 @@ def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
         "algo=gail_reinforce drives ('discrete',) actions only; gail_lab/Racecar-v0 has continuous actions"
         in out.stdout + out.stderr
     )
+
+
+def test_bad_racecar_kwarg_value_names_the_id():
+    with pytest.raises(
+        EnvError,
+        match=r"env.kwargs: gail_lab/Racecar-v0 rejects \{'obs_mode': 'pixels'\}.*obs_mode",
+    ):
+        EnvFactory("gail_lab/Racecar-v0", kwargs={"obs_mode": "pixels"})

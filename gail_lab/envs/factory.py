@@ -66,7 +66,7 @@ class EnvFactory:
         self.normalize_obs = normalize_obs  # applied inside models, never to the env's output
         try:
             probe = self.make()
-        except TypeError as err:  # a kwarg the env's constructor does not take
+        except (TypeError, ValueError) as err:  # a kwarg the env does not take, or a bad value
             raise EnvError(f"env.kwargs: {id} rejects {self.kwargs}: {err}") from None
         self.observation_space = probe.observation_space
         self.action_space = probe.action_space
