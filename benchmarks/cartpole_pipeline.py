@@ -22,13 +22,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_seed(seed: int, out: Path, extra: list[str]) -> dict:
     run_dir = out / f"seed_{seed}"
-    cmd = [sys.executable, str(ROOT / "run.py"), "task=pipeline", f"seed={seed}", "logger=none", "progress=false",
-           "reuse_artifacts=false", f"hydra.run.dir={run_dir}", f"artifacts_dir={out / 'artifacts'}", *extra]
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "task=pipeline",
+        f"seed={seed}",
+        "logger=none",
+        "progress=false",
+        "reuse_artifacts=false",
+        f"hydra.run.dir={run_dir}",
+        f"artifacts_dir={out / 'artifacts'}",
+        *extra,
+    ]
     t0 = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     wall = time.time() - t0
     if proc.returncode != 0:
-        return {"seed": seed, "error": (proc.stdout + proc.stderr).strip().splitlines()[-1], "process_wall_s": wall}
+        return {
+            "seed": seed,
+            "error": (proc.stdout + proc.stderr).strip().splitlines()[-1],
+            "process_wall_s": wall,
+        }
     summary = json.loads((run_dir / "summary.json").read_text())
     expert = json.loads((run_dir / "train_expert" / "summary.json").read_text())
     return {"seed": seed, **summary, "expert_train": expert, "process_wall_s": wall}
@@ -65,8 +79,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--jobs", type=int, default=2, help="runs in parallel (each uses one core)")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cartpole_pipeline")
-    ap.add_argument("overrides", nargs="*", help="extra run.py overrides, e.g. algo.trainer.iterations=300")
+    ap.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "cartpole_pipeline"
+    )
+    ap.add_argument(
+        "overrides", nargs="*", help="extra run.py overrides, e.g. algo.trainer.iterations=300"
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(args.jobs) as pool:

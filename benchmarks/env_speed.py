@@ -68,7 +68,9 @@ def main() -> None:
     ap.add_argument("--num-envs", type=int, default=4)
     args = ap.parse_args()
     register_configs()
-    presets = args.presets or sorted(p.stem for p in (CONF / "env").glob("*.yaml") if p.stem != "gym")
+    presets = args.presets or sorted(
+        p.stem for p in (CONF / "env").glob("*.yaml") if p.stem != "gym"
+    )
     rows = [
         f"| env | single env steps/s | reset (ms) | {args.num_envs} envs sync steps/s | {args.num_envs} envs async steps/s |",
         "| --- | --- | --- | --- | --- |",
@@ -80,7 +82,9 @@ def main() -> None:
         sps, reset_ms = single_env(factory, args.steps)
         sync = vectorized(factory, args.steps, args.num_envs, "sync")
         asyn = vectorized(factory, args.steps, args.num_envs, "async")
-        rows.append(f"| {preset} ({factory.id}) | {sps:,.0f} | {reset_ms:.3f} | {sync:,.0f} | {asyn:,.0f} |")
+        rows.append(
+            f"| {preset} ({factory.id}) | {sps:,.0f} | {reset_ms:.3f} | {sync:,.0f} | {asyn:,.0f} |"
+        )
         print(rows[-1], flush=True)
     print("\n".join(rows))
 

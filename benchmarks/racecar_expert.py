@@ -18,7 +18,7 @@ import gail_lab.envs  # noqa: F401  (registers gail_lab/Racecar-v0)
 from gail_lab.envs.racecar import POSITION_SCALE
 from gail_lab.envs.track import distance_to_walls, plot_track, save_video
 from gail_lab.experts.scripted import RacecarPurePursuit
-from gail_lab.rl.evaluation import evaluate_policy, evaluation_seeds
+from gail_lab.rl.evaluation import evaluation_seeds
 
 
 def main() -> None:
@@ -47,20 +47,27 @@ def main() -> None:
     wall = time.time() - t0
     env.close()
     steps = sum(lengths)
-    print(f"scripted_racecar: goal reached in {successes}/{args.episodes} seeded episodes; "
-          f"length {np.mean(lengths):.1f} +- {np.std(lengths):.1f} steps; closest approach of the "
-          f"car's base to a wall centreline {min(clearance):.2f} m (5th percentile "
-          f"{np.percentile(clearance, 5):.2f} m); {steps} steps in {wall:.1f} s ({steps / wall:,.0f} steps/s "
-          "including the expert)")
+    print(
+        f"scripted_racecar: goal reached in {successes}/{args.episodes} seeded episodes; "
+        f"length {np.mean(lengths):.1f} +- {np.std(lengths):.1f} steps; closest approach of the "
+        f"car's base to a wall centreline {min(clearance):.2f} m (5th percentile "
+        f"{np.percentile(clearance, 5):.2f} m); {steps} steps in {wall:.1f} s ({steps / wall:,.0f} steps/s "
+        "including the expert)"
+    )
 
     if args.figures is None:
         return
     args.figures.mkdir(parents=True, exist_ok=True)
-    plot_track(trajectories=trajectories[:5], labels=[f"scripted expert, episode {k}" for k in range(5)],
-               out_png=args.figures / "racecar_track.png")
+    plot_track(
+        trajectories=trajectories[:5],
+        labels=[f"scripted expert, episode {k}" for k in range(5)],
+        out_png=args.figures / "racecar_track.png",
+    )
     frames = {}
     for view in ("top", "chase"):
-        env = gym.make("gail_lab/Racecar-v0", obs_mode="pose", render_mode="rgb_array", render_view=view)
+        env = gym.make(
+            "gail_lab/Racecar-v0", obs_mode="pose", render_mode="rgb_array", render_view=view
+        )
         obs, _ = env.reset(seed=0)
         shots = []
         for t in range(330):

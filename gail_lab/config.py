@@ -292,8 +292,24 @@ class DataConfig:
     num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
     allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
     path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
+    # Sub-optimal or DART-style demonstrations: the executed action is perturbed (discrete: a
+    # uniform random action with probability noise_scale; continuous: Gaussian noise of std
+    # noise_scale, clipped to the action box). label=executed records what was executed;
+    # label=clean (DART, Laskey et al. 2017) records the expert's clean action.
+    noise_scale: float = 0.0
+    label: str = "executed"
+    # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
+    use_episodes: int | None = None  # the first n trajectories only
+    subsample_every: int = 1  # keep every k-th transition of each trajectory (from its first)
 
     def __post_init__(self) -> None:
+        _require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
+        _require(
+            self.label in ("executed", "clean"), "label", "one of ['executed', 'clean']", self.label
+        )
+        _require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
+        if self.use_episodes is not None:
+            _require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
         _require(
             self.num_transitions is not None or self.num_episodes is not None,
             "num_transitions/num_episodes",

@@ -163,3 +163,25 @@ def test_observation_normalization_option(tmp_path):
 
     raw = Demonstrations.load(datasets[0]).observations
     assert abs(raw[:, 2]).max() < 0.5 and abs(raw[:, 1]).max() > 0.01  # raw, not standardized
+
+
+def test_noisy_dataset_is_cached_apart_and_subsampling_applies(tmp_path):
+    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", run_dir="clean")
+    assert out.returncode == 0, out.stderr
+    out = run_cli(
+        tmp_path,
+        *SCRIPTED,
+        "task=pipeline",
+        "data.noise_scale=0.2",
+        "data.label=clean",
+        "data.use_episodes=2",
+        "data.subsample_every=20",
+        run_dir="dart",
+    )
+    assert out.returncode == 0, out.stderr
+    assert len(list((tmp_path / "artifacts" / "datasets").glob("*.npz"))) == 2
+    assert "using 50 transitions of 2 episodes" in out.stdout + out.stderr
+    from gail_lab.rl.checkpoint import load_policy
+
+    _, meta = load_policy(tmp_path / "dart" / "imitate" / "policy.pt")
+    assert meta["dataset"]["num_transitions"] == 50 and meta["dataset"]["num_episodes"] == 2

@@ -121,3 +121,33 @@ def test_pickled_object_array_refused(tmp_path):
     np.savez(path, observations=np.array([object()], dtype=object), metadata=np.array("{}"))
     with pytest.raises(DatasetError):
         Demonstrations.load(path)
+
+
+def test_subset_first_episodes_and_every_kth(demos):
+    sub = demos.subset(use_episodes=2, every=20)
+    assert sub.num_episodes == 2 and len(sub) == 2 * 25
+    np.testing.assert_array_equal(sub.episode_starts, [0, 25])
+    np.testing.assert_array_equal(sub.observations[1], demos.observations[20])
+    np.testing.assert_array_equal(sub.observations[25], demos.observations[500])
+    np.testing.assert_array_equal(
+        sub.next_observations[1], demos.next_observations[20]
+    )  # true successor
+    assert sub.metadata["subset"] == {"use_episodes": 2, "every": 20, "of_transitions": 2000}
+    assert len(demos.subset()) == len(demos)
+
+
+@pytest.mark.parametrize("label", ["executed", "clean"])
+def test_noisy_and_dart_collection(cartpole, label):
+    expert = CartPoleController()
+    d = collect_demos(
+        expert, cartpole, seed=1, num_transitions=2000, noise_scale=0.3, label=label, progress=False
+    )
+    matches = d.actions == expert.act(d.observations)
+    if label == "clean":
+        assert matches.all()  # DART: the expert's clean action is the label
+    else:
+        assert 0.05 < 1 - matches.mean() < 0.3  # ~15 % of executed actions differ from the expert's
+    assert d.metadata["collection"] == {"noise_scale": 0.3, "label": label}
+    # the perturbed runs reach states the clean expert never visits: pole angles spread wider
+    clean = collect_demos(expert, cartpole, seed=1, num_transitions=2000, progress=False)
+    assert np.abs(d.observations[:, 3]).mean() > np.abs(clean.observations[:, 3]).mean()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import gymnasium as gym
+import numpy as np
+
 from gail_lab.data.dataset import FORMAT_VERSION, Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.logging import progress_bar
@@ -20,15 +23,32 @@ def collect_demos(
     expert_name: str = "expert",
     config: dict[str, Any] | None = None,
     progress: bool = True,
+    noise_scale: float = 0.0,
+    label: str = "executed",
 ) -> Demonstrations:
-    """Complete episodes until ``num_transitions`` pairs (or exactly ``num_episodes`` episodes)."""
+    """Complete episodes until ``num_transitions`` pairs (or exactly ``num_episodes`` episodes).
+
+    With ``noise_scale > 0`` the executed action is perturbed (see :func:`perturb`); ``label``
+    says which action the dataset records: ``executed`` or ``clean`` (DART: the expert's own
+    action in the state the perturbed run reached)."""
+    if label not in ("executed", "clean"):
+        raise ValueError(f"label must be 'executed' or 'clean' (got {label!r})")
+    rng = np.random.default_rng([seed, 7])
+
+    def act(obs: np.ndarray):
+        clean = policy.act(obs, deterministic=True)
+        if noise_scale == 0:
+            return clean
+        executed = perturb(clean, factory.action_space, noise_scale, rng)
+        return executed, (clean if label == "clean" else executed)
+
     envs = factory.make_vec()
     total = num_transitions if num_episodes is None else None  # episodes: no ETA, steps/s only
     bar = progress_bar(total, f"collect {expert_name}", progress)
     try:
         runner = EpisodeRunner(envs, seed)
         roll = runner.run(
-            lambda obs: policy.act(obs, deterministic=True),
+            act,
             min_steps=None if num_episodes is not None else num_transitions,
             num_episodes=num_episodes,
             on_steps=bar.update,
@@ -48,6 +68,7 @@ def collect_demos(
             "std_return": float(returns.std()),
             "deterministic": True,
         },
+        "collection": {"noise_scale": float(noise_scale), "label": label},
         "num_episodes": int(roll.num_episodes),
         "num_transitions": int(len(roll)),
         "seed": int(seed),
@@ -55,3 +76,16 @@ def collect_demos(
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Demonstrations(**roll.arrays(), metadata=metadata)
+
+
+def perturb(
+    actions: np.ndarray, space: gym.Space, scale: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Discrete: each action replaced by a uniform random one with probability ``scale``.
+    Box: Gaussian noise of standard deviation ``scale``, clipped to the box."""
+    if isinstance(space, gym.spaces.Discrete):
+        swap = rng.random(len(actions)) < scale
+        random = rng.integers(space.start, space.start + space.n, size=len(actions))
+        return np.where(swap, random, actions).astype(actions.dtype)
+    noisy = actions + rng.normal(0.0, scale, size=actions.shape)
+    return np.clip(noisy, space.low, space.high).astype(np.float32)

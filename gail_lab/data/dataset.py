@@ -47,6 +47,25 @@ class Demonstrations(Transitions):
 
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def subset(self, use_episodes: int | None = None, every: int = 1) -> Demonstrations:
+        """The first ``use_episodes`` trajectories, keeping every ``every``-th transition of each
+        (from its first), as Ho & Ermon subsample their demonstrations."""
+        lengths = self.episode_lengths
+        n_eps = self.num_episodes if use_episodes is None else min(use_episodes, self.num_episodes)
+        keep, starts = [], []
+        for start, length in zip(self.episode_starts[:n_eps], lengths[:n_eps], strict=True):
+            starts.append(len(keep))
+            keep.extend(range(start, start + length, every))
+        idx = np.asarray(keep, dtype=np.int64)
+        arrays = {k: v[idx] for k, v in self.arrays().items() if k != "episode_starts"}
+        meta = {
+            **self.metadata,
+            "subset": {"use_episodes": n_eps, "every": every, "of_transitions": len(self)},
+        }
+        return Demonstrations(
+            **arrays, episode_starts=np.asarray(starts, dtype=np.int64), metadata=meta
+        )
+
     # ------------------------------------------------------------------ io
     def save(self, path: str | Path) -> Path:
         self.validate(source="dataset to save")

@@ -16,7 +16,8 @@ import numpy as np
 
 from gail_lab.data.transitions import Transitions
 
-ActFn = Callable[[np.ndarray], np.ndarray]
+# obs batch -> actions, or -> (executed actions, recorded actions) when they differ
+ActFn = Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray]]
 
 
 class _Episode:
@@ -95,8 +96,10 @@ class EpisodeRunner:
         start_on(np.ones(n, dtype=bool))
         while any(ep is not None for ep in current):
             obs = self._obs.copy()
-            actions = np.asarray(act(obs))
-            next_obs, rewards, terminated, truncated, _ = self.vec_env.step(actions)
+            out = act(obs)  # actions, or (executed, recorded) when the two differ (DART labels)
+            executed, recorded = out if isinstance(out, tuple) else (out, out)
+            actions = np.asarray(recorded)
+            next_obs, rewards, terminated, truncated, _ = self.vec_env.step(np.asarray(executed))
             recording = [i for i in range(n) if current[i] is not None]
             if on_steps is not None:
                 on_steps(len(recording))

@@ -41,6 +41,8 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
         expert_name=ctx.cfg.expert.name,
         config=ctx.container(),
         progress=ctx.cfg.progress,
+        noise_scale=data.noise_scale,
+        label=data.label,
     )
     demos.save(path)
     returns = demos.episode_returns

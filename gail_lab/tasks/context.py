@@ -89,10 +89,10 @@ class RunContext:
 
     @property
     def cached_dataset_path(self) -> Path:
-        data = {
-            "num_transitions": self.cfg.data.num_transitions,
-            "num_episodes": self.cfg.data.num_episodes,
-        }
+        d = self.cfg.data
+        data = {"num_transitions": d.num_transitions, "num_episodes": d.num_episodes}
+        if d.noise_scale > 0:  # noiseless datasets keep the keys (and cache paths) they had
+            data.update(noise_scale=d.noise_scale, label=d.label)
         identity = {**self.expert_identity(), "data": data}
         return self.artifacts_dir / "datasets" / f"{self._stem(identity)}.npz"
 

@@ -45,6 +45,16 @@ def imitate(
     ctx: RunContext, stage_dir: Path, dataset_path: Path, demos: Demonstrations
 ) -> tuple[Any, dict[str, Any]]:
     cfg, factory = ctx.cfg, ctx.factory
+    data = cfg.data
+    if data.use_episodes is not None or data.subsample_every > 1:
+        demos = demos.subset(data.use_episodes, data.subsample_every)
+        log.info(
+            "using %d transitions of %d episodes (first %s, every %d-th transition)",
+            len(demos),
+            demos.num_episodes,
+            data.use_episodes,
+            data.subsample_every,
+        )
     seed_everything(cfg.seed)
     kind = "discrete" if factory.discrete else "continuous"
     if kind not in get_class(cfg.algo.policy._target_).action_kinds:
