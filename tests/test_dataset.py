@@ -151,3 +151,26 @@ def test_noisy_and_dart_collection(cartpole, label):
     # the perturbed runs reach states the clean expert never visits: pole angles spread wider
     clean = collect_demos(expert, cartpole, seed=1, num_transitions=2000, progress=False)
     assert np.abs(d.observations[:, 3]).mean() > np.abs(clean.observations[:, 3]).mean()
+
+
+def test_minari_round_trip_is_exact(demos, tmp_path):
+    from gail_lab.data.minari_io import export_minari, import_minari
+
+    export_minari(demos, "gail_lab/cartpole-test-v0", root=tmp_path / "minari")
+    back = import_minari("gail_lab/cartpole-test-v0", root=tmp_path / "minari")
+    for name in TRANSITION_FIELDS:
+        a, b = getattr(demos, name), getattr(back, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert back.metadata == demos.metadata
+    env = EnvFactory("CartPole-v1")
+    back.check_compatible(env.observation_space, env.action_space, "CartPole-v1")
+    path = back.save(tmp_path / "imported.npz")  # and into gail_lab's own format
+    assert len(Demonstrations.load(path)) == len(demos)
+
+
+def test_minari_missing_dataset_is_a_dataset_error(tmp_path):
+    from gail_lab.data.minari_io import import_minari
+
+    with pytest.raises(DatasetError, match="cannot load Minari dataset 'gail_lab/none-v0'"):
+        import_minari("gail_lab/none-v0", root=tmp_path)
