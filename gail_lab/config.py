@@ -28,6 +28,10 @@ def _require(ok: bool, key: str, allowed: str, value: Any) -> None:
         raise ConfigValueError(f"{key}: must be {allowed} (got {value!r})")
 
 
+def _require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
+    _require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
+
+
 # --------------------------------------------------------------------------- optimizer
 @dataclass
 class AdamConfig:
@@ -125,12 +129,7 @@ class DQNExpertConfig:
             self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes
         )
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
-        _require(
-            all(h >= 1 for h in self.hidden_sizes),
-            "hidden_sizes",
-            "positive sizes",
-            self.hidden_sizes,
-        )
+        _require_sizes(self.hidden_sizes)
 
 
 @dataclass
@@ -164,12 +163,7 @@ class CategoricalPolicyConfig:
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
 
     def __post_init__(self) -> None:
-        _require(
-            all(h >= 1 for h in self.hidden_sizes),
-            "hidden_sizes",
-            "positive sizes",
-            self.hidden_sizes,
-        )
+        _require_sizes(self.hidden_sizes)
 
 
 @dataclass
@@ -242,12 +236,7 @@ class DiscriminatorConfig:
             f"one of {list(REWARD_FORMS)}",
             self.reward_form,
         )
-        _require(
-            all(h >= 1 for h in self.hidden_sizes),
-            "hidden_sizes",
-            "positive sizes",
-            self.hidden_sizes,
-        )
+        _require_sizes(self.hidden_sizes)
 
 
 # --------------------------------------------------------------------------- logger, task
