@@ -133,6 +133,47 @@ class DQNExpertConfig:
 
 
 @dataclass
+class PPOExpertConfig:
+    """PPO with a critic and GAE on the env reward (CleanRL's defaults unless a preset says)."""
+
+    _target_: str = "gail_lab.experts.ppo.PPOExpert"
+    name: str = "ppo"
+    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    total_steps: int = 200_000
+    samples_per_iteration: int = 2048  # complete episodes until at least this many steps
+    normalize_obs: bool = False
+    anneal_lr: bool = True
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_coef: float = 0.2
+    epochs: int = 10
+    minibatch_size: int = 64
+    value_coef: float = 0.5
+    entropy_coef: float = 0.0
+    max_grad_norm: float = 0.5
+    eval_every: int = 5  # iterations
+    eval_episodes: int = 10
+    stop_at_return: float | None = None
+    optimizer: Any = MISSING
+
+    def __post_init__(self) -> None:
+        _require_sizes(self.hidden_sizes)
+        _require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
+        _require(
+            self.samples_per_iteration >= 1,
+            "samples_per_iteration",
+            ">= 1",
+            self.samples_per_iteration,
+        )
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(0 <= self.gae_lambda <= 1, "gae_lambda", "in [0, 1]", self.gae_lambda)
+        _require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
+        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        _require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
+        _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+
+
+@dataclass
 class ScriptedCartPoleConfig:
     """A hand-written CartPole controller: no training, reaches 500 from any seed."""
 
@@ -372,6 +413,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "env": {"env": EnvConfig},
     "expert": {
         "dqn": DQNExpertConfig,
+        "ppo": PPOExpertConfig,
         "scripted_cartpole": ScriptedCartPoleConfig,
         "scripted_racecar": ScriptedRacecarConfig,
     },

@@ -4,7 +4,7 @@ for each iteration:
     roll out complete episodes of pi until >= samples_per_iteration steps   (agent pairs)
     d_steps x: update D on a batch of expert pairs (label 1) and agent pairs (label 0)
     r_t = reward_form(D(s_t, a_t))                                          (env reward unused)
-    learner.update(s, a, r, episode boundaries)                             (e.g. REINFORCE)
+    learner.update(episodes, r)                                             (REINFORCE, PPO)
 """
 
 from __future__ import annotations
@@ -107,9 +107,7 @@ class GAILTrainer:
                     )
                 rewards = discriminator.reward(roll.observations, roll.actions)
                 metrics["disc/reward_mean"] = float(rewards.mean())
-                metrics.update(
-                    learner.update(roll.observations, roll.actions, rewards, roll.episode_starts)
-                )
+                metrics.update(learner.update(roll, rewards))
                 check_finite(metrics, it)
                 metrics.update(
                     {

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from gail_lab.data.transitions import Transitions
 from gail_lab.rl.networks import CategoricalPolicy
 from gail_lab.rl.returns import discounted_returns, normalize
 
@@ -28,14 +29,10 @@ class Reinforce:
         self.policy_steps = policy_steps
         self.normalize_returns = normalize_returns
 
-    def update(
-        self,
-        observations: np.ndarray,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        episode_starts: np.ndarray,
-    ) -> dict[str, float]:
-        returns = discounted_returns(rewards, episode_starts, self.gamma)
+    def update(self, batch: Transitions, rewards: np.ndarray) -> dict[str, float]:
+        """One update on complete episodes ``batch`` whose per-step rewards are ``rewards``."""
+        observations, actions = batch.observations, batch.actions
+        returns = discounted_returns(rewards, batch.episode_starts, self.gamma)
         if self.normalize_returns:
             returns = normalize(returns)
         device = self.policy.device

@@ -26,3 +26,33 @@ def normalize(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """Zero mean, unit standard deviation (a constant array becomes all zeros)."""
     x = np.asarray(x, dtype=np.float64)
     return (x - x.mean()) / (x.std() + eps)
+
+
+def gae(
+    rewards: np.ndarray,
+    values: np.ndarray,
+    next_values: np.ndarray,
+    terminated: np.ndarray,
+    episode_starts: np.ndarray,
+    gamma: float,
+    lam: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generalized advantage estimation (Schulman et al. 2016) on complete episodes.
+
+    delta_t = r_t + gamma * (1 - terminated_t) * V(s_{t+1}) - V(s_t);
+    A_t = delta_t + gamma * lam * A_{t+1} inside an episode (A after its last step is 0).
+    A truncated episode (time limit) bootstraps from ``next_values`` of its last step; a
+    terminated one does not. Returns (advantages, returns = advantages + values).
+    """
+    rewards = np.asarray(rewards, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    not_term = 1.0 - np.asarray(terminated, dtype=np.float64)
+    deltas = rewards + gamma * not_term * np.asarray(next_values, dtype=np.float64) - values
+    adv = np.empty_like(deltas)
+    bounds = list(np.asarray(episode_starts, dtype=np.int64)) + [len(rewards)]
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        running = 0.0
+        for t in range(end - 1, start - 1, -1):
+            running = deltas[t] + gamma * lam * running
+            adv[t] = running
+    return adv, adv + values

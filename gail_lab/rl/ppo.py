@@ -1,0 +1,123 @@
+"""PPO with a critic and GAE (Schulman et al. 2017), on complete episodes (the rollout runner's
+unit): clipped surrogate, clipped-free value loss, entropy bonus, advantage normalization,
+gradient-norm clipping, several epochs of minibatches. Discrete actions (categorical policy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from gail_lab.data.transitions import Transitions
+from gail_lab.rl.networks import RunningObsNorm, mlp
+from gail_lab.rl.returns import gae
+
+
+class ValueNetwork(nn.Module):
+    """V(s): an MLP with tanh hidden layers, sharing the policy's observation normalizer."""
+
+    def __init__(self, obs_dim: int, hidden_sizes: Sequence[int], obs_norm: nn.Module) -> None:
+        super().__init__()
+        self.obs_norm = obs_norm
+        self.net = mlp(obs_dim, hidden_sizes, 1, activation=nn.Tanh)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(self.obs_norm(obs)).squeeze(-1)
+
+
+class PPO:
+    def __init__(
+        self,
+        policy,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        gamma: float = 0.99,
+        gae_lambda: float = 0.95,
+        clip_coef: float = 0.2,
+        epochs: int = 4,
+        minibatch_size: int = 64,
+        value_coef: float = 0.5,
+        entropy_coef: float = 0.0,
+        max_grad_norm: float = 0.5,
+        normalize_advantages: bool = True,
+        value_hidden_sizes: Sequence[int] = (64, 64),
+        seed: int = 0,
+    ) -> None:
+        self.policy = policy
+        obs_norm = policy.obs_norm if isinstance(policy.obs_norm, RunningObsNorm) else nn.Identity()
+        self.value = ValueNetwork(policy.init_kwargs["obs_dim"], value_hidden_sizes, obs_norm).to(
+            policy.device
+        )
+        params = list(policy.parameters()) + [
+            p for n, p in self.value.named_parameters() if n.startswith("net.")
+        ]
+        self.optimizer = optimizer(params)
+        self.params = params
+        self.gamma, self.gae_lambda, self.clip_coef = gamma, gae_lambda, clip_coef
+        self.epochs, self.minibatch_size = epochs, minibatch_size
+        self.value_coef, self.entropy_coef, self.max_grad_norm = (
+            value_coef,
+            entropy_coef,
+            max_grad_norm,
+        )
+        self.normalize_advantages = normalize_advantages
+        self.rng = np.random.default_rng(seed)
+
+    def update(self, batch: Transitions, rewards: np.ndarray) -> dict[str, float]:
+        device = self.policy.device
+        obs = torch.as_tensor(batch.observations, dtype=torch.float32, device=device)
+        next_obs = torch.as_tensor(batch.next_observations, dtype=torch.float32, device=device)
+        actions = torch.as_tensor(batch.actions, device=device)
+        with torch.no_grad():
+            values = self.value(obs).cpu().numpy()
+            next_values = self.value(next_obs).cpu().numpy()
+            old_logp = self.policy.distribution(obs).log_prob(actions)
+        adv, returns = gae(
+            rewards,
+            values,
+            next_values,
+            batch.terminated,
+            batch.episode_starts,
+            self.gamma,
+            self.gae_lambda,
+        )
+        adv_t = torch.as_tensor(adv, dtype=torch.float32, device=device)
+        ret_t = torch.as_tensor(returns, dtype=torch.float32, device=device)
+        n = len(batch)
+        stats: dict[str, list[float]] = {
+            k: [] for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac")
+        }
+        for _ in range(self.epochs):
+            order = self.rng.permutation(n)
+            for start in range(0, n, self.minibatch_size):
+                idx = torch.as_tensor(order[start : start + self.minibatch_size], device=device)
+                dist = self.policy.distribution(obs[idx])
+                logp = dist.log_prob(actions[idx])
+                log_ratio = logp - old_logp[idx]
+                ratio = log_ratio.exp()
+                a = adv_t[idx]
+                if self.normalize_advantages and len(idx) > 1:
+                    a = (a - a.mean()) / (a.std() + 1e-8)
+                pg_loss = torch.max(
+                    -a * ratio, -a * ratio.clamp(1 - self.clip_coef, 1 + self.clip_coef)
+                ).mean()
+                v_loss = 0.5 * (self.value(obs[idx]) - ret_t[idx]).pow(2).mean()
+                entropy = dist.entropy().mean()
+                loss = pg_loss + self.value_coef * v_loss - self.entropy_coef * entropy
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+                self.optimizer.step()
+                with torch.no_grad():
+                    stats["policy_loss"].append(pg_loss.item())
+                    stats["value_loss"].append(v_loss.item())
+                    stats["entropy"].append(entropy.item())
+                    stats["approx_kl"].append(((ratio - 1) - log_ratio).mean().item())
+                    stats["clipfrac"].append(
+                        ((ratio - 1).abs() > self.clip_coef).float().mean().item()
+                    )
+        explained = 1 - np.var(returns - values) / (np.var(returns) + 1e-8)
+        out = {f"losses/{k}": float(np.mean(v)) for k, v in stats.items()}
+        out["losses/explained_variance"] = float(explained)
+        return out
