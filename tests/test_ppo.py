@@ -48,3 +48,21 @@ def test_ppo_expert_solves_cartpole():
     result = evaluate_policy(policy, vec, 10, seed=0)
     vec.close()
     assert result.mean >= 475, (result.returns, info)
+
+
+def test_linear_lr_decay():
+    from gail_lab.rl.schedules import LinearLRDecay
+
+    opt = torch.optim.Adam(
+        [
+            {"params": [torch.zeros(1, requires_grad=True)], "lr": 1e-3},
+            {"params": [torch.zeros(1, requires_grad=True)], "lr": 1e-2},
+        ]
+    )
+    sched = LinearLRDecay(opt)
+    sched.set_remaining(0.25)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([2.5e-4, 2.5e-3])
+    sched.set_remaining(-0.5)  # clamped: never negative
+    assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]
+    sched.set_remaining(1.0)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([1e-3, 1e-2])

@@ -17,6 +17,7 @@ from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.networks import CategoricalPolicy
 from gail_lab.rl.ppo import PPO
 from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.rl.schedules import LinearLRDecay
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class PPOExpert:
             factory.obs_dim, factory.n_actions, self.hidden_sizes, normalize_obs=self.normalize_obs
         )
         ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
-        base_lrs = [g["lr"] for g in ppo.optimizer.param_groups]
+        schedule = LinearLRDecay(ppo.optimizer)
         envs, eval_envs = (
             factory.make_vec(),
             factory.make_vec(min(factory.num_envs, self.eval_episodes)),
@@ -73,9 +74,7 @@ class PPOExpert:
             while steps < self.total_steps:
                 it += 1
                 if self.anneal_lr:
-                    frac = max(0.0, 1.0 - steps / self.total_steps)
-                    for g, lr in zip(ppo.optimizer.param_groups, base_lrs, strict=True):
-                        g["lr"] = frac * lr
+                    schedule.set_remaining(1.0 - steps / self.total_steps)
                 roll = runner.run(policy.act, min_steps=self.samples_per_iteration)
                 steps += len(roll)
                 policy.observe(roll.observations)

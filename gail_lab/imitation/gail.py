@@ -23,6 +23,7 @@ from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.logging import progress_bar
 from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.rl.schedules import LinearLRDecay
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,10 @@ class GAILTrainer:
         result = GAILResult(iterations=0, env_steps=0, wall_time_s=0.0)
         bar = progress_bar(self.iterations, "gail", progress, unit="it")  # ETA by iterations
         try:
-            base_lrs = [g["lr"] for g in learner.optimizer.param_groups]
+            schedule = LinearLRDecay(learner.optimizer)
             for it in range(1, self.iterations + 1):
-                if (
-                    self.anneal_lr
-                ):  # linear decay of the policy's learning rate to 0 (CleanRL's anneal_lr)
-                    frac = 1.0 - (it - 1) / self.iterations
-                    for group, lr in zip(learner.optimizer.param_groups, base_lrs, strict=True):
-                        group["lr"] = frac * lr
+                if self.anneal_lr:  # the policy's learning rate decays linearly to 0
+                    schedule.set_remaining(1.0 - (it - 1) / self.iterations)
                 roll = runner.run(lambda obs: policy.act(obs), min_steps=self.samples_per_iteration)
                 steps += len(roll)
                 policy.observe(roll.observations)
