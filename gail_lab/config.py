@@ -220,6 +220,31 @@ class ReinforceConfig:
 
 
 @dataclass
+class PPOConfig:
+    """PPO learner (critic + GAE) driven by whatever reward its caller gives it."""
+
+    _target_: str = "gail_lab.rl.ppo.PPO"
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_coef: float = 0.2
+    epochs: int = 10
+    minibatch_size: int = 64
+    value_coef: float = 0.5
+    entropy_coef: float = 0.0
+    max_grad_norm: float = 0.5
+    normalize_advantages: bool = True
+    value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+
+    def __post_init__(self) -> None:
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(0 <= self.gae_lambda <= 1, "gae_lambda", "in [0, 1]", self.gae_lambda)
+        _require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
+        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        _require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
+        _require_sizes(self.value_hidden_sizes, "value_hidden_sizes")
+
+
+@dataclass
 class GAILTrainerConfig:
     _target_: str = "gail_lab.imitation.gail.GAILTrainer"
     iterations: int = 500
@@ -419,7 +444,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     },
     "algo": {"algo": AlgoConfig},
     "algo/policy": {"categorical": CategoricalPolicyConfig},
-    "algo/learner": {"reinforce": ReinforceConfig},
+    "algo/learner": {"reinforce": ReinforceConfig, "ppo": PPOConfig},
     "algo/trainer": {"gail": GAILTrainerConfig},
     "discriminator": {"mlp": DiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
