@@ -133,16 +133,10 @@ class DQNExpertConfig:
 
 
 @dataclass
-class PPOExpertConfig:
-    """PPO with a critic and GAE on the env reward (CleanRL's defaults unless a preset says)."""
+class PPOConfig:
+    """PPO learner (critic + GAE) driven by whatever reward its caller gives it."""
 
-    _target_: str = "gail_lab.experts.ppo.PPOExpert"
-    name: str = "ppo"
-    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
-    total_steps: int = 200_000
-    samples_per_iteration: int = 2048  # complete episodes until at least this many steps
-    normalize_obs: bool = False
-    anneal_lr: bool = True
+    _target_: str = "gail_lab.rl.ppo.PPO"
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_coef: float = 0.2
@@ -151,12 +145,37 @@ class PPOExpertConfig:
     value_coef: float = 0.5
     entropy_coef: float = 0.0
     max_grad_norm: float = 0.5
+    normalize_advantages: bool = True
+    value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+
+    def __post_init__(self) -> None:
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(0 <= self.gae_lambda <= 1, "gae_lambda", "in [0, 1]", self.gae_lambda)
+        _require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
+        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        _require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
+        _require_sizes(self.value_hidden_sizes, "value_hidden_sizes")
+
+
+@dataclass
+class PPOExpertConfig(PPOConfig):
+    """PPO with a critic and GAE on the env reward (CleanRL's defaults unless a preset says):
+    the PPO learner's settings plus the expert's network, budget and evaluation."""
+
+    _target_: str = "gail_lab.experts.ppo.PPOExpert"
+    name: str = "ppo"
+    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    total_steps: int = 200_000
+    samples_per_iteration: int = 2048  # complete episodes until at least this many steps
+    normalize_obs: bool = False
+    anneal_lr: bool = True
     eval_every: int = 5  # iterations
     eval_episodes: int = 10
     stop_at_return: float | None = None
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _require_sizes(self.hidden_sizes)
         _require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
         _require(
@@ -165,12 +184,8 @@ class PPOExpertConfig:
             ">= 1",
             self.samples_per_iteration,
         )
-        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
-        _require(0 <= self.gae_lambda <= 1, "gae_lambda", "in [0, 1]", self.gae_lambda)
-        _require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
-        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
-        _require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
         _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
 
 @dataclass
@@ -217,31 +232,6 @@ class ReinforceConfig:
     def __post_init__(self) -> None:
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
         _require(self.policy_steps >= 1, "policy_steps", ">= 1", self.policy_steps)
-
-
-@dataclass
-class PPOConfig:
-    """PPO learner (critic + GAE) driven by whatever reward its caller gives it."""
-
-    _target_: str = "gail_lab.rl.ppo.PPO"
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip_coef: float = 0.2
-    epochs: int = 10
-    minibatch_size: int = 64
-    value_coef: float = 0.5
-    entropy_coef: float = 0.0
-    max_grad_norm: float = 0.5
-    normalize_advantages: bool = True
-    value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
-
-    def __post_init__(self) -> None:
-        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
-        _require(0 <= self.gae_lambda <= 1, "gae_lambda", "in [0, 1]", self.gae_lambda)
-        _require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
-        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
-        _require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
-        _require_sizes(self.value_hidden_sizes, "value_hidden_sizes")
 
 
 @dataclass
