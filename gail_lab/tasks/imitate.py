@@ -57,10 +57,11 @@ def imitate(
         )
     seed_everything(cfg.seed)
     kind = "discrete" if factory.discrete else "continuous"
-    if kind not in get_class(cfg.algo.policy._target_).action_kinds:
+    kinds = get_class(cfg.algo.policy._target_).action_kinds
+    if kind not in kinds:
         raise GailLabError(
-            f"algo={cfg.algo.name} drives {get_class(cfg.algo.policy._target_).action_kinds} "
-            f"actions only; {factory.id} has {kind} actions {factory.action_space}"
+            f"algo={cfg.algo.name} drives {kinds} actions only; "
+            f"{factory.id} has {kind} actions {factory.action_space}"
         )
     policy = build(
         cfg.algo.policy,
