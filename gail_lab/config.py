@@ -83,33 +83,94 @@ class EnvConfig:
 # --------------------------------------------------------------------------- experts
 @dataclass
 class DQNExpertConfig:
-    """The seed's CartPole DQN (shared/spec/seed-experiments.md, experiment 1)."""
+    """DQN expert. The defaults are the seed's CartPole DQN (shared/spec/seed-experiments.md,
+    experiment 1): a budget in episodes, epsilon multiplied down after every episode, the target
+    synced every few episodes, one gradient step per env step. The step-based options give
+    SB3/rl-baselines3-zoo's DQN (conf/expert/dqn_mountaincar.yaml): a budget in env steps
+    (total_steps), eps_schedule=linear, target_update_steps, train_freq/gradient_steps,
+    eval_every_steps."""
+
+    # Options added after CartPole experts were cached: while they hold their defaults they stay
+    # out of the artifact cache key, so those experts keep their paths (tasks/context.py).
+    added_after_caching = (
+        "total_steps",
+        "eps_schedule",
+        "eps_fraction",
+        "target_update_steps",
+        "train_freq",
+        "gradient_steps",
+        "eval_every_steps",
+    )
 
     _target_: str = "gail_lab.experts.dqn.DQNExpert"
     name: str = "dqn"
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
-    episodes: int = 500
+    # The budget: training ends after `episodes` episodes or `total_steps` env steps, whichever
+    # comes first; null means no limit in that unit (at least one must be set).
+    episodes: int | None = 500
+    total_steps: int | None = None
     gamma: float = 0.99
     batch_size: int = 128
     buffer_size: int = 200_000
     learning_starts: int = 128  # env steps before the first gradient step
+    train_freq: int = 1  # env steps between rounds of gradient steps (SB3's train_freq)
+    gradient_steps: int = 1  # gradient steps per round
+    # Exploration: "multiplicative" multiplies epsilon by eps_decay after every episode, down to
+    # eps_min (the seed's); "linear" lowers it from eps_start to eps_min over the first
+    # eps_fraction * total_steps env steps, then holds it (SB3's exploration_fraction/final_eps).
+    eps_schedule: str = "multiplicative"
     eps_start: float = 1.0
-    eps_decay: float = 0.995  # multiplied in after every episode
+    eps_decay: float = 0.995  # multiplicative only
     eps_min: float = 0.01
-    target_update_episodes: int = 10
-    loss: str = "mse"  # mse (the seed's) or huber
+    eps_fraction: float = 0.1  # linear only
+    # The target network is synced every target_update_episodes episodes (the seed's) or every
+    # target_update_steps env steps (SB3's target_update_interval): set exactly one.
+    target_update_episodes: int | None = 10
+    target_update_steps: int | None = None
+    loss: str = "mse"  # mse (the seed's) or huber (SB3's)
     max_grad_norm: float | None = None  # clip the gradient norm (None: no clipping, as the seed)
-    eval_every_episodes: int = 10  # greedy evaluation during training; the best snapshot is kept
+    # Greedy evaluation during training on the training seed stream (the best snapshot is kept):
+    # every eval_every_episodes episodes, or at the end of the episode in which each multiple of
+    # eval_every_steps env steps falls; set exactly one.
+    eval_every_episodes: int | None = 10
+    eval_every_steps: int | None = None
     eval_episodes: int = 5
     stop_at_return: float | None = None  # stop early once a greedy evaluation reaches this
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
-        _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        _require(
+            self.episodes is not None or self.total_steps is not None,
+            "episodes/total_steps",
+            "set (at least one of them is the budget)",
+            (self.episodes, self.total_steps),
+        )
+        _require(self.episodes is None or self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        _require(
+            self.total_steps is None or self.total_steps >= 1,
+            "total_steps",
+            ">= 1 or null",
+            self.total_steps,
+        )
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
         _require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
         _require(
             self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
+        )
+        _require(self.learning_starts >= 0, "learning_starts", ">= 0", self.learning_starts)
+        _require(self.train_freq >= 1, "train_freq", ">= 1", self.train_freq)
+        _require(self.gradient_steps >= 1, "gradient_steps", ">= 1", self.gradient_steps)
+        _require(
+            self.eps_schedule in ("multiplicative", "linear"),
+            "eps_schedule",
+            "one of ['multiplicative', 'linear']",
+            self.eps_schedule,
+        )
+        _require(
+            self.eps_schedule != "linear" or self.total_steps is not None,
+            "eps_schedule",
+            "multiplicative when total_steps is null (linear decays over total_steps)",
+            self.eps_schedule,
         )
         _require(
             0 <= self.eps_min <= self.eps_start <= 1,
@@ -118,16 +179,19 @@ class DQNExpertConfig:
             (self.eps_start, self.eps_min),
         )
         _require(0 < self.eps_decay <= 1, "eps_decay", "in (0, 1]", self.eps_decay)
+        _require(0 < self.eps_fraction <= 1, "eps_fraction", "in (0, 1]", self.eps_fraction)
         _require(self.loss in ("mse", "huber"), "loss", "one of ['mse', 'huber']", self.loss)
-        _require(
-            self.target_update_episodes >= 1,
-            "target_update_episodes",
-            ">= 1",
-            self.target_update_episodes,
-        )
-        _require(
-            self.eval_every_episodes >= 1, "eval_every_episodes", ">= 1", self.eval_every_episodes
-        )
+        for unit in ("target_update", "eval_every"):
+            per_episode, per_step = f"{unit}_episodes", f"{unit}_steps"
+            values = (getattr(self, per_episode), getattr(self, per_step))
+            _require(
+                (values[0] is None) != (values[1] is None),
+                f"{per_episode}/{per_step}",
+                "set exactly one (the other null)",
+                values,
+            )
+            for key, value in zip((per_episode, per_step), values, strict=True):
+                _require(value is None or value >= 1, key, ">= 1 or null", value)
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
         _require_sizes(self.hidden_sizes)
 
@@ -172,6 +236,7 @@ class PPOExpertConfig(PPOConfig):
     eval_every: int = 5  # iterations
     eval_episodes: int = 10
     stop_at_return: float | None = None
+    log_std_init: float = 0.0  # Box actions: initial log-std of the tanh-Gaussian policy
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -185,6 +250,47 @@ class PPOExpertConfig(PPOConfig):
             self.samples_per_iteration,
         )
         _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
+class SACExpertConfig:
+    """SAC on the env's own reward for Box actions (SB3's SAC defaults unless a preset says)."""
+
+    _target_: str = "gail_lab.experts.sac.SACExpert"
+    name: str = "sac"
+    hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])  # actor and both critics
+    total_steps: int = 20_000
+    buffer_size: int = 1_000_000
+    learning_starts: int = 100  # uniform random actions before the first update
+    batch_size: int = 256
+    train_freq: int = 1  # env steps between updates
+    gradient_steps: int = 1  # updates each time
+    gamma: float = 0.99
+    tau: float = 0.005  # Polyak averaging of the target critics
+    alpha: float | None = None  # entropy temperature; None tunes it toward target_entropy
+    alpha_init: float = 1.0
+    target_entropy: float | None = None  # None: -(action dimensions)
+    eval_every_steps: int = 1_000
+    eval_episodes: int = 10
+    stop_at_return: float | None = None
+    optimizer: Any = MISSING
+
+    def __post_init__(self) -> None:
+        _require_sizes(self.hidden_sizes)
+        _require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
+        _require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
+        _require(
+            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
+        )
+        _require(self.learning_starts >= 0, "learning_starts", ">= 0", self.learning_starts)
+        _require(self.train_freq >= 1, "train_freq", ">= 1", self.train_freq)
+        _require(self.gradient_steps >= 1, "gradient_steps", ">= 1", self.gradient_steps)
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(0 < self.tau <= 1, "tau", "in (0, 1]", self.tau)
+        _require(self.alpha is None or self.alpha > 0, "alpha", "> 0 or null (auto)", self.alpha)
+        _require(self.alpha_init > 0, "alpha_init", "> 0", self.alpha_init)
+        _require(self.eval_every_steps >= 1, "eval_every_steps", ">= 1", self.eval_every_steps)
         _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
 
@@ -215,11 +321,37 @@ class ScriptedRacecarConfig:
 # --------------------------------------------------------------------------- imitation
 @dataclass
 class CategoricalPolicyConfig:
-    _target_: str = "gail_lab.rl.networks.CategoricalPolicy"
+    """The seed's softmax MLP policy (discrete actions only)."""
+
+    _target_: str = "gail_lab.rl.networks.categorical_policy"
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
 
     def __post_init__(self) -> None:
         _require_sizes(self.hidden_sizes)
+
+
+@dataclass
+class MLPPolicyConfig:
+    """An MLP policy for either action space: categorical for Discrete, tanh-squashed Gaussian for
+    Box (its mean and samples stay inside the action box)."""
+
+    _target_: str = "gail_lab.rl.networks.policy_for_space"
+    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    log_std_init: float = 0.0  # Box only
+    state_dependent_std: bool = False  # Box only: a log-std head instead of a free parameter
+    activation: str = "tanh"  # Box only: tanh or relu
+
+    def __post_init__(self) -> None:
+        _require_sizes(self.hidden_sizes)
+        _require(
+            len(self.hidden_sizes) >= 1, "hidden_sizes", "at least one layer", self.hidden_sizes
+        )
+        _require(
+            self.activation in ("tanh", "relu"),
+            "activation",
+            "one of ['tanh', 'relu']",
+            self.activation,
+        )
 
 
 @dataclass
@@ -246,9 +378,17 @@ class GAILTrainerConfig:
     eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
     eval_episodes: int = 5
     anneal_lr: bool = False  # decay the policy's learning rate linearly to 0 over the iterations
+    # reward = D's reward + env_reward_coef * env reward (the seed's racecar probe used 30 x)
+    env_reward_coef: float = 0.0
+    bc_coef: float = 0.0  # weight of a BC loss on expert pairs added to the policy loss
+    bc_batch_size: int = 64
+    bc_warm_start: int = 0  # BC gradient steps on the demonstrations before GAIL starts
 
     def __post_init__(self) -> None:
         _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
+        _require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
+        _require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
+        _require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)
         _require(
             self.samples_per_iteration >= 1,
             "samples_per_iteration",
@@ -267,10 +407,27 @@ class GAILTrainerConfig:
 
 
 @dataclass
+class BCTrainerConfig:
+    """Behavior cloning: maximize log pi(a|s) on expert pairs (the optimizer group's Adam)."""
+
+    _target_: str = "gail_lab.imitation.bc.BCTrainer"
+    steps: int = 2000  # gradient steps
+    batch_size: int = 64
+    eval_every: int = 500  # gradient steps between evaluations (logging only)
+    eval_episodes: int = 5
+
+    def __post_init__(self) -> None:
+        _require(self.steps >= 1, "steps", ">= 1", self.steps)
+        _require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
+        _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
 class AlgoConfig:
     name: str = MISSING
     policy: Any = MISSING
-    learner: Any = MISSING
+    learner: Any = None  # the RL learner the trainer drives (none for bc)
     trainer: Any = MISSING
 
 
@@ -281,11 +438,60 @@ REWARD_FORMS = ("gail", "log_d", "logit")
 class DiscriminatorConfig:
     _target_: str = "gail_lab.imitation.discriminator.Discriminator"
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 64])
+    activation: str = "relu"  # relu, tanh, leaky_relu
+    # state_action: D(s, a) (GAIL); state: D(s); state_next_state: D(s, s') (GAIfO)
+    inputs: str = "state_action"
     # gail: -log(1 - D) (the seed's reward), log_d: log D, logit: log D - log(1 - D).
     reward_form: str = "gail"
+    reward_clip: float | None = None  # clip the reward to [-reward_clip, reward_clip]
+    # none | scale (divide by the running std: keeps the sign) | standardize (also subtract the
+    # running mean: zero-mean reward, which changes what ending an episode is worth)
+    reward_normalization: str = "none"
+    normalize_obs: bool = False  # one running normalizer for expert and agent observations
+    spectral_norm: bool = False
+    grad_penalty: float = 0.0  # weight of the gradient penalty at expert/agent interpolates
+    grad_penalty_target: float = 0.0  # 0: zero-centred (||grad||^2); 1: WGAN-GP's (||grad||-1)^2
+    entropy_coef: float = 0.0  # bonus on the binary entropy of D's outputs
+    label_smoothing: float = 0.0  # targets 1-eps for expert, eps for agent
+    skip_above_accuracy: float | None = None  # skip D steps while its batch accuracy is above
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
+        _require(
+            self.activation in ("relu", "tanh", "leaky_relu"),
+            "activation",
+            "one of ['relu', 'tanh', 'leaky_relu']",
+            self.activation,
+        )
+        _require(
+            self.inputs in ("state_action", "state", "state_next_state"),
+            "inputs",
+            "one of ['state_action', 'state', 'state_next_state']",
+            self.inputs,
+        )
+        _require(
+            self.reward_normalization in ("none", "scale", "standardize"),
+            "reward_normalization",
+            "one of ['none', 'scale', 'standardize']",
+            self.reward_normalization,
+        )
+        _require(
+            self.reward_clip is None or self.reward_clip > 0,
+            "reward_clip",
+            "> 0 or null",
+            self.reward_clip,
+        )
+        _require(self.grad_penalty >= 0, "grad_penalty", ">= 0", self.grad_penalty)
+        _require(self.entropy_coef >= 0, "entropy_coef", ">= 0", self.entropy_coef)
+        _require(
+            0 <= self.label_smoothing < 0.5, "label_smoothing", "in [0, 0.5)", self.label_smoothing
+        )
+        _require(
+            self.skip_above_accuracy is None or 0.5 <= self.skip_above_accuracy <= 1,
+            "skip_above_accuracy",
+            "in [0.5, 1] or null",
+            self.skip_above_accuracy,
+        )
         _require(
             self.reward_form in REWARD_FORMS,
             "reward_form",
@@ -429,13 +635,14 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "expert": {
         "dqn": DQNExpertConfig,
         "ppo": PPOExpertConfig,
+        "sac": SACExpertConfig,
         "scripted_cartpole": ScriptedCartPoleConfig,
         "scripted_racecar": ScriptedRacecarConfig,
     },
     "algo": {"algo": AlgoConfig},
-    "algo/policy": {"categorical": CategoricalPolicyConfig},
+    "algo/policy": {"categorical": CategoricalPolicyConfig, "mlp": MLPPolicyConfig},
     "algo/learner": {"reinforce": ReinforceConfig, "ppo": PPOConfig},
-    "algo/trainer": {"gail": GAILTrainerConfig},
+    "algo/trainer": {"gail": GAILTrainerConfig, "bc": BCTrainerConfig},
     "discriminator": {"mlp": DiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
     "task": {"task": TaskConfig},

@@ -9,12 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from gail_lab.config import register_configs
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# In-process tests use one intra-op thread, as runs do (cfg.torch_threads=1): small networks gain
+# nothing from more, and they oversubscribe a 2-core machine running the CLI subprocesses.
+torch.set_num_threads(1)
 CONF = ROOT / "conf"
 
 # Tiny budgets that keep end-to-end runs to seconds.

@@ -95,6 +95,23 @@ def test_wrong_type(compose_cfg):
         ("eval.episodes=0", "eval.episodes: must be >= 1"),
         ("env.num_envs=0", "env.num_envs: must be >= 1"),
         ("expert.gamma=0", "expert.gamma: must be in (0, 1]"),
+        (
+            "expert.eps_schedule=cosine",
+            "expert.eps_schedule: must be one of ['multiplicative', 'linear']",
+        ),
+        (
+            "expert.eps_schedule=linear",
+            "expert.eps_schedule: must be multiplicative when total_steps is null",
+        ),
+        ("expert.train_freq=0", "expert.train_freq: must be >= 1"),
+        (
+            "expert.target_update_steps=600",
+            "expert.target_update_episodes/target_update_steps: must be set exactly one",
+        ),
+        (
+            "expert.episodes=null",
+            "expert.episodes/total_steps: must be set (at least one of them is the budget)",
+        ),
         ("device=tpu", "device: must be cpu, cuda or cuda:N"),
         ("logger.wandb.mode=onlne", "logger.wandb.mode: must be one of"),
     ],

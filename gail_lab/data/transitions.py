@@ -28,6 +28,9 @@ class Transitions:
     terminated: np.ndarray
     truncated: np.ndarray
     episode_starts: np.ndarray  # index of each episode's first transition
+    # Per episode: did it end in success (the env's info["is_success"] at its last step)? None
+    # when unknown (the env does not say, or a dataset made before this was recorded).
+    episode_successes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rewards)

@@ -5,6 +5,6 @@ Importing this package registers every expert policy class with the checkpoint l
 expert loads in a process that never built one.
 """
 
-from gail_lab.experts import dqn, ppo, scripted
+from gail_lab.experts import dqn, ppo, sac, scripted
 
-__all__ = ["dqn", "ppo", "scripted"]
+__all__ = ["dqn", "ppo", "sac", "scripted"]

@@ -1,4 +1,5 @@
-"""The seed's CartPole expert: DQN with best-snapshot selection."""
+"""DQN experts with best-snapshot selection: the seed's CartPole recipe (episode-based, the
+defaults) and step-based recipes such as rl-baselines3-zoo's MountainCar-v0 one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class DQNExpert:
         optimizer: Callable[..., torch.optim.Optimizer],
         name: str = "dqn",
         hidden_sizes: Sequence[int] = (128, 128),
-        episodes: int = 500,
+        episodes: int | None = 500,
+        total_steps: int | None = None,
         gamma: float = 0.99,
         batch_size: int = 128,
         buffer_size: int = 200_000,
@@ -26,17 +28,23 @@ class DQNExpert:
         eps_start: float = 1.0,
         eps_decay: float = 0.995,
         eps_min: float = 0.01,
-        target_update_episodes: int = 10,
+        eps_schedule: str = "multiplicative",
+        eps_fraction: float = 0.1,
+        target_update_episodes: int | None = 10,
+        target_update_steps: int | None = None,
+        train_freq: int = 1,
+        gradient_steps: int = 1,
         loss: str = "mse",
         max_grad_norm: float | None = None,
-        eval_every_episodes: int = 10,
+        eval_every_episodes: int | None = 10,
+        eval_every_steps: int | None = None,
         eval_episodes: int = 5,
         stop_at_return: float | None = None,
     ) -> None:
         self.name = name
         self.optimizer = optimizer
         self.hidden_sizes = list(hidden_sizes)
-        self.episodes = episodes
+        self.episodes, self.total_steps = episodes, total_steps
         self.learner_kwargs = dict(
             gamma=gamma,
             batch_size=batch_size,
@@ -45,11 +53,16 @@ class DQNExpert:
             eps_start=eps_start,
             eps_decay=eps_decay,
             eps_min=eps_min,
+            eps_schedule=eps_schedule,
+            eps_fraction=eps_fraction,
             target_update_episodes=target_update_episodes,
+            target_update_steps=target_update_steps,
+            train_freq=train_freq,
+            gradient_steps=gradient_steps,
             loss=loss,
             max_grad_norm=max_grad_norm,
         )
-        self.eval_every_episodes = eval_every_episodes
+        self.eval_every_episodes, self.eval_every_steps = eval_every_episodes, eval_every_steps
         self.eval_episodes = eval_episodes
         self.stop_at_return = stop_at_return
 
@@ -75,6 +88,8 @@ class DQNExpert:
                 stop_at_return=self.stop_at_return,
                 logger=logger,
                 progress=progress,
+                total_steps=self.total_steps,
+                eval_every_steps=self.eval_every_steps,
             )
         finally:
             env.close()
@@ -82,6 +97,7 @@ class DQNExpert:
         info = {
             "best_eval_return": result.best_eval_return,
             "best_episode": result.best_episode,
+            "best_env_step": result.best_env_step,
             "episodes": result.episodes,
             "env_steps": result.env_steps,
             "wall_time_s": result.wall_time_s,

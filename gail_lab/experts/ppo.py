@@ -1,25 +1,17 @@
-"""Expert trained by PPO on the env's own reward (discrete actions), keeping the best greedy
-snapshot."""
+"""Expert trained by PPO on the env's own reward (categorical policy for discrete actions,
+tanh-squashed Gaussian for Box actions), keeping the best greedy snapshot."""
 
 from __future__ import annotations
 
-import copy
-import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
 from gail_lab.envs import EnvFactory
-from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
-from gail_lab.rl.networks import CategoricalPolicy
+from gail_lab.rl.networks import Policy, policy_for_space
+from gail_lab.rl.on_policy import OnPolicyLoop
 from gail_lab.rl.ppo import PPO
-from gail_lab.rl.rollout import EpisodeRunner
-from gail_lab.rl.schedules import LinearLRDecay
-
-log = logging.getLogger(__name__)
 
 
 class PPOExpert:
@@ -35,6 +27,7 @@ class PPOExpert:
         eval_every: int = 5,
         eval_episodes: int = 10,
         stop_at_return: float | None = None,
+        log_std_init: float = 0.0,
         **ppo_kwargs: Any,
     ) -> None:
         self.name, self.optimizer = name, optimizer
@@ -49,74 +42,37 @@ class PPOExpert:
             eval_episodes,
             stop_at_return,
         )
+        self.log_std_init = log_std_init
         self.ppo_kwargs = ppo_kwargs
 
     def fit(
         self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
-    ) -> tuple[CategoricalPolicy, dict[str, Any]]:
-        if not factory.discrete:
-            raise ValueError(
-                f"expert=ppo drives discrete actions only for now; {factory.id} has {factory.action_space}"
-            )
-        policy = CategoricalPolicy(
-            factory.obs_dim, factory.n_actions, self.hidden_sizes, normalize_obs=self.normalize_obs
+    ) -> tuple[Policy, dict[str, Any]]:
+        continuous = {} if factory.discrete else {"log_std_init": self.log_std_init}
+        policy = policy_for_space(
+            factory.obs_dim,
+            factory.action_space,
+            self.hidden_sizes,
+            self.normalize_obs,
+            **continuous,
         )
         ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
-        schedule = LinearLRDecay(ppo.optimizer)
-        envs, eval_envs = (
-            factory.make_vec(),
-            factory.make_vec(min(factory.num_envs, self.eval_episodes)),
+        loop = OnPolicyLoop(
+            samples_per_iteration=self.samples_per_iteration,
+            total_steps=self.total_steps,
+            eval_every=self.eval_every,
+            eval_episodes=self.eval_episodes,
+            anneal_lr=self.anneal_lr,
+            stop_at_return=self.stop_at_return,
+            keep_best=True,
+            desc=f"expert {self.name}",
         )
-        runner = EpisodeRunner(envs, seed)
-        best, best_state, best_step, steps, it, t0 = -float("inf"), None, 0, 0, 0, time.time()
-        bar = progress_bar(self.total_steps, f"expert {self.name}", progress)
-        try:
-            while steps < self.total_steps:
-                it += 1
-                if self.anneal_lr:
-                    schedule.set_remaining(1.0 - steps / self.total_steps)
-                roll = runner.run(policy.act, min_steps=self.samples_per_iteration)
-                steps += len(roll)
-                policy.observe(roll.observations)
-                metrics = ppo.update(roll, roll.rewards)
-                metrics.update(
-                    {
-                        "charts/episodic_return": float(roll.episode_returns.mean()),
-                        "charts/episodic_length": float(roll.episode_lengths.mean()),
-                        "charts/SPS": steps / (time.time() - t0),
-                    }
-                )
-                if it % self.eval_every == 0 or steps >= self.total_steps:
-                    result = evaluate_policy(
-                        policy, eval_envs, self.eval_episodes, seed, True, stream=TRAINING_STREAM
-                    )
-                    if result.mean >= best:
-                        best, best_state, best_step = (
-                            result.mean,
-                            copy.deepcopy(policy.state_dict()),
-                            steps,
-                        )
-                    metrics.update({"eval/return_mean": result.mean, "eval/best_return": best})
-                    bar.set_postfix(eval=f"{result.mean:.1f}", best=f"{best:.1f}")
-                if logger is not None:
-                    logger.log(metrics, steps)
-                bar.update(len(roll))
-                if self.stop_at_return is not None and best >= self.stop_at_return:
-                    log.info(
-                        "greedy evaluation reached %.1f >= stop_at_return after %d steps: stopping",
-                        best,
-                        steps,
-                    )
-                    break
-        finally:
-            bar.close()
-            envs.close()
-            eval_envs.close()
-        policy.load_state_dict(best_state)
+        result = loop.run(policy, ppo, factory, seed, logger=logger, progress=progress)
+        policy.load_state_dict(result.best_state)
         info = {
-            "best_eval_return": best,
-            "best_step": best_step,
-            "env_steps": steps,
-            "wall_time_s": time.time() - t0,
+            "best_eval_return": result.best_return,
+            "best_step": result.best_step,
+            "env_steps": result.env_steps,
+            "wall_time_s": result.wall_time_s,
         }
         return policy.eval(), info

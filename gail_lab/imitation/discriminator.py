@@ -1,5 +1,16 @@
-"""The discriminator D(s, a): a reward model trained to tell expert pairs (label 1) from agent
-pairs (label 0) with binary cross-entropy; its reward is one of imitation/rewards.py's forms."""
+"""The discriminator D: a reward model trained to tell expert pairs (label 1) from agent pairs
+(label 0) with binary cross-entropy; its reward is one of imitation/rewards.py's forms.
+
+Inputs: (s, a) with one-hot discrete actions (GAIL), s alone, or (s, s') as in GAIfO (imitation
+from observation). Observations are standardized inside the model by one running normalizer that
+sees expert and agent samples alike (datasets keep raw observations).
+
+Regularizers, all off by default (the seed used none): a gradient penalty on inputs interpolated
+between expert and agent samples (zero-centred by default, ``grad_penalty_target=1`` gives
+WGAN-GP's), spectral normalization of every layer, an entropy bonus on D's outputs, label
+smoothing, weight decay (the optimizer's ``weight_decay``), and skipping updates while D's
+accuracy on the current batch is above a threshold.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from gail_lab.imitation.rewards import gail_reward
-from gail_lab.rl.networks import mlp
+from gail_lab.rl.networks import RunningObsNorm, mlp
+
+INPUTS = ("state_action", "state", "state_next_state")
+REWARD_NORMALIZATIONS = ("none", "scale", "standardize")
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
 class Discriminator(nn.Module):
@@ -22,60 +37,150 @@ class Discriminator(nn.Module):
         discrete: bool,
         optimizer: Callable[..., torch.optim.Optimizer],
         hidden_sizes: Sequence[int] = (128, 64),
+        activation: str = "relu",
+        inputs: str = "state_action",
         reward_form: str = "gail",
+        reward_clip: float | None = None,
+        reward_normalization: str = "none",
+        normalize_obs: bool = False,
+        spectral_norm: bool = False,
+        grad_penalty: float = 0.0,
+        grad_penalty_target: float = 0.0,
+        entropy_coef: float = 0.0,
+        label_smoothing: float = 0.0,
+        skip_above_accuracy: float | None = None,
     ) -> None:
         super().__init__()
-        self.obs_dim, self.n_actions, self.discrete = obs_dim, n_actions, discrete
-        self.reward_form = reward_form
+        if inputs not in INPUTS:
+            raise ValueError(f"inputs must be one of {list(INPUTS)} (got {inputs!r})")
+        if reward_normalization not in REWARD_NORMALIZATIONS:
+            raise ValueError(
+                f"reward_normalization must be one of {list(REWARD_NORMALIZATIONS)}"
+                f" (got {reward_normalization!r})"
+            )
         gail_reward(torch.zeros(1), reward_form)  # fail now on an unknown form
-        self.net = mlp(obs_dim + n_actions, hidden_sizes, 1)
-        self.optimizer = optimizer(self.parameters())
+        self.obs_dim, self.n_actions, self.discrete = obs_dim, n_actions, discrete
+        self.input_kind, self.reward_form, self.reward_clip = inputs, reward_form, reward_clip
+        self.reward_normalization = reward_normalization
+        self.grad_penalty, self.grad_penalty_target = grad_penalty, grad_penalty_target
+        self.entropy_coef, self.label_smoothing = entropy_coef, label_smoothing
+        self.skip_above_accuracy = skip_above_accuracy
+        in_dim = {"state_action": obs_dim + n_actions, "state": obs_dim}.get(inputs, 2 * obs_dim)
+        self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
+        self.net = mlp(in_dim, hidden_sizes, 1, ACTIVATIONS[activation])
+        if spectral_norm:
+            for i, layer in enumerate(self.net):
+                if isinstance(layer, nn.Linear):
+                    self.net[i] = nn.utils.parametrizations.spectral_norm(layer)
+        self.reward_stats = RunningObsNorm(1)  # running mean/var of the raw reward
+        self.optimizer = optimizer(self.net.parameters())
 
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def inputs(
-        self, obs: np.ndarray | torch.Tensor, actions: np.ndarray | torch.Tensor
-    ) -> torch.Tensor:
-        """[s, one-hot(a)] for discrete actions, [s, a] for continuous ones."""
-        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=self.device).reshape(len(obs), -1)
-        if self.discrete:
-            act_t = F.one_hot(
-                torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1),
-                self.n_actions,
-            ).float()
-        else:
-            act_t = torch.as_tensor(actions, dtype=torch.float32, device=self.device).reshape(
-                len(obs), -1
+    def _tensor(self, x) -> torch.Tensor:
+        return torch.as_tensor(x, dtype=torch.float32, device=self.device)
+
+    def inputs(self, obs, actions=None, next_obs=None) -> torch.Tensor:
+        """The network's input: [norm(s), one-hot(a) or a], [norm(s)], or [norm(s), norm(s')]."""
+        obs_t = self.obs_norm(self._tensor(obs).reshape(len(obs), -1))
+        if self.input_kind == "state":
+            return obs_t
+        if self.input_kind == "state_next_state":
+            if next_obs is None:
+                raise ValueError("a state_next_state discriminator needs next observations")
+            return torch.cat(
+                [obs_t, self.obs_norm(self._tensor(next_obs).reshape(len(obs), -1))], -1
             )
+        if self.discrete:
+            act = torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1)
+            act_t = F.one_hot(act, self.n_actions).float()
+        else:
+            act_t = self._tensor(actions).reshape(len(obs), -1)
         return torch.cat([obs_t, act_t], dim=-1)
 
-    def logits(self, obs, actions) -> torch.Tensor:
-        return self.net(self.inputs(obs, actions)).squeeze(-1)
+    def logits(self, obs, actions=None, next_obs=None) -> torch.Tensor:
+        return self.net(self.inputs(obs, actions, next_obs)).squeeze(-1)
 
-    def update(self, expert_obs, expert_actions, agent_obs, agent_actions) -> dict[str, float]:
+    def gradient_penalty(self, x_expert: torch.Tensor, x_agent: torch.Tensor) -> torch.Tensor:
+        """mean (||grad_x logit(x)|| - target)^2 at random interpolates of expert and agent inputs
+        (for discrete actions the one-hot codes are interpolated too)."""
+        n = min(len(x_expert), len(x_agent))
+        eps = torch.rand(n, 1, device=x_expert.device)
+        x = (eps * x_expert[:n] + (1 - eps) * x_agent[:n]).requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.net(x).sum(), x, create_graph=True)
+        return (grad.norm(2, dim=-1) - self.grad_penalty_target).pow(2).mean()
+
+    def update(
+        self,
+        expert_obs,
+        expert_actions,
+        agent_obs,
+        agent_actions,
+        expert_next_obs=None,
+        agent_next_obs=None,
+    ) -> dict[str, float]:
         """One gradient step of BCE on a batch of expert (label 1) and agent (label 0) pairs."""
-        logit_e = self.logits(expert_obs, expert_actions)
-        logit_a = self.logits(agent_obs, agent_actions)
+        if isinstance(self.obs_norm, RunningObsNorm):
+            self.obs_norm.update(np.concatenate([expert_obs, agent_obs]))
+        x_e = self.inputs(expert_obs, expert_actions, expert_next_obs)
+        x_a = self.inputs(agent_obs, agent_actions, agent_next_obs)
+        logit_e, logit_a = self.net(x_e).squeeze(-1), self.net(x_a).squeeze(-1)
+        ls = self.label_smoothing
         loss = F.binary_cross_entropy_with_logits(
-            logit_e, torch.ones_like(logit_e)
-        ) + F.binary_cross_entropy_with_logits(logit_a, torch.zeros_like(logit_a))
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        with torch.no_grad():
-            probs = torch.sigmoid(torch.cat([logit_e, logit_a]))
-            entropy = -(
-                probs * torch.log(probs + 1e-12) + (1 - probs) * torch.log(1 - probs + 1e-12)
-            ).mean()
+            logit_e, torch.full_like(logit_e, 1.0 - ls)
+        ) + F.binary_cross_entropy_with_logits(logit_a, torch.full_like(logit_a, ls))
+        probs = torch.sigmoid(torch.cat([logit_e, logit_a]))
+        entropy = -(
+            probs * F.logsigmoid(torch.cat([logit_e, logit_a]))
+            + (1 - probs) * F.logsigmoid(-torch.cat([logit_e, logit_a]))
+        ).mean()
+        total = loss - self.entropy_coef * entropy if self.entropy_coef else loss
+        gp = torch.zeros(())
+        if self.grad_penalty > 0:
+            gp = self.gradient_penalty(x_e.detach(), x_a.detach())
+            total = total + self.grad_penalty * gp
+        acc_e = (logit_e > 0).float().mean().item()
+        acc_a = (logit_a < 0).float().mean().item()
+        skipped = (
+            self.skip_above_accuracy is not None and (acc_e + acc_a) / 2 > self.skip_above_accuracy
+        )
+        if not skipped:
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            self.optimizer.step()
         return {
             "disc/loss": float(loss.item()),
-            "disc/acc_expert": float((logit_e > 0).float().mean().item()),
-            "disc/acc_agent": float((logit_a < 0).float().mean().item()),
+            "disc/acc_expert": acc_e,
+            "disc/acc_agent": acc_a,
+            "disc/d_expert": float(torch.sigmoid(logit_e).mean().item()),
+            "disc/d_agent": float(torch.sigmoid(logit_a).mean().item()),
             "disc/entropy": float(entropy.item()),
+            "disc/grad_penalty": float(gp.item()),
+            "disc/skipped": float(skipped),
         }
 
     @torch.no_grad()
-    def reward(self, obs, actions) -> np.ndarray:
-        return gail_reward(self.logits(obs, actions), self.reward_form).cpu().numpy()
+    def raw_reward(self, obs, actions=None, next_obs=None) -> torch.Tensor:
+        """The reward form applied to D's logit, clipped to [-reward_clip, reward_clip] if set."""
+        r = gail_reward(self.logits(obs, actions, next_obs), self.reward_form)
+        if self.reward_clip is not None:
+            r = r.clamp(-self.reward_clip, self.reward_clip)
+        return r
+
+    @torch.no_grad()
+    def reward(self, obs, actions=None, next_obs=None, update_stats: bool = False) -> np.ndarray:
+        """Per-step rewards. ``reward_normalization``: ``scale`` divides by the running standard
+        deviation of the raw reward (its sign, hence the survival/termination incentive, is kept);
+        ``standardize`` also subtracts the running mean (a zero-mean reward: neither pays nor
+        charges for time, which changes what termination is worth)."""
+        r = self.raw_reward(obs, actions, next_obs)
+        if self.reward_normalization == "none":
+            return r.cpu().numpy()
+        if update_stats:
+            self.reward_stats.update(r.reshape(-1, 1))
+        std = torch.sqrt(self.reward_stats.var.float() + 1e-8)
+        if self.reward_normalization == "standardize":
+            r = r - self.reward_stats.mean.float()
+        return (r / std).cpu().numpy()

@@ -17,10 +17,12 @@ import torch
 
 from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_bytes
-from gail_lab.rl.networks import CategoricalPolicy, Policy, QPolicy
+from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy, Policy, QPolicy
 
 CHECKPOINT_VERSION = 1
-POLICY_KINDS: dict[str, type[Policy]] = {"CategoricalPolicy": CategoricalPolicy, "QPolicy": QPolicy}
+POLICY_KINDS: dict[str, type[Policy]] = {
+    cls.__name__: cls for cls in (CategoricalPolicy, GaussianPolicy, QPolicy)
+}
 
 
 class CheckpointError(GailLabError, ValueError):

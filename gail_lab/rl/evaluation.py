@@ -14,6 +14,11 @@ class EvalResult:
     returns: list[float]
     lengths: list[int]
     deterministic: bool
+    successes: list[bool] | None = None  # per episode, where the env reports is_success
+
+    @property
+    def success_rate(self) -> float | None:
+        return None if self.successes is None else float(np.mean(self.successes))
 
     @property
     def mean(self) -> float:
@@ -24,7 +29,13 @@ class EvalResult:
         return float(np.std(self.returns))
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "mean": self.mean, "std": self.std, "episodes": len(self.returns)}
+        return {
+            **asdict(self),
+            "mean": self.mean,
+            "std": self.std,
+            "episodes": len(self.returns),
+            "success_rate": self.success_rate,
+        }
 
 
 TRAINING_STREAM, REPORT_STREAM = 1, 0
@@ -50,4 +61,5 @@ def evaluate_policy(
         returns=rollout.episode_returns.tolist(),
         lengths=rollout.episode_lengths.astype(int).tolist(),
         deterministic=deterministic,
+        successes=None if rollout.episode_successes is None else rollout.episode_successes.tolist(),
     )

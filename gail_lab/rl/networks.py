@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -135,3 +136,163 @@ class RandomPolicy:
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         return np.stack([self.action_space.sample() for _ in range(len(obs))])
+
+
+class SquashedNormal:
+    """A diagonal Gaussian over pre-squash actions ``u``, mapped into the action box by
+    ``a = center + scale * tanh(u)``: samples and the mean always lie inside the box.
+
+    ``log_prob`` takes actions in env units (what rollouts and datasets record) and inverts the
+    squashing; ``entropy`` is the base Gaussian's (the squashed one has no closed form; SB3 and
+    CleanRL make the same approximation).
+    """
+
+    EPS = 1e-6
+
+    def __init__(
+        self, mean: torch.Tensor, std: torch.Tensor, center: torch.Tensor, scale: torch.Tensor
+    ) -> None:
+        self.base = torch.distributions.Normal(mean, std)
+        self.center, self.scale = center, scale
+
+    def _squash(self, u: torch.Tensor) -> torch.Tensor:
+        return self.center + self.scale * torch.tanh(u)
+
+    @staticmethod
+    def _log_det(u: torch.Tensor) -> torch.Tensor:
+        # log(1 - tanh(u)^2), stable for large |u|
+        return 2.0 * (math.log(2.0) - u - nn.functional.softplus(-2.0 * u))
+
+    def _log_prob_u(self, u: torch.Tensor) -> torch.Tensor:
+        log_scale = torch.log(self.scale).sum(-1)
+        return (self.base.log_prob(u) - self._log_det(u)).sum(-1) - log_scale
+
+    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
+        y = ((actions - self.center) / self.scale).clamp(-1 + self.EPS, 1 - self.EPS)
+        return self._log_prob_u(torch.atanh(y))
+
+    def rsample_with_log_prob(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """A reparameterized sample (for SAC's actor loss) and its log-probability."""
+        u = self.base.rsample()
+        return self._squash(u), self._log_prob_u(u)
+
+    def sample(self) -> torch.Tensor:
+        return self._squash(self.base.sample())
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return self._squash(self.base.mean)
+
+    def entropy(self) -> torch.Tensor:
+        return self.base.entropy().sum(-1)
+
+
+class GaussianPolicy(Policy):
+    """MLP -> tanh-squashed diagonal Gaussian over a Box action space (continuous control).
+
+    ``state_dependent_std``: the log-std is a second head (SAC) or a free parameter per action
+    dimension (PPO, as in CleanRL and SB3). Squashing keeps every action and the mean inside the
+    box, so the policy cannot drift outside it the way a clipped Gaussian's mean can.
+    """
+
+    action_kinds = ("continuous",)
+    LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
+
+    def __init__(
+        self,
+        obs_dim: int,
+        action_low: Sequence[float],
+        action_high: Sequence[float],
+        hidden_sizes: Sequence[int] = (64, 64),
+        normalize_obs: bool = False,
+        state_dependent_std: bool = False,
+        log_std_init: float = 0.0,
+        activation: str = "tanh",
+    ) -> None:
+        super().__init__()
+        low = np.asarray(action_low, dtype=np.float32).reshape(-1)
+        high = np.asarray(action_high, dtype=np.float32).reshape(-1)
+        if low.shape != high.shape or not np.all(
+            np.isfinite(low) & np.isfinite(high) & (high > low)
+        ):
+            raise ValueError(f"GaussianPolicy needs a finite action box, got low={low} high={high}")
+        self.init_kwargs = {
+            "obs_dim": int(obs_dim),
+            "action_low": low.tolist(),
+            "action_high": high.tolist(),
+            "hidden_sizes": [int(h) for h in hidden_sizes],
+            "normalize_obs": bool(normalize_obs),
+            "state_dependent_std": bool(state_dependent_std),
+            "log_std_init": float(log_std_init),
+            "activation": activation,
+        }
+        act_cls = {"tanh": nn.Tanh, "relu": nn.ReLU}[activation]
+        act_dim = len(low)
+        self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
+        self.trunk = mlp(obs_dim, hidden_sizes[:-1], int(hidden_sizes[-1]), act_cls)
+        self.trunk.append(act_cls())
+        self.mean_head = nn.Linear(int(hidden_sizes[-1]), act_dim)
+        if state_dependent_std:
+            self.log_std_head = nn.Linear(int(hidden_sizes[-1]), act_dim)
+        else:
+            self.log_std = nn.Parameter(torch.full((act_dim,), float(log_std_init)))
+        self.register_buffer("center", torch.as_tensor((high + low) / 2))
+        self.register_buffer("scale", torch.as_tensor((high - low) / 2))
+
+    def distribution(self, obs: torch.Tensor) -> SquashedNormal:
+        h = self.trunk(self.obs_norm(obs))
+        mean = self.mean_head(h)
+        if hasattr(self, "log_std_head"):
+            log_std = self.log_std_head(h)
+        else:
+            log_std = self.log_std.expand_as(mean)
+        log_std = log_std.clamp(self.LOG_STD_MIN, self.LOG_STD_MAX)
+        return SquashedNormal(mean, log_std.exp(), self.center, self.scale)
+
+    @torch.no_grad()
+    def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
+        dist = self.distribution(self._obs_tensor(obs))
+        return (dist.mode if deterministic else dist.sample()).cpu().numpy()
+
+    def observe(self, obs: np.ndarray) -> None:
+        if isinstance(self.obs_norm, RunningObsNorm):
+            self.obs_norm.update(obs)
+
+
+def policy_for_space(
+    obs_dim: int,
+    action_space,
+    hidden_sizes: Sequence[int],
+    normalize_obs: bool = False,
+    log_std_init: float = 0.0,
+    state_dependent_std: bool = False,
+    activation: str = "tanh",
+) -> Policy:
+    """The policy-gradient policy for ``action_space``: categorical for Discrete, tanh-squashed
+    Gaussian for Box (``log_std_init``, ``state_dependent_std`` and ``activation`` apply to Box
+    only; the categorical MLP is the seed's ReLU network)."""
+    if hasattr(action_space, "n"):
+        return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
+    return GaussianPolicy(
+        obs_dim,
+        action_space.low,
+        action_space.high,
+        hidden_sizes,
+        normalize_obs,
+        state_dependent_std=state_dependent_std,
+        log_std_init=log_std_init,
+        activation=activation,
+    )
+
+
+policy_for_space.action_kinds = ("discrete", "continuous")
+
+
+def categorical_policy(
+    obs_dim: int, action_space, hidden_sizes: Sequence[int], normalize_obs: bool = False
+) -> CategoricalPolicy:
+    """The seed's softmax policy, for Discrete action spaces only."""
+    return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
+
+
+categorical_policy.action_kinds = ("discrete",)

@@ -43,8 +43,10 @@ class PPO:
         normalize_advantages: bool = True,
         value_hidden_sizes: Sequence[int] = (64, 64),
         seed: int = 0,
+        aux_loss: Callable[[], torch.Tensor] | None = None,
     ) -> None:
         self.policy = policy
+        self.aux_loss = aux_loss  # added to every minibatch's loss (GAIL's BC term)
         obs_norm = policy.obs_norm if isinstance(policy.obs_norm, RunningObsNorm) else nn.Identity()
         self.value = ValueNetwork(policy.init_kwargs["obs_dim"], value_hidden_sizes, obs_norm).to(
             policy.device
@@ -88,6 +90,7 @@ class PPO:
         stats: dict[str, list[float]] = {
             k: [] for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac")
         }
+        stats["aux_loss"] = []
         for _ in range(self.epochs):
             order = self.rng.permutation(n)
             for start in range(0, n, self.minibatch_size):
@@ -105,6 +108,10 @@ class PPO:
                 v_loss = 0.5 * (self.value(obs[idx]) - ret_t[idx]).pow(2).mean()
                 entropy = dist.entropy().mean()
                 loss = pg_loss + self.value_coef * v_loss - self.entropy_coef * entropy
+                if self.aux_loss is not None:
+                    aux = self.aux_loss()
+                    loss = loss + aux
+                    stats["aux_loss"].append(aux.item())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
@@ -118,6 +125,6 @@ class PPO:
                         ((ratio - 1).abs() > self.clip_coef).float().mean().item()
                     )
         explained = 1 - np.var(returns - values) / (np.var(returns) + 1e-8)
-        out = {f"losses/{k}": float(np.mean(v)) for k, v in stats.items()}
+        out = {f"losses/{k}": float(np.mean(v)) for k, v in stats.items() if v}
         out["losses/explained_variance"] = float(explained)
         return out

@@ -22,8 +22,10 @@ class Reinforce:
         gamma: float = 0.99,
         policy_steps: int = 2,
         normalize_returns: bool = True,
+        aux_loss: Callable[[], torch.Tensor] | None = None,
     ) -> None:
         self.policy = policy
+        self.aux_loss = aux_loss  # added to every step's loss (GAIL's BC term)
         self.optimizer = optimizer(policy.parameters())
         self.gamma = gamma
         self.policy_steps = policy_steps
@@ -42,6 +44,8 @@ class Reinforce:
         for _ in range(self.policy_steps):
             dist = self.policy.distribution(obs_t)
             loss = -(dist.log_prob(act_t) * ret_t).mean()
+            if self.aux_loss is not None:
+                loss = loss + self.aux_loss()
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()

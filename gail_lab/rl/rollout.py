@@ -21,10 +21,11 @@ ActFn = Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray]]
 
 
 class _Episode:
-    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc")
+    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc", "success")
 
     def __init__(self) -> None:
         self.obs, self.act, self.rew, self.next_obs, self.term, self.trunc = [], [], [], [], [], []
+        self.success: bool | None = None  # info["is_success"] at the last step, when reported
 
 
 class EpisodeRunner:
@@ -99,7 +100,9 @@ class EpisodeRunner:
             out = act(obs)  # actions, or (executed, recorded) when the two differ (DART labels)
             executed, recorded = out if isinstance(out, tuple) else (out, out)
             actions = np.asarray(recorded)
-            next_obs, rewards, terminated, truncated, _ = self.vec_env.step(np.asarray(executed))
+            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(
+                np.asarray(executed)
+            )
             recording = [i for i in range(n) if current[i] is not None]
             if on_steps is not None:
                 on_steps(len(recording))
@@ -114,8 +117,11 @@ class EpisodeRunner:
             steps += len(recording)
             self._obs = np.array(next_obs)
             done = np.logical_or(terminated, truncated)
+            success = infos.get("is_success") if done.any() else None
             for i in np.flatnonzero(done):
                 if current[i] is not None:
+                    if success is not None and infos.get("_is_success", np.ones(n, bool))[i]:
+                        current[i].success = bool(success[i])
                     finished.append(current[i])
                     current[i] = None
             if done.any():
@@ -131,6 +137,7 @@ def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
         return np.asarray([x for ep in episodes for x in getattr(ep, field)], dtype=dtype)
 
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if lengths else np.zeros(0)
+    known = episodes and all(ep.success is not None for ep in episodes)
     return Transitions(
         observations=cat("obs", np.float32),
         actions=cat("act", act_dtype),
@@ -139,4 +146,5 @@ def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
         terminated=cat("term", bool),
         truncated=cat("trunc", bool),
         episode_starts=starts.astype(np.int64),
+        episode_successes=np.array([ep.success for ep in episodes], bool) if known else None,
     )

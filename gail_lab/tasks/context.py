@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,20 @@ class RunContext:
     def expert_identity(self) -> dict[str, Any]:
         return {
             "env": self.factory.identity(),
-            "expert": self.container(self.cfg.expert),
+            "expert": self._cache_key(self.cfg.expert),
             "seed": self.expert_seed,
         }
+
+    def _cache_key(self, node: DictConfig) -> dict[str, Any]:
+        """The resolved node, less the options its schema lists in ``added_after_caching`` while
+        they hold their defaults: artifacts cached before those options existed keep their paths."""
+        key = self.container(node)
+        schema = OmegaConf.get_type(node)
+        later = getattr(schema, "added_after_caching", ())
+        for f in dataclasses.fields(schema) if dataclasses.is_dataclass(schema) else ():
+            if f.name in later and key[f.name] == f.default:
+                del key[f.name]
+        return key
 
     def _stem(self, identity: dict[str, Any]) -> str:
         return f"{self.cfg.env.name}__{self.cfg.expert.name}__s{self.expert_seed}__{config_hash(identity)}"

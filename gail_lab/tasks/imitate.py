@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from hydra.utils import get_class
+from hydra.utils import get_method
 
 from gail_lab.data import Demonstrations
 from gail_lab.errors import GailLabError, MissingArtifactError
@@ -57,7 +57,7 @@ def imitate(
         )
     seed_everything(cfg.seed)
     kind = "discrete" if factory.discrete else "continuous"
-    kinds = get_class(cfg.algo.policy._target_).action_kinds
+    kinds = get_method(cfg.algo.policy._target_).action_kinds
     if kind not in kinds:
         raise GailLabError(
             f"algo={cfg.algo.name} drives {kinds} actions only; "
@@ -66,16 +66,19 @@ def imitate(
     policy = build(
         cfg.algo.policy,
         obs_dim=factory.obs_dim,
-        n_actions=factory.n_actions,
+        action_space=factory.action_space,
         normalize_obs=cfg.env.normalize_obs,
     ).to(ctx.device)
-    learner = build(cfg.algo.learner, policy=policy, optimizer=build(cfg.optimizer))
-    discriminator = build(
-        cfg.discriminator,
-        obs_dim=factory.obs_dim,
-        n_actions=factory.n_actions,
-        discrete=factory.discrete,
-    ).to(ctx.device)
+    optimizer = build(cfg.optimizer)
+    learner = discriminator = None
+    if cfg.algo.learner is not None:
+        learner = build(cfg.algo.learner, policy=policy, optimizer=optimizer)
+        discriminator = build(
+            cfg.discriminator,
+            obs_dim=factory.obs_dim,
+            n_actions=factory.n_actions,
+            discrete=factory.discrete,
+        ).to(ctx.device)
     trainer = build(cfg.algo.trainer)
     dataset_info = {
         "path": str(dataset_path),
@@ -87,11 +90,12 @@ def imitate(
     with ctx.logger(stage_dir, "imitate") as logger:
         result = trainer.train(
             policy,
-            learner,
-            discriminator,
             demos,
             factory,
             cfg.seed,
+            optimizer=optimizer,
+            learner=learner,
+            discriminator=discriminator,
             logger=logger,
             progress=cfg.progress,
         )
@@ -124,6 +128,7 @@ def imitate(
             ),
             ("discriminator accuracy", ["disc/acc_expert", "disc/acc_agent"]),
             ("GAIL reward", ["disc/reward_mean"]),
+            ("behavior cloning loss", ["losses/bc_loss"]),
         ],
         title=f"{cfg.algo.name} on {factory.id}, seed {cfg.seed}",
     )

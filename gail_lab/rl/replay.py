@@ -1,0 +1,46 @@
+"""A replay buffer of single transitions for off-policy learners (SAC; DQN's is the seed's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+class ReplayBuffer:
+    """A ring buffer of (obs, action, reward, next_obs, terminated); ``sample`` returns tensors.
+
+    ``terminated`` is the only end flag kept: a time-limit truncation still bootstraps.
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        obs_dim: int,
+        action_shape: tuple[int, ...],
+        action_dtype: type = np.float32,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        self.obs = np.zeros((capacity, obs_dim), np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), np.float32)
+        self.actions = np.zeros((capacity, *action_shape), action_dtype)
+        self.rewards = np.zeros(capacity, np.float32)
+        self.terminated = np.zeros(capacity, np.float32)
+        self.capacity, self.size, self.pos = capacity, 0, 0
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, obs, action, reward, next_obs, terminated) -> None:
+        i = self.pos
+        self.obs[i], self.actions[i], self.rewards[i] = obs, action, reward
+        self.next_obs[i], self.terminated[i] = next_obs, terminated
+        self.pos = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, n: int, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+        idx = self.rng.integers(0, self.size, size=n)
+        return {
+            name: torch.as_tensor(getattr(self, name)[idx], device=device)
+            for name in ("obs", "actions", "rewards", "next_obs", "terminated")
+        }

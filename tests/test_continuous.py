@@ -1,0 +1,151 @@
+"""Continuous control: the tanh-squashed Gaussian policy, PPO and SAC on Box actions."""
+
+from functools import partial
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from gail_lab.data.transitions import Transitions
+from gail_lab.rl.checkpoint import load_policy, save_policy
+from gail_lab.rl.networks import GaussianPolicy, policy_for_space
+from gail_lab.rl.ppo import PPO
+from gail_lab.rl.replay import ReplayBuffer
+from gail_lab.rl.sac import SAC
+from tests.conftest import run_cli
+
+TARGET = np.array([0.5, -1.0], dtype=np.float32)  # best action of the bandit below
+LOW, HIGH = [-2.0, -2.0], [2.0, 2.0]
+
+
+def bandit_reward(actions: np.ndarray) -> np.ndarray:
+    """A one-step continuous bandit: reward -|a - TARGET|^2."""
+    return -((actions - TARGET) ** 2).sum(-1).astype(np.float32)
+
+
+def test_squashed_gaussian_is_a_density_inside_the_box():
+    torch.manual_seed(0)
+    policy = GaussianPolicy(3, [-2.0], [2.0], [16], log_std_init=0.5)
+    obs = torch.randn(1, 3)
+    grid = torch.linspace(-2 + 1e-5, 2 - 1e-5, 40001)[:, None]
+    dist = policy.distribution(obs.expand(len(grid), 3))
+    mass = torch.trapezoid(dist.log_prob(grid).exp(), grid[:, 0]).item()
+    assert mass == pytest.approx(1.0, abs=2e-3)
+    many = policy.distribution(obs.expand(5000, 3))
+    samples = many.sample()
+    assert samples.min() >= -2 and samples.max() <= 2
+    a, logp = many.rsample_with_log_prob()
+    inside = a[:, 0].abs() < 2 * 0.999  # float32 tanh saturates at the edge; inversion is clamped
+    assert inside.float().mean() > 0.95
+    torch.testing.assert_close(logp[inside], many.log_prob(a)[inside], atol=1e-3, rtol=1e-4)
+
+
+def test_the_mean_stays_in_the_box_however_far_the_net_pushes_it():
+    policy = GaussianPolicy(2, [-1.0], [3.0], [8])
+    with torch.no_grad():
+        policy.mean_head.bias.fill_(1e4)
+    actions = policy.act(np.zeros((4, 2), np.float32), deterministic=True)
+    assert np.all(actions <= 3.0) and np.all(actions >= -1.0)
+    logp = policy.distribution(torch.zeros(4, 2)).log_prob(torch.as_tensor(actions))
+    assert torch.isfinite(logp).all()
+
+
+def test_policy_for_space_picks_the_distribution():
+    assert type(policy_for_space(4, gym.spaces.Discrete(2), [8])).__name__ == "CategoricalPolicy"
+    box = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
+    assert isinstance(policy_for_space(3, box, [8], log_std_init=-1.0), GaussianPolicy)
+    with pytest.raises(ValueError, match="finite action box"):
+        GaussianPolicy(3, [-np.inf], [np.inf], [8])
+
+
+def test_gaussian_policy_checkpoint_round_trip(tmp_path):
+    policy = GaussianPolicy(3, LOW, HIGH, [16, 16], normalize_obs=True, state_dependent_std=True)
+    policy.observe(np.random.default_rng(0).normal(size=(50, 3)))
+    obs = np.random.default_rng(1).normal(size=(6, 3)).astype(np.float32)
+    loaded, _ = load_policy(save_policy(tmp_path / "g.pt", policy))
+    np.testing.assert_array_equal(loaded.act(obs, True), policy.act(obs, True))
+
+
+def test_ppo_learns_a_continuous_bandit():
+    torch.manual_seed(0)
+    policy = GaussianPolicy(1, LOW, HIGH, [32, 32])
+    ppo = PPO(policy, partial(torch.optim.Adam, lr=3e-3), epochs=4, minibatch_size=64, seed=0)
+    n = 256
+    obs = np.ones((n, 1), np.float32)
+    for _ in range(60):
+        actions = policy.act(obs)
+        batch = Transitions(
+            obs,
+            actions,
+            bandit_reward(actions),
+            obs,
+            np.ones(n, bool),
+            np.zeros(n, bool),
+            np.arange(n),
+        )
+        metrics = ppo.update(batch, batch.rewards)
+    assert np.isfinite(list(metrics.values())).all()
+    np.testing.assert_allclose(policy.act(obs[:1], deterministic=True)[0], TARGET, atol=0.15)
+
+
+def test_sac_learns_a_continuous_bandit():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    actor = GaussianPolicy(1, LOW, HIGH, [32, 32], state_dependent_std=True, activation="relu")
+    sac = SAC(actor, partial(torch.optim.Adam, lr=3e-3), gamma=0.0, critic_hidden_sizes=[32, 32])
+    buffer = ReplayBuffer(5000, 1, (2,), np.float32, rng)
+    obs = np.ones(1, np.float32)
+    for step in range(1500):
+        a = rng.uniform(-2, 2, 2) if step < 200 else actor.act(obs[None])[0]
+        buffer.add(obs, a, bandit_reward(a[None])[0], obs, 1.0)
+        if step >= 200:
+            metrics = sac.update(buffer.sample(64))
+    assert np.isfinite(list(metrics.values())).all() and metrics["losses/alpha"] < 1.0
+    np.testing.assert_allclose(actor.act(obs[None], deterministic=True)[0], TARGET, atol=0.15)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [
+            "expert=sac",
+            "expert.total_steps=300",
+            "expert.learning_starts=100",
+            "expert.eval_every_steps=150",
+            "expert.hidden_sizes=[32,32]",
+        ],
+        [
+            "expert=ppo",
+            "expert.total_steps=800",
+            "expert.samples_per_iteration=400",
+            "expert.eval_every=1",
+        ],
+    ],
+    ids=["sac", "ppo"],
+)
+def test_continuous_expert_trains_collects_and_evaluates_on_pendulum(tmp_path, overrides):
+    common = [
+        "env=pendulum",
+        "logger=none",
+        "progress=false",
+        "env.num_envs=2",
+        "eval.episodes=2",
+        "expert.eval_episodes=2",
+        "data.num_transitions=400",
+    ]
+    out = run_cli(tmp_path, "task=train_expert", *common, *overrides)
+    assert out.returncode == 0, out.stderr[-2000:]
+    out = run_cli(tmp_path, "task=collect", *common, *overrides, run_dir="collect")
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = np.load(next((tmp_path / "artifacts").rglob("*.npz")))
+    assert data["actions"].dtype == np.float32 and data["actions"].shape[1:] == (1,)
+    assert np.abs(data["actions"]).max() <= 2.0
+
+
+def test_sac_refuses_discrete_actions(tmp_path):
+    out = run_cli(
+        tmp_path, "task=train_expert", "env=cartpole", "expert=sac", "logger=none", "progress=false"
+    )
+    assert out.returncode != 0
+    assert "expert=sac needs a Box action space" in out.stdout + out.stderr
