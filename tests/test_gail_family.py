@@ -1,0 +1,194 @@
+"""The pieces of the GAIL family: discriminator regularizers and inputs, reward shaping, BC."""
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+from gail_lab.data.transitions import Transitions
+from gail_lab.imitation.bc import BCLoss, behavior_cloning
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.gail import GAILTrainer
+from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy
+from tests.conftest import run_cli
+
+
+def make_disc(**kw):
+    torch.manual_seed(0)
+    kw.setdefault("optimizer", functools.partial(torch.optim.Adam, lr=1e-2))
+    return Discriminator(obs_dim=2, n_actions=3, discrete=True, **kw)
+
+
+def separable_batch(n=64, seed=0):
+    obs = np.random.default_rng(seed).normal(size=(n, 2)).astype(np.float32)
+    return obs, np.zeros(n, int), obs, np.full(n, 2)  # expert takes action 0, agent action 2
+
+
+def test_gradient_penalty_is_zero_on_a_constant_discriminator():
+    d = make_disc(grad_penalty=10.0)
+    with torch.no_grad():
+        for p in d.net[-1].parameters():
+            p.zero_()  # last layer zero: D(x) = 1/2 for every x
+    x_e = d.inputs(*separable_batch()[:2])
+    x_a = d.inputs(*separable_batch()[2:])
+    assert d.gradient_penalty(x_e, x_a).item() == 0.0
+    assert make_disc(grad_penalty=10.0).gradient_penalty(x_e, x_a).item() > 0
+    wgan = make_disc(grad_penalty=10.0, grad_penalty_target=1.0)
+    with torch.no_grad():
+        for p in wgan.net[-1].parameters():
+            p.zero_()
+    assert wgan.gradient_penalty(x_e, x_a).item() == pytest.approx(1.0)  # (0 - 1)^2
+
+
+def test_gradient_penalty_keeps_the_discriminator_smooth():
+    sharp, smooth = make_disc(), make_disc(grad_penalty=10.0)
+    batch = separable_batch()
+    for _ in range(200):
+        sharp.update(*batch)
+        m = smooth.update(*batch)
+    assert m["disc/grad_penalty"] > 0
+    x = sharp.inputs(*batch[:2])
+    assert sharp.gradient_penalty(x, sharp.inputs(*batch[2:])) > smooth.gradient_penalty(
+        x, smooth.inputs(*batch[2:])
+    )
+
+
+def test_label_smoothing_keeps_d_off_the_rails():
+    d = make_disc(label_smoothing=0.1)
+    batch = separable_batch()
+    for _ in range(300):
+        m = d.update(*batch)
+    assert 0.85 < m["disc/d_expert"] < 0.95 and 0.05 < m["disc/d_agent"] < 0.15
+
+
+def test_updates_are_skipped_while_d_is_too_accurate():
+    d = make_disc(skip_above_accuracy=0.9)
+    batch = separable_batch()
+    for _ in range(100):
+        m = d.update(*batch)
+    assert m["disc/skipped"] == 1.0 and m["disc/acc_expert"] == 1.0
+    before = [p.clone() for p in d.net.parameters()]
+    d.update(*batch)
+    assert all(torch.equal(a, b) for a, b in zip(before, d.net.parameters(), strict=True))
+
+
+def test_spectral_norm_bounds_every_layer():
+    d = make_disc(spectral_norm=True)
+    for _ in range(50):
+        d.update(*separable_batch())
+    d.eval()
+    for layer in d.net:
+        if isinstance(layer, torch.nn.Linear):
+            assert torch.linalg.matrix_norm(layer.weight, ord=2) <= 1.0 + 1e-3
+
+
+def test_entropy_bonus_and_observation_normalization_run():
+    d = make_disc(entropy_coef=0.1, normalize_obs=True)
+    obs = np.random.default_rng(0).normal(5.0, 3.0, size=(64, 2)).astype(np.float32)
+    m = d.update(obs, np.zeros(64, int), obs, np.full(64, 2))
+    assert np.isfinite(list(m.values())).all()
+    np.testing.assert_allclose(d.obs_norm.mean.numpy(), obs.mean(0), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "width"), [("state", 2), ("state_next_state", 4), ("state_action", 5)]
+)
+def test_input_kinds(inputs, width):
+    d = make_disc(inputs=inputs)
+    obs = np.ones((3, 2), np.float32)
+    assert d.inputs(obs, np.zeros(3, int), 2 * obs).shape == (3, width)
+    if inputs == "state_next_state":
+        with pytest.raises(ValueError, match="needs next observations"):
+            d.inputs(obs, np.zeros(3, int))
+
+
+def test_continuous_actions_are_concatenated():
+    d = Discriminator(2, 1, False, functools.partial(torch.optim.Adam, lr=1e-3))
+    x = d.inputs(np.zeros((2, 2)), np.array([[0.5], [-1.0]]))
+    np.testing.assert_allclose(x.numpy(), [[0, 0, 0.5], [0, 0, -1.0]])
+
+
+def test_reward_clip_and_normalization():
+    obs, act = separable_batch()[:2]
+    d = make_disc(reward_form="logit", reward_clip=0.01)
+    assert np.abs(d.reward(obs, act)).max() <= 0.01
+    for form in ("gail", "log_d"):
+        scaled = make_disc(reward_form=form, reward_normalization="scale")
+        raw = scaled.raw_reward(obs, act).numpy()
+        r = scaled.reward(obs, act, update_stats=True)
+        assert np.all(np.sign(r) == np.sign(raw))  # scaling keeps the survival incentive
+        np.testing.assert_allclose(r, raw / raw.std(), rtol=1e-3)
+    std = make_disc(reward_normalization="standardize")
+    r = std.reward(obs, act, update_stats=True)
+    assert abs(r.mean()) < 1e-4 and r.std() == pytest.approx(1.0, rel=1e-3)
+
+
+def test_env_reward_is_mixed_in():
+    d = make_disc()
+    obs = np.zeros((4, 2), np.float32)
+    roll = Transitions(
+        obs,
+        np.zeros(4, int),
+        np.array([1, 0, -1, 3], np.float32),
+        obs,
+        np.zeros(4, bool),
+        np.zeros(4, bool),
+        np.array([0]),
+    )
+    demos = roll
+    hook0 = GAILTrainer(d_steps=0).reward_hook(d, demos, np.random.default_rng(0))
+    hook30 = GAILTrainer(d_steps=0, env_reward_coef=30.0).reward_hook(
+        d, demos, np.random.default_rng(0)
+    )
+    r0, m = hook0(roll, 1)
+    r30, _ = hook30(roll, 1)
+    np.testing.assert_allclose(r30 - r0, 30 * roll.rewards, rtol=1e-6)
+    assert {"disc/reward_mean", "disc/reward_std", "disc/reward_min", "disc/reward_max"} <= set(m)
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_bc_loss_decreases_on_a_fixed_batch(continuous):
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=(256, 3)).astype(np.float32)
+    if continuous:
+        policy = GaussianPolicy(3, [-1.0], [1.0], [32])
+        actions = np.tanh(obs[:, :1]).astype(np.float32) * 0.9
+    else:
+        policy = CategoricalPolicy(3, 2, [32])
+        actions = (obs[:, 0] > 0).astype(np.int64)
+    demos = Transitions(
+        obs,
+        actions,
+        np.zeros(256, np.float32),
+        obs,
+        np.zeros(256, bool),
+        np.zeros(256, bool),
+        np.array([0]),
+    )
+    loss_fn = BCLoss(policy, demos, 256, np.random.default_rng(0))
+    before = loss_fn().item()
+    opt = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    after = behavior_cloning(policy, demos, opt, 200, 256, np.random.default_rng(1))
+    assert after < before - 0.3, (before, after)
+
+
+def test_bc_runs_end_to_end_and_beats_random(tmp_path):
+    out = run_cli(
+        tmp_path,
+        "algo=bc",
+        "expert=scripted_cartpole",
+        "logger=none",
+        "progress=false",
+        "data.num_episodes=10",
+        "optimizer.lr=1e-3",
+        "algo.trainer.steps=1000",
+        "eval.episodes=5",
+        "env.num_envs=4",
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    import json
+
+    report = json.loads((tmp_path / "run" / "evaluate" / "eval.json").read_text())
+    assert report["deterministic"]["mean"] > 5 * report["random_return_mean"], report
