@@ -1,7 +1,9 @@
-"""Benchmark: expert training per env and seed (final greedy return over 10 seeded episodes on
-the reporting seed stream, env steps, wall time), each an ordinary `run.py task=train_expert`.
+"""Benchmark: expert training per env and seed (final greedy return over --eval-episodes seeded
+episodes on the reporting seed stream, env steps, wall time), each an ordinary
+`run.py task=train_expert ... eval.episodes=N`.
 
     .venv/bin/python benchmarks/experts.py --envs cartpole:ppo acrobot:ppo cartpole:dqn --seeds 0 1 2 3 4
+    .venv/bin/python benchmarks/experts.py --envs mountaincar:dqn_mountaincar --seeds 0 1 2 3 4 --jobs 1
 """
 
 from __future__ import annotations
@@ -16,35 +18,61 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def train(env: str, expert: str, seed: int, out: Path) -> dict:
+def train(env: str, expert: str, seed: int, out: Path, eval_episodes: int) -> dict:
     run_dir = out / f"{env}__{expert}__{seed}"
-    cmd = [sys.executable, str(ROOT / "run.py"), "task=train_expert", f"env={env}", f"expert={expert}", f"seed={seed}",
-           "logger=none", "progress=false", "reuse_artifacts=false", f"hydra.run.dir={run_dir}", f"artifacts_dir={out / 'artifacts'}"]
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "task=train_expert",
+        f"env={env}",
+        f"expert={expert}",
+        f"seed={seed}",
+        f"eval.episodes={eval_episodes}",
+        "logger=none",
+        "progress=false",
+        "reuse_artifacts=false",
+        f"hydra.run.dir={run_dir}",
+        f"artifacts_dir={out / 'artifacts'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
-        return {"env": env, "expert": expert, "seed": seed, "error": (proc.stdout + proc.stderr).strip().splitlines()[-1]}
+        return {
+            "env": env,
+            "expert": expert,
+            "seed": seed,
+            "error": (proc.stdout + proc.stderr).strip().splitlines()[-1],
+        }
     s = json.loads((run_dir / "summary.json").read_text())
     return {"env": env, "expert": expert, "seed": seed, **s}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--envs", nargs="+", default=["cartpole:ppo", "acrobot:ppo"], help="env:expert pairs")
+    ap.add_argument(
+        "--envs", nargs="+", default=["cartpole:ppo", "acrobot:ppo"], help="env:expert pairs"
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--eval-episodes", type=int, default=20, help="final greedy evaluation episodes"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "experts")
     args = ap.parse_args()
     jobs = [(*pair.split(":"), seed) for pair in args.envs for seed in args.seeds]
     with ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda j: train(*j, args.out), jobs))
-    print("| env | expert | seed | greedy return (10 episodes) | env steps | wall time (s) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+        rows = list(pool.map(lambda j: train(*j, args.out, args.eval_episodes), jobs))
+    print(
+        f"| env | expert | seed | greedy return ({args.eval_episodes} episodes) | env steps | best snapshot (env step) | wall time (s) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "error" in r:
-            print(f"| {r['env']} | {r['expert']} | {r['seed']} | failed: {r['error']} | | |")
+            print(f"| {r['env']} | {r['expert']} | {r['seed']} | failed: {r['error']} | | | |")
         else:
-            print(f"| {r['env']} | {r['expert']} | {r['seed']} | {r['expert/return_mean']:.1f} +- {r['expert/return_std']:.1f} | "
-                  f"{r['expert/env_steps']} | {r['expert/wall_time_s']:.0f} |")
+            print(
+                f"| {r['env']} | {r['expert']} | {r['seed']} | {r['expert/return_mean']:.1f} +- {r['expert/return_std']:.1f} | "
+                f"{r['expert/env_steps']} | {r.get('expert/best_env_step', '')} | {r['expert/wall_time_s']:.0f} |"
+            )
 
 
 if __name__ == "__main__":
