@@ -32,6 +32,9 @@ def _require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
     _require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
 
 
+REWARD_FORMS = ("gail", "log_d", "logit")
+
+
 # --------------------------------------------------------------------------- optimizer
 @dataclass
 class AdamConfig:
@@ -62,8 +65,27 @@ class EnvConfig:
     normalize_obs: bool = False
     # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
     expert_min_return: float | None = None
+    # What a termination means: info (the env's info["is_success"]), success, or failure.
+    terminal_outcome: str = "info"
+    # The GAIL reward form that suits how this env's episodes end (conf/discriminator/mlp.yaml
+    # reads it): gail = -log(1-D) > 0 pays for survival, right where episodes end in failure
+    # (CartPole); log_d = log D < 0 charges every step, right where they end in success
+    # (MountainCar, Acrobot). Ho & Ermon's code made the same choice per env.
+    gail_reward_form: str = "gail"
 
     def __post_init__(self) -> None:
+        _require(
+            self.gail_reward_form in REWARD_FORMS,
+            "gail_reward_form",
+            f"one of {list(REWARD_FORMS)}",
+            self.gail_reward_form,
+        )
+        _require(
+            self.terminal_outcome in ("info", "success", "failure"),
+            "terminal_outcome",
+            "one of ['info', 'success', 'failure']",
+            self.terminal_outcome,
+        )
         _require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
         _require(
             self.vectorization in ("sync", "async"),
@@ -227,6 +249,8 @@ class PPOExpertConfig(PPOConfig):
     the PPO learner's settings plus the expert's network, budget and evaluation."""
 
     _target_: str = "gail_lab.experts.ppo.PPOExpert"
+    # Options added after PPO experts were cached: left out of the cache key at their defaults.
+    added_after_caching = ("log_std_init",)
     name: str = "ppo"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     total_steps: int = 200_000
@@ -431,9 +455,6 @@ class AlgoConfig:
     trainer: Any = MISSING
 
 
-REWARD_FORMS = ("gail", "log_d", "logit")
-
-
 @dataclass
 class DiscriminatorConfig:
     _target_: str = "gail_lab.imitation.discriminator.Discriminator"
@@ -454,6 +475,9 @@ class DiscriminatorConfig:
     entropy_coef: float = 0.0  # bonus on the binary entropy of D's outputs
     label_smoothing: float = 0.0  # targets 1-eps for expert, eps for agent
     skip_above_accuracy: float | None = None  # skip D steps while its batch accuracy is above
+    # Absorbing states for terminations, one per ending (success / failure; env.terminal_outcome
+    # says which is which), as in DAC: see gail_lab/imitation/absorbing.py
+    absorbing: bool = False
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:

@@ -75,7 +75,9 @@ def collect_demos(
         "config": config or {},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return Demonstrations(**roll.arrays(), metadata=metadata)
+    return Demonstrations(
+        **roll.arrays(), episode_successes=roll.episode_successes, metadata=metadata
+    )
 
 
 def perturb(

@@ -7,6 +7,7 @@ Arrays (N transitions, E episodes, stored contiguously episode after episode):
   next_observations (N, *obs_shape) float32
   terminated (N,) bool, truncated (N,) bool
   episode_starts (E,) int64, index of each episode's first transition
+  episode_successes (E,) bool, optional: did the episode end in success (info["is_success"])
 plus ``metadata``: a JSON string with format_version, env_id, observation_space, action_space,
 expert (name, mean/std return), num_episodes, num_transitions, config, created_at.
 Files are written atomically and loaded with ``allow_pickle=False``.
@@ -62,8 +63,12 @@ class Demonstrations(Transitions):
             **self.metadata,
             "subset": {"use_episodes": n_eps, "every": every, "of_transitions": len(self)},
         }
+        successes = None if self.episode_successes is None else self.episode_successes[:n_eps]
         return Demonstrations(
-            **arrays, episode_starts=np.asarray(starts, dtype=np.int64), metadata=meta
+            **arrays,
+            episode_starts=np.asarray(starts, dtype=np.int64),
+            episode_successes=successes,
+            metadata=meta,
         )
 
     # ------------------------------------------------------------------ io
@@ -71,6 +76,8 @@ class Demonstrations(Transitions):
         self.validate(source="dataset to save")
         buf = io.BytesIO()
         arrays = self.arrays()
+        if self.episode_successes is not None:
+            arrays["episode_successes"] = np.asarray(self.episode_successes, dtype=bool)
         np.savez_compressed(
             buf, metadata=np.array(json.dumps(self.metadata, sort_keys=True, default=str)), **arrays
         )
@@ -87,6 +94,8 @@ class Demonstrations(Transitions):
                 if missing:
                     raise DatasetError(f"{path}: not a gail_lab dataset (missing {missing})")
                 arrays = {k: f[k] for k in TRANSITION_FIELDS}
+                if "episode_successes" in f.files:
+                    arrays["episode_successes"] = f["episode_successes"].astype(bool)
                 metadata = json.loads(str(f["metadata"]))
         except DatasetError:
             raise
@@ -117,6 +126,10 @@ class Demonstrations(Transitions):
         if len(starts) == 0 or starts[0] != 0 or np.any(np.diff(starts) <= 0) or starts[-1] >= n:
             raise DatasetError(
                 f"{source}: episode_starts is not an ascending list of offsets starting at 0"
+            )
+        if self.episode_successes is not None and len(self.episode_successes) != len(starts):
+            raise DatasetError(
+                f"{source}: episode_successes has {len(self.episode_successes)} entries for {len(starts)} episodes"
             )
         for name in ("observations", "actions", "rewards", "next_observations"):
             arr = getattr(self, name)

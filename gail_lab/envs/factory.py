@@ -31,6 +31,12 @@ def describe_space(space: gym.Space) -> dict[str, Any]:
     raise TypeError(f"unsupported space {space!r}: gail_lab handles Discrete and Box spaces")
 
 
+# What a termination (not a time-limit truncation) means: read from info["is_success"] at the last
+# step (racecar: goal vs wall), or always success (MountainCar, Acrobot), or always failure
+# (CartPole). Absorbing states (imitation/absorbing.py) tell these endings apart.
+TERMINAL_OUTCOMES = ("info", "success", "failure")
+
+
 class EnvFactory:
     """Makes seeded instances of one gymnasium env; knows its spaces and limits.
 
@@ -47,7 +53,13 @@ class EnvFactory:
         vectorization: str = "sync",
         normalize_obs: bool = False,
         expert_min_return: float | None = None,
+        terminal_outcome: str = "info",
+        gail_reward_form: str = "gail",
     ) -> None:
+        if terminal_outcome not in TERMINAL_OUTCOMES:
+            raise EnvError(
+                f"env.terminal_outcome: must be one of {list(TERMINAL_OUTCOMES)} (got {terminal_outcome!r})"
+            )
         try:
             self.spec = gym.spec(id)
         except gym.error.Error:
@@ -64,6 +76,8 @@ class EnvFactory:
         self.num_envs = num_envs
         self.vectorization = vectorization
         self.normalize_obs = normalize_obs  # applied inside models, never to the env's output
+        self.terminal_outcome = terminal_outcome
+        self.gail_reward_form = gail_reward_form  # read by the discriminator's config
         try:
             probe = self.make()
         except (TypeError, ValueError) as err:  # a kwarg the env does not take, or a bad value

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gail_lab.imitation.absorbing import NUM_CODES
 from gail_lab.imitation.rewards import gail_reward
 from gail_lab.rl.networks import RunningObsNorm, mlp
 
@@ -49,6 +50,7 @@ class Discriminator(nn.Module):
         entropy_coef: float = 0.0,
         label_smoothing: float = 0.0,
         skip_above_accuracy: float | None = None,
+        absorbing: bool = False,
     ) -> None:
         super().__init__()
         if inputs not in INPUTS:
@@ -65,7 +67,9 @@ class Discriminator(nn.Module):
         self.grad_penalty, self.grad_penalty_target = grad_penalty, grad_penalty_target
         self.entropy_coef, self.label_smoothing = entropy_coef, label_smoothing
         self.skip_above_accuracy = skip_above_accuracy
+        self.absorbing = absorbing  # one-hot ending codes in the input (imitation/absorbing.py)
         in_dim = {"state_action": obs_dim + n_actions, "state": obs_dim}.get(inputs, 2 * obs_dim)
+        in_dim += NUM_CODES if absorbing else 0
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
         self.net = mlp(in_dim, hidden_sizes, 1, ACTIVATIONS[activation])
         if spectral_norm:
@@ -82,26 +86,44 @@ class Discriminator(nn.Module):
     def _tensor(self, x) -> torch.Tensor:
         return torch.as_tensor(x, dtype=torch.float32, device=self.device)
 
-    def inputs(self, obs, actions=None, next_obs=None) -> torch.Tensor:
-        """The network's input: [norm(s), one-hot(a) or a], [norm(s)], or [norm(s), norm(s')]."""
-        obs_t = self.obs_norm(self._tensor(obs).reshape(len(obs), -1))
+    def inputs(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
+        """The network's input: [norm(s), one-hot(a) or a], [norm(s)], or [norm(s), norm(s')],
+        then, with absorbing states, a one-hot of the ending code (``codes``: 0 = ordinary
+        transition, 1 = success absorbing state, 2 = failure; absorbing rows are all zero but
+        their code)."""
+        n = len(obs)
+        obs_t = self.obs_norm(self._tensor(obs).reshape(n, -1))
         if self.input_kind == "state":
-            return obs_t
-        if self.input_kind == "state_next_state":
+            parts = [obs_t]
+        elif self.input_kind == "state_next_state":
             if next_obs is None:
                 raise ValueError("a state_next_state discriminator needs next observations")
-            return torch.cat(
-                [obs_t, self.obs_norm(self._tensor(next_obs).reshape(len(obs), -1))], -1
-            )
-        if self.discrete:
+            parts = [obs_t, self.obs_norm(self._tensor(next_obs).reshape(n, -1))]
+        elif self.discrete:
             act = torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1)
-            act_t = F.one_hot(act, self.n_actions).float()
+            parts = [obs_t, F.one_hot(act, self.n_actions).float()]
         else:
-            act_t = self._tensor(actions).reshape(len(obs), -1)
-        return torch.cat([obs_t, act_t], dim=-1)
+            parts = [obs_t, self._tensor(actions).reshape(n, -1)]
+        x = torch.cat(parts, dim=-1)
+        if not self.absorbing:
+            return x
+        c = torch.zeros(n, dtype=torch.int64, device=self.device)
+        if codes is not None:
+            c = torch.as_tensor(codes, dtype=torch.int64, device=self.device).reshape(-1)
+        x = x * (c == 0).unsqueeze(-1).float()  # an absorbing state carries only its code
+        return torch.cat([x, F.one_hot(c, NUM_CODES + 1)[:, 1:].float()], dim=-1)
 
-    def logits(self, obs, actions=None, next_obs=None) -> torch.Tensor:
-        return self.net(self.inputs(obs, actions, next_obs)).squeeze(-1)
+    def logits(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
+        return self.net(self.inputs(obs, actions, next_obs, codes)).squeeze(-1)
+
+    @torch.no_grad()
+    def absorbing_rewards(self) -> dict[int, float]:
+        """The per-step reward of each absorbing state (SUCCESS = 1, FAILURE = 2)."""
+        codes = np.array([1, 2])
+        obs = np.zeros((2, self.obs_dim), np.float32)
+        act = np.zeros(2, np.int64) if self.discrete else np.zeros((2, self.n_actions), np.float32)
+        r = self.reward(obs, act, obs, codes)
+        return {1: float(r[0]), 2: float(r[1])}
 
     def gradient_penalty(self, x_expert: torch.Tensor, x_agent: torch.Tensor) -> torch.Tensor:
         """mean (||grad_x logit(x)|| - target)^2 at random interpolates of expert and agent inputs
@@ -120,12 +142,18 @@ class Discriminator(nn.Module):
         agent_actions,
         expert_next_obs=None,
         agent_next_obs=None,
+        expert_codes=None,
+        agent_codes=None,
     ) -> dict[str, float]:
         """One gradient step of BCE on a batch of expert (label 1) and agent (label 0) pairs."""
         if isinstance(self.obs_norm, RunningObsNorm):
-            self.obs_norm.update(np.concatenate([expert_obs, agent_obs]))
-        x_e = self.inputs(expert_obs, expert_actions, expert_next_obs)
-        x_a = self.inputs(agent_obs, agent_actions, agent_next_obs)
+            real = [
+                o if c is None else o[np.asarray(c) == 0]
+                for o, c in ((expert_obs, expert_codes), (agent_obs, agent_codes))
+            ]
+            self.obs_norm.update(np.concatenate(real))
+        x_e = self.inputs(expert_obs, expert_actions, expert_next_obs, expert_codes)
+        x_a = self.inputs(agent_obs, agent_actions, agent_next_obs, agent_codes)
         logit_e, logit_a = self.net(x_e).squeeze(-1), self.net(x_a).squeeze(-1)
         ls = self.label_smoothing
         loss = F.binary_cross_entropy_with_logits(
@@ -162,20 +190,22 @@ class Discriminator(nn.Module):
         }
 
     @torch.no_grad()
-    def raw_reward(self, obs, actions=None, next_obs=None) -> torch.Tensor:
+    def raw_reward(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
         """The reward form applied to D's logit, clipped to [-reward_clip, reward_clip] if set."""
-        r = gail_reward(self.logits(obs, actions, next_obs), self.reward_form)
+        r = gail_reward(self.logits(obs, actions, next_obs, codes), self.reward_form)
         if self.reward_clip is not None:
             r = r.clamp(-self.reward_clip, self.reward_clip)
         return r
 
     @torch.no_grad()
-    def reward(self, obs, actions=None, next_obs=None, update_stats: bool = False) -> np.ndarray:
+    def reward(
+        self, obs, actions=None, next_obs=None, codes=None, update_stats: bool = False
+    ) -> np.ndarray:
         """Per-step rewards. ``reward_normalization``: ``scale`` divides by the running standard
         deviation of the raw reward (its sign, hence the survival/termination incentive, is kept);
         ``standardize`` also subtracts the running mean (a zero-mean reward: neither pays nor
         charges for time, which changes what termination is worth)."""
-        r = self.raw_reward(obs, actions, next_obs)
+        r = self.raw_reward(obs, actions, next_obs, codes)
         if self.reward_normalization == "none":
             return r.cpu().numpy()
         if update_stats:

@@ -4,7 +4,9 @@ reward comes from a discriminator instead of the env. Per iteration, inside the 
     d_steps x: update D on a batch of expert pairs (label 1) and agent pairs (label 0)
     r_t = reward_form(D(s_t, a_t)) [+ env_reward_coef * r_env_t]
 
-then the learner (REINFORCE, PPO) updates on r, optionally with a behavior-cloning loss on expert
+With absorbing states (``discriminator.absorbing``), each terminated episode also contributes an
+absorbing sample of its ending (success or failure) to D's batches, and its terminal step earns
+that state's discounted reward (imitation/absorbing.py). Then the learner (REINFORCE, PPO) updates on r, optionally with a behavior-cloning loss on expert
 pairs added to its policy loss (``bc_coef``), after an optional BC warm start (``bc_warm_start``).
 """
 
@@ -19,6 +21,7 @@ import torch
 from gail_lab.data import Demonstrations
 from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
+from gail_lab.imitation.absorbing import FAILURE, SUCCESS, terminal_bonus, with_absorbing
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.rl.on_policy import OnPolicyLoop, OnPolicyResult
@@ -57,23 +60,57 @@ class GAILTrainer:
         self.bc_coef, self.bc_batch_size, self.bc_warm_start = bc_coef, bc_batch_size, bc_warm_start
 
     def reward_hook(
-        self, discriminator: Discriminator, demos: Demonstrations, rng: np.random.Generator
+        self,
+        discriminator: Discriminator,
+        demos: Demonstrations,
+        rng: np.random.Generator,
+        terminal_outcome: str = "info",
+        gamma: float = 0.99,
     ) -> Callable[[Transitions, int], tuple[np.ndarray, dict[str, float]]]:
+        """The loop's reward function: D steps on expert vs agent samples, then D's reward for
+        every agent step (plus, with absorbing states, the terminal steps' absorbing tails)."""
         half = self.d_batch_size // 2
+        absorbing = discriminator.absorbing
+        expert = (
+            with_absorbing(demos, terminal_outcome)
+            if absorbing
+            else {
+                "obs": demos.observations,
+                "actions": demos.actions,
+                "next_obs": demos.next_observations,
+                "codes": None,
+            }
+        )
 
         def hook(roll: Transitions, iteration: int) -> tuple[np.ndarray, dict[str, float]]:
             metrics: dict[str, float] = {}
+            agent = with_absorbing(roll, terminal_outcome) if absorbing else None
             for _ in range(self.d_steps):
-                e = rng.integers(0, len(demos), half)
-                a = rng.integers(0, len(roll), half)
-                metrics.update(
-                    discriminator.update(
-                        demos.observations[e],
-                        demos.actions[e],
+                e = rng.integers(0, len(expert["obs"]), half)
+                if agent is None:
+                    a = rng.integers(0, len(roll), half)
+                    agent_batch = (
                         roll.observations[a],
                         roll.actions[a],
-                        demos.next_observations[e],
                         roll.next_observations[a],
+                        None,
+                    )
+                else:
+                    a = rng.integers(0, len(agent["obs"]), half)
+                    agent_batch = tuple(
+                        agent[k][a] for k in ("obs", "actions", "next_obs", "codes")
+                    )
+                codes_e = None if expert["codes"] is None else expert["codes"][e]
+                metrics.update(
+                    discriminator.update(
+                        expert["obs"][e],
+                        expert["actions"][e],
+                        agent_batch[0],
+                        agent_batch[1],
+                        expert["next_obs"][e],
+                        agent_batch[2],
+                        codes_e,
+                        agent_batch[3],
                     )
                 )
             rewards = discriminator.reward(
@@ -87,6 +124,15 @@ class GAILTrainer:
                     "disc/reward_max": float(rewards.max()),
                 }
             )
+            if absorbing:
+                r_abs = discriminator.absorbing_rewards()
+                rewards = rewards + terminal_bonus(roll, terminal_outcome, r_abs, gamma)
+                metrics.update(
+                    {
+                        "disc/reward_absorbing_success": r_abs[SUCCESS],
+                        "disc/reward_absorbing_failure": r_abs[FAILURE],
+                    }
+                )
             if self.env_reward_coef:
                 rewards = rewards + self.env_reward_coef * roll.rewards
             return rewards.astype(np.float32), metrics
@@ -119,5 +165,7 @@ class GAILTrainer:
         if self.bc_coef:
             bc = BCLoss(policy, demos, self.bc_batch_size, np.random.default_rng(seed + 3))
             learner.aux_loss = lambda: self.bc_coef * bc()
-        hook = self.reward_hook(discriminator, demos, rng)
+        hook = self.reward_hook(
+            discriminator, demos, rng, factory.terminal_outcome, getattr(learner, "gamma", 0.99)
+        )
         return self.loop.run(policy, learner, factory, seed, hook, logger=logger, progress=progress)

@@ -1,0 +1,102 @@
+"""Absorbing states: one per ending (success, failure), none for time-limit truncations."""
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+from gail_lab.data.transitions import Transitions
+from gail_lab.imitation.absorbing import (
+    FAILURE,
+    NOT_ENDED,
+    SUCCESS,
+    MissingOutcomesError,
+    episode_outcomes,
+    terminal_bonus,
+    with_absorbing,
+)
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.gail import GAILTrainer
+from tests.conftest import TINY, run_cli
+
+
+def three_episodes(successes=(True, False, False)) -> Transitions:
+    """Episode 0 (2 steps) reaches the goal, episode 1 (3 steps) crashes, episode 2 (2 steps)
+    hits the time limit."""
+    n = 7
+    obs = np.arange(n * 2, dtype=np.float32).reshape(n, 2) + 1
+    terminated = np.array([0, 1, 0, 0, 1, 0, 0], bool)
+    truncated = np.array([0, 0, 0, 0, 0, 0, 1], bool)
+    return Transitions(
+        obs,
+        np.ones(n, np.int64),
+        np.zeros(n, np.float32),
+        obs + 1,
+        terminated,
+        truncated,
+        np.array([0, 2, 5]),
+        None if successes is None else np.array(successes),
+    )
+
+
+def test_each_ending_is_told_apart():
+    t = three_episodes()
+    np.testing.assert_array_equal(episode_outcomes(t, "info"), [SUCCESS, FAILURE, NOT_ENDED])
+    np.testing.assert_array_equal(episode_outcomes(t, "failure"), [FAILURE, FAILURE, NOT_ENDED])
+    np.testing.assert_array_equal(episode_outcomes(t, "success"), [SUCCESS, SUCCESS, NOT_ENDED])
+    with pytest.raises(MissingOutcomesError, match="terminal_outcome"):
+        episode_outcomes(three_episodes(successes=None), "info")
+
+
+def test_absorbing_entries_follow_the_transitions():
+    pool = with_absorbing(three_episodes(), "info")
+    assert (
+        len(pool["obs"]) == 7 + 2
+    )  # one absorbing entry per terminated episode, none for truncation
+    np.testing.assert_array_equal(pool["codes"], [0] * 7 + [SUCCESS, FAILURE])
+    assert not pool["obs"][7:].any() and not pool["actions"][7:].any()
+
+
+def test_terminal_steps_earn_the_discounted_absorbing_reward():
+    bonus = terminal_bonus(three_episodes(), "info", {SUCCESS: 2.0, FAILURE: -1.0}, gamma=0.9)
+    # gamma / (1 - gamma) = 9: success ends at step 1, failure at step 4; the truncated episode
+    # (steps 5-6) gets nothing: the learner bootstraps through a time limit
+    np.testing.assert_allclose(bonus, [0, 18, 0, 0, -9, 0, 0])
+
+
+def test_discriminator_sees_only_the_code_of_an_absorbing_state():
+    d = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
+    x = d.inputs(np.ones((3, 2)), np.array([1, 0, 1]), codes=np.array([0, SUCCESS, FAILURE]))
+    np.testing.assert_allclose(
+        x.numpy(), [[1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]]
+    )
+
+
+def test_gail_reward_adds_the_tails_at_terminations():
+    torch.manual_seed(0)
+    d = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
+    roll = three_episodes()
+    plain = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3))
+    plain.net.load_state_dict(
+        {k: v[:, :4] if k == "0.weight" else v for k, v in d.net.state_dict().items()}
+    )
+    hook = GAILTrainer(d_steps=0).reward_hook(d, roll, np.random.default_rng(0), "info", 0.9)
+    rewards, metrics = hook(roll, 1)
+    base = plain.reward(roll.observations, roll.actions)
+    r_abs = d.absorbing_rewards()
+    expected = base + terminal_bonus(roll, "info", r_abs, 0.9)
+    np.testing.assert_allclose(rewards, expected, rtol=1e-5)
+    assert metrics["disc/reward_absorbing_success"] == pytest.approx(r_abs[SUCCESS])
+
+
+def test_absorbing_gail_runs_end_to_end(tmp_path):
+    out = run_cli(
+        tmp_path,
+        *TINY,
+        "expert=scripted_cartpole",
+        "algo=gail_ppo",
+        "discriminator.absorbing=true",
+        "env.terminal_outcome=failure",
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
