@@ -448,11 +448,34 @@ class BCTrainerConfig:
 
 
 @dataclass
+class OfflineGAILTrainerConfig:
+    """The seed's experiment 2: GAIL without env interaction (fake pairs on expert states)."""
+
+    _target_: str = "gail_lab.imitation.offline.OfflineGAILTrainer"
+    epochs: int = 500
+    batch_size: int = 128
+    d_steps: int = 5
+    policy_steps: int = 1
+    normalize_rewards: bool = True  # within the batch, as the seed
+    eval_every: int = 50  # epochs between evaluations (logging only)
+    eval_episodes: int = 5
+
+    def __post_init__(self) -> None:
+        _require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        _require(self.batch_size >= 2, "batch_size", ">= 2", self.batch_size)
+        _require(self.d_steps >= 0, "d_steps", ">= 0", self.d_steps)
+        _require(self.policy_steps >= 1, "policy_steps", ">= 1", self.policy_steps)
+        _require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        _require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
 class AlgoConfig:
     name: str = MISSING
     policy: Any = MISSING
-    learner: Any = None  # the RL learner the trainer drives (none for bc)
+    learner: Any = None  # the RL learner the trainer drives (none for bc and gail_offline)
     trainer: Any = MISSING
+    uses_discriminator: bool = True  # false for bc: no discriminator is built
 
 
 @dataclass
@@ -523,6 +546,22 @@ class DiscriminatorConfig:
             self.reward_form,
         )
         _require_sizes(self.hidden_sizes)
+
+
+@dataclass
+class AIRLDiscriminatorConfig(DiscriminatorConfig):
+    """AIRL's structured discriminator (gail_lab/imitation/airl.py): logit = g(s) + gamma h(s')
+    - h(s) - log pi(a|s). ``inputs`` and ``absorbing`` do not apply."""
+
+    _target_: str = "gail_lab.imitation.airl.AIRLDiscriminator"
+    state_only: bool = True  # g(s) (the paper's disentangled reward) or g(s, a)
+    gamma: float = 0.99  # the shaping term's discount; match the learner's
+    reward_form: str = "logit"  # f - log pi: AIRL's own policy reward
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(not self.absorbing, "absorbing", "false for airl", self.absorbing)
 
 
 # --------------------------------------------------------------------------- logger, task
@@ -666,8 +705,12 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "algo": {"algo": AlgoConfig},
     "algo/policy": {"categorical": CategoricalPolicyConfig, "mlp": MLPPolicyConfig},
     "algo/learner": {"reinforce": ReinforceConfig, "ppo": PPOConfig},
-    "algo/trainer": {"gail": GAILTrainerConfig, "bc": BCTrainerConfig},
-    "discriminator": {"mlp": DiscriminatorConfig},
+    "algo/trainer": {
+        "gail": GAILTrainerConfig,
+        "bc": BCTrainerConfig,
+        "gail_offline": OfflineGAILTrainerConfig,
+    },
+    "discriminator": {"mlp": DiscriminatorConfig, "airl": AIRLDiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
     "task": {"task": TaskConfig},
 }

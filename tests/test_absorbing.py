@@ -83,7 +83,7 @@ def test_gail_reward_adds_the_tails_at_terminations():
     )
     hook = GAILTrainer(d_steps=0).reward_hook(d, roll, np.random.default_rng(0), "info", 0.9)
     rewards, metrics = hook(roll, 1)
-    base = plain.reward(roll.observations, roll.actions)
+    base = plain.reward({"obs": roll.observations, "actions": roll.actions})
     r_abs = d.absorbing_rewards()
     expected = base + terminal_bonus(roll, "info", r_abs, 0.9)
     np.testing.assert_allclose(rewards, expected, rtol=1e-5)

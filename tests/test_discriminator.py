@@ -6,6 +6,10 @@ import torch
 from gail_lab.imitation.discriminator import Discriminator
 
 
+def batch(obs, actions):
+    return {"obs": obs, "actions": actions, "next_obs": obs}
+
+
 def make_disc(**kw):
     torch.manual_seed(0)
     return Discriminator(
@@ -29,7 +33,7 @@ def test_expert_is_label_one():
     rng = np.random.default_rng(0)
     obs = rng.normal(size=(64, 2)).astype(np.float32)
     for _ in range(100):
-        m = d.update(obs, np.zeros(64, int), obs, np.full(64, 2))
+        m = d.update(batch(obs, np.zeros(64, int)), batch(obs, np.full(64, 2)))
     assert m["disc/acc_expert"] == 1.0 and m["disc/acc_agent"] == 1.0
     assert m["disc/loss"] < 0.1
     with torch.no_grad():
@@ -37,13 +41,13 @@ def test_expert_is_label_one():
     # the expert's action earns the higher reward under every form
     for form in ("gail", "log_d", "logit"):
         d.reward_form = form
-        assert (d.reward(obs, np.zeros(64, int)) > d.reward(obs, np.full(64, 2))).all()
+        expert_r = d.reward(batch(obs, np.zeros(64, int)))
+        assert (expert_r > d.reward(batch(obs, np.full(64, 2)))).all()
 
 
 def test_accuracies_are_per_class():
     d = make_disc()
     obs = np.zeros((8, 2), np.float32)
-    m = d.update(
-        obs, np.zeros(8, int), obs, np.zeros(8, int)
-    )  # identical pairs: one class must be wrong
+    same = batch(obs, np.zeros(8, int))
+    m = d.update(same, same)  # identical pairs: one class must be wrong
     assert m["disc/acc_expert"] + m["disc/acc_agent"] == 1.0

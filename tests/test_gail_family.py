@@ -20,9 +20,14 @@ def make_disc(**kw):
     return Discriminator(obs_dim=2, n_actions=3, discrete=True, **kw)
 
 
+def batch(obs, actions):
+    return {"obs": obs, "actions": actions, "next_obs": obs}
+
+
 def separable_batch(n=64, seed=0):
+    """(expert, agent) batches on the same states: the expert takes action 0, the agent 2."""
     obs = np.random.default_rng(seed).normal(size=(n, 2)).astype(np.float32)
-    return obs, np.zeros(n, int), obs, np.full(n, 2)  # expert takes action 0, agent action 2
+    return batch(obs, np.zeros(n, int)), batch(obs, np.full(n, 2))
 
 
 def test_gradient_penalty_is_zero_on_a_constant_discriminator():
@@ -30,8 +35,8 @@ def test_gradient_penalty_is_zero_on_a_constant_discriminator():
     with torch.no_grad():
         for p in d.net[-1].parameters():
             p.zero_()  # last layer zero: D(x) = 1/2 for every x
-    x_e = d.inputs(*separable_batch()[:2])
-    x_a = d.inputs(*separable_batch()[2:])
+    expert, agent = separable_batch()
+    x_e, x_a = d.batch_logits(expert)[1], d.batch_logits(agent)[1]
     assert d.gradient_penalty(x_e, x_a).item() == 0.0
     assert make_disc(grad_penalty=10.0).gradient_penalty(x_e, x_a).item() > 0
     wgan = make_disc(grad_penalty=10.0, grad_penalty_target=1.0)
@@ -48,10 +53,8 @@ def test_gradient_penalty_keeps_the_discriminator_smooth():
         sharp.update(*batch)
         m = smooth.update(*batch)
     assert m["disc/grad_penalty"] > 0
-    x = sharp.inputs(*batch[:2])
-    assert sharp.gradient_penalty(x, sharp.inputs(*batch[2:])) > smooth.gradient_penalty(
-        x, smooth.inputs(*batch[2:])
-    )
+    x_e, x_a = sharp.batch_logits(batch[0])[1], sharp.batch_logits(batch[1])[1]
+    assert sharp.gradient_penalty(x_e, x_a) > smooth.gradient_penalty(x_e, x_a)
 
 
 def test_label_smoothing_keeps_d_off_the_rails():
@@ -86,7 +89,7 @@ def test_spectral_norm_bounds_every_layer():
 def test_entropy_bonus_and_observation_normalization_run():
     d = make_disc(entropy_coef=0.1, normalize_obs=True)
     obs = np.random.default_rng(0).normal(5.0, 3.0, size=(64, 2)).astype(np.float32)
-    m = d.update(obs, np.zeros(64, int), obs, np.full(64, 2))
+    m = d.update(batch(obs, np.zeros(64, int)), batch(obs, np.full(64, 2)))
     assert np.isfinite(list(m.values())).all()
     np.testing.assert_allclose(d.obs_norm.mean.numpy(), obs.mean(0), rtol=1e-5)
 
@@ -110,17 +113,17 @@ def test_continuous_actions_are_concatenated():
 
 
 def test_reward_clip_and_normalization():
-    obs, act = separable_batch()[:2]
+    expert = separable_batch()[0]
     d = make_disc(reward_form="logit", reward_clip=0.01)
-    assert np.abs(d.reward(obs, act)).max() <= 0.01
+    assert np.abs(d.reward(expert)).max() <= 0.01
     for form in ("gail", "log_d"):
         scaled = make_disc(reward_form=form, reward_normalization="scale")
-        raw = scaled.raw_reward(obs, act).numpy()
-        r = scaled.reward(obs, act, update_stats=True)
+        raw = scaled.raw_reward(expert).numpy()
+        r = scaled.reward(expert, update_stats=True)
         assert np.all(np.sign(r) == np.sign(raw))  # scaling keeps the survival incentive
         np.testing.assert_allclose(r, raw / raw.std(), rtol=1e-3)
     std = make_disc(reward_normalization="standardize")
-    r = std.reward(obs, act, update_stats=True)
+    r = std.reward(expert, update_stats=True)
     assert abs(r.mean()) < 1e-4 and r.std() == pytest.approx(1.0, rel=1e-3)
 
 
@@ -192,3 +195,77 @@ def test_bc_runs_end_to_end_and_beats_random(tmp_path):
 
     report = json.loads((tmp_path / "run" / "evaluate" / "eval.json").read_text())
     assert report["deterministic"]["mean"] > 5 * report["random_return_mean"], report
+
+
+def test_airl_logit_is_shaped_reward_minus_log_pi():
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    torch.manual_seed(0)
+    d = AIRLDiscriminator(2, 3, True, functools.partial(torch.optim.Adam, lr=1e-3), gamma=0.9)
+    policy = CategoricalPolicy(2, 3, [8])
+    d.attach_policy(policy)
+    obs = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    nxt = obs + 1
+    act = np.array([0, 1, 2, 1, 0])
+    done = np.array([0, 0, 1, 0, 1], bool)
+    logits, _ = d.batch_logits({"obs": obs, "actions": act, "next_obs": nxt, "terminated": done})
+    with torch.no_grad():
+        g = d.net(torch.as_tensor(obs)).squeeze(-1)
+        h, h_next = d.potential(obs), d.potential(nxt)
+        log_pi = policy.distribution(torch.as_tensor(obs)).log_prob(torch.as_tensor(act))
+    expected = g + 0.9 * torch.as_tensor(~done, dtype=torch.float32) * h_next - h - log_pi
+    torch.testing.assert_close(logits.detach(), expected)
+    np.testing.assert_allclose(d.learned_reward(obs), g.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["algo=airl"],
+        ["algo=gail_offline", "algo.trainer.epochs=20", "algo.trainer.eval_every=10"],
+        [
+            "algo=gail_ppo",
+            "algo.trainer.bc_coef=0.5",
+            "algo.trainer.bc_warm_start=50",
+            "discriminator.grad_penalty=1",
+            "discriminator.normalize_obs=true",
+            "discriminator.reward_normalization=scale",
+            "algo.trainer.env_reward_coef=0.1",
+        ],
+    ],
+    ids=["airl", "gail_offline", "gail_ppo_with_options"],
+)
+def test_gail_family_runs_end_to_end_on_cartpole(tmp_path, overrides):
+    from tests.conftest import TINY
+
+    base = (
+        TINY
+        if "algo=gail_offline" not in overrides
+        else [o for o in TINY if not o.startswith("algo.trainer.")]
+    )
+    out = run_cli(tmp_path, *base, "expert=scripted_cartpole", *overrides)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (tmp_path / "run" / "imitate" / "policy.pt").is_file()
+
+
+def test_gail_ppo_drives_continuous_actions(tmp_path):
+    """Pendulum: SAC expert (tiny), demos, GAIL with the tanh-Gaussian PPO policy."""
+    out = run_cli(
+        tmp_path,
+        "env=pendulum",
+        "algo=gail_ppo",
+        "logger=none",
+        "progress=false",
+        "expert.total_steps=300",
+        "expert.hidden_sizes=[32,32]",
+        "expert.eval_every_steps=150",
+        "expert.eval_episodes=2",
+        "data.num_transitions=1000",
+        "algo.trainer.iterations=2",
+        "algo.trainer.samples_per_iteration=400",
+        "algo.trainer.eval_episodes=2",
+        "eval.episodes=2",
+        "env.num_envs=2",
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "imitation_return_mean" in (tmp_path / "run" / "summary.json").read_text()

@@ -52,6 +52,16 @@ def absorbing_entries(t: Transitions, terminal_outcome: str) -> tuple[np.ndarray
     return last[ended], outcomes[ended]
 
 
+def as_batch(t: Transitions) -> dict[str, np.ndarray]:
+    """The discriminator's view of transitions (no absorbing entries)."""
+    return {
+        "obs": t.observations,
+        "actions": t.actions,
+        "next_obs": t.next_observations,
+        "terminated": t.terminated,
+    }
+
+
 def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarray]:
     """The discriminator's sample pool: every transition (code NOT_ENDED) followed by one absorbing
     entry (zero observation and action, its ending's code) per terminated episode."""
@@ -63,6 +73,7 @@ def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarra
         "obs": np.concatenate([t.observations, zeros_obs]),
         "actions": np.concatenate([t.actions, zeros_act]),
         "next_obs": np.concatenate([t.next_observations, zeros_obs]),
+        "terminated": np.concatenate([t.terminated, np.ones(k, bool)]),
         "codes": np.concatenate([np.zeros(len(t), np.int64), codes]),
     }
 

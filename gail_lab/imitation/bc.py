@@ -62,7 +62,9 @@ def behavior_cloning(
 
 
 @dataclass
-class BCResult:
+class OfflineResult:
+    """What a trainer without env interaction (bc, gail_offline) reports."""
+
     iterations: int = 0
     env_steps: int = 0  # only evaluation touches the env
     wall_time_s: float = 0.0
@@ -93,11 +95,11 @@ class BCTrainer:
         discriminator=None,
         logger=None,
         progress: bool = True,
-    ) -> BCResult:
+    ) -> OfflineResult:
         opt = optimizer(policy.parameters())
         rng = np.random.default_rng(seed + 1)
         eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
-        result, t0 = BCResult(), time.time()
+        result, t0 = OfflineResult(), time.time()
         bar = progress_bar(self.steps, "bc", progress)
 
         def on_step(step: int, loss: float) -> None:

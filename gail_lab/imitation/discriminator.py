@@ -27,6 +27,7 @@ from gail_lab.rl.networks import RunningObsNorm, mlp
 
 INPUTS = ("state_action", "state", "state_next_state")
 REWARD_NORMALIZATIONS = ("none", "scale", "standardize")
+Batch = dict[str, np.ndarray]  # obs, actions, next_obs [, codes, terminated]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
@@ -119,10 +120,11 @@ class Discriminator(nn.Module):
     @torch.no_grad()
     def absorbing_rewards(self) -> dict[int, float]:
         """The per-step reward of each absorbing state (SUCCESS = 1, FAILURE = 2)."""
-        codes = np.array([1, 2])
         obs = np.zeros((2, self.obs_dim), np.float32)
         act = np.zeros(2, np.int64) if self.discrete else np.zeros((2, self.n_actions), np.float32)
-        r = self.reward(obs, act, obs, codes)
+        batch = {"obs": obs, "actions": act, "next_obs": obs, "codes": np.array([1, 2])}
+        batch["terminated"] = np.ones(2, bool)
+        r = self.reward(batch)
         return {1: float(r[0]), 2: float(r[1])}
 
     def gradient_penalty(self, x_expert: torch.Tensor, x_agent: torch.Tensor) -> torch.Tensor:
@@ -134,35 +136,36 @@ class Discriminator(nn.Module):
         (grad,) = torch.autograd.grad(self.net(x).sum(), x, create_graph=True)
         return (grad.norm(2, dim=-1) - self.grad_penalty_target).pow(2).mean()
 
-    def update(
-        self,
-        expert_obs,
-        expert_actions,
-        agent_obs,
-        agent_actions,
-        expert_next_obs=None,
-        agent_next_obs=None,
-        expert_codes=None,
-        agent_codes=None,
-    ) -> dict[str, float]:
-        """One gradient step of BCE on a batch of expert (label 1) and agent (label 0) pairs."""
+    def batch_logits(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """(D's logits, the network inputs the gradient penalty interpolates) for a batch."""
+        x = self.inputs(
+            batch["obs"], batch.get("actions"), batch.get("next_obs"), batch.get("codes")
+        )
+        return self.net(x).squeeze(-1), x
+
+    def observe(self, *batches: Batch) -> None:
+        """Update the observation normalizer with the batches' real (non-absorbing) observations."""
         if isinstance(self.obs_norm, RunningObsNorm):
             real = [
-                o if c is None else o[np.asarray(c) == 0]
-                for o, c in ((expert_obs, expert_codes), (agent_obs, agent_codes))
+                b["obs"] if b.get("codes") is None else b["obs"][np.asarray(b["codes"]) == 0]
+                for b in batches
             ]
             self.obs_norm.update(np.concatenate(real))
-        x_e = self.inputs(expert_obs, expert_actions, expert_next_obs, expert_codes)
-        x_a = self.inputs(agent_obs, agent_actions, agent_next_obs, agent_codes)
-        logit_e, logit_a = self.net(x_e).squeeze(-1), self.net(x_a).squeeze(-1)
+
+    def update(self, expert: Batch, agent: Batch) -> dict[str, float]:
+        """One gradient step of BCE on a batch of expert (label 1) and agent (label 0) samples.
+        A batch is a dict of arrays: ``obs``, ``actions``, ``next_obs`` and, where used,
+        ``codes`` (absorbing states) and ``terminated``."""
+        self.observe(expert, agent)
+        logit_e, x_e = self.batch_logits(expert)
+        logit_a, x_a = self.batch_logits(agent)
         ls = self.label_smoothing
         loss = F.binary_cross_entropy_with_logits(
             logit_e, torch.full_like(logit_e, 1.0 - ls)
         ) + F.binary_cross_entropy_with_logits(logit_a, torch.full_like(logit_a, ls))
-        probs = torch.sigmoid(torch.cat([logit_e, logit_a]))
+        both = torch.cat([logit_e, logit_a])
         entropy = -(
-            probs * F.logsigmoid(torch.cat([logit_e, logit_a]))
-            + (1 - probs) * F.logsigmoid(-torch.cat([logit_e, logit_a]))
+            torch.sigmoid(both) * F.logsigmoid(both) + torch.sigmoid(-both) * F.logsigmoid(-both)
         ).mean()
         total = loss - self.entropy_coef * entropy if self.entropy_coef else loss
         gp = torch.zeros(())
@@ -190,22 +193,20 @@ class Discriminator(nn.Module):
         }
 
     @torch.no_grad()
-    def raw_reward(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
+    def raw_reward(self, batch: Batch) -> torch.Tensor:
         """The reward form applied to D's logit, clipped to [-reward_clip, reward_clip] if set."""
-        r = gail_reward(self.logits(obs, actions, next_obs, codes), self.reward_form)
+        r = gail_reward(self.batch_logits(batch)[0], self.reward_form)
         if self.reward_clip is not None:
             r = r.clamp(-self.reward_clip, self.reward_clip)
         return r
 
     @torch.no_grad()
-    def reward(
-        self, obs, actions=None, next_obs=None, codes=None, update_stats: bool = False
-    ) -> np.ndarray:
+    def reward(self, batch: Batch, update_stats: bool = False) -> np.ndarray:
         """Per-step rewards. ``reward_normalization``: ``scale`` divides by the running standard
         deviation of the raw reward (its sign, hence the survival/termination incentive, is kept);
         ``standardize`` also subtracts the running mean (a zero-mean reward: neither pays nor
         charges for time, which changes what termination is worth)."""
-        r = self.raw_reward(obs, actions, next_obs, codes)
+        r = self.raw_reward(batch)
         if self.reward_normalization == "none":
             return r.cpu().numpy()
         if update_stats:

@@ -21,7 +21,13 @@ import torch
 from gail_lab.data import Demonstrations
 from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
-from gail_lab.imitation.absorbing import FAILURE, SUCCESS, terminal_bonus, with_absorbing
+from gail_lab.imitation.absorbing import (
+    FAILURE,
+    SUCCESS,
+    as_batch,
+    terminal_bonus,
+    with_absorbing,
+)
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.rl.on_policy import OnPolicyLoop, OnPolicyResult
@@ -71,51 +77,20 @@ class GAILTrainer:
         every agent step (plus, with absorbing states, the terminal steps' absorbing tails)."""
         half = self.d_batch_size // 2
         absorbing = discriminator.absorbing
-        expert = (
-            with_absorbing(demos, terminal_outcome)
-            if absorbing
-            else {
-                "obs": demos.observations,
-                "actions": demos.actions,
-                "next_obs": demos.next_observations,
-                "codes": None,
-            }
-        )
+        expert = with_absorbing(demos, terminal_outcome) if absorbing else as_batch(demos)
 
         def hook(roll: Transitions, iteration: int) -> tuple[np.ndarray, dict[str, float]]:
             metrics: dict[str, float] = {}
-            agent = with_absorbing(roll, terminal_outcome) if absorbing else None
+            agent = with_absorbing(roll, terminal_outcome) if absorbing else as_batch(roll)
             for _ in range(self.d_steps):
                 e = rng.integers(0, len(expert["obs"]), half)
-                if agent is None:
-                    a = rng.integers(0, len(roll), half)
-                    agent_batch = (
-                        roll.observations[a],
-                        roll.actions[a],
-                        roll.next_observations[a],
-                        None,
-                    )
-                else:
-                    a = rng.integers(0, len(agent["obs"]), half)
-                    agent_batch = tuple(
-                        agent[k][a] for k in ("obs", "actions", "next_obs", "codes")
-                    )
-                codes_e = None if expert["codes"] is None else expert["codes"][e]
+                a = rng.integers(0, len(agent["obs"]), half)
                 metrics.update(
                     discriminator.update(
-                        expert["obs"][e],
-                        expert["actions"][e],
-                        agent_batch[0],
-                        agent_batch[1],
-                        expert["next_obs"][e],
-                        agent_batch[2],
-                        codes_e,
-                        agent_batch[3],
+                        {k: v[e] for k, v in expert.items()}, {k: v[a] for k, v in agent.items()}
                     )
                 )
-            rewards = discriminator.reward(
-                roll.observations, roll.actions, roll.next_observations, update_stats=True
-            )
+            rewards = discriminator.reward(as_batch(roll), update_stats=True)
             metrics.update(
                 {
                     "disc/reward_mean": float(rewards.mean()),
@@ -152,6 +127,8 @@ class GAILTrainer:
         progress: bool = True,
     ) -> OnPolicyResult:
         rng = np.random.default_rng(seed + 1)
+        if hasattr(discriminator, "attach_policy"):  # AIRL's logit involves log pi(a|s)
+            discriminator.attach_policy(policy)
         if self.bc_warm_start:
             loss = behavior_cloning(
                 policy,

@@ -73,6 +73,7 @@ def imitate(
     learner = discriminator = None
     if cfg.algo.learner is not None:
         learner = build(cfg.algo.learner, policy=policy, optimizer=optimizer)
+    if cfg.algo.uses_discriminator:
         discriminator = build(
             cfg.discriminator,
             obs_dim=factory.obs_dim,

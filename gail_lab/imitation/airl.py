@@ -1,0 +1,81 @@
+"""AIRL (Fu, Luo & Levine 2018): the discriminator's logit is structured as
+
+    logit(s, a, s') = f(s, a, s') - log pi(a|s),   f = g(s) + gamma * (1 - done) * h(s') - h(s)
+
+so that D = exp f / (exp f + pi(a|s)). g is the reward approximator (state-only by default: the
+paper's disentangled reward, which transfers across dynamics), h a shaping potential. Training is
+GAIL's BCE on expert vs agent samples; the policy's reward is a form of the logit (``logit`` by
+default: f - log pi, an entropy-regularized reward). ``learned_reward`` exposes g.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from gail_lab.imitation.discriminator import ACTIVATIONS, Batch, Discriminator
+from gail_lab.rl.networks import mlp
+
+
+class AIRLDiscriminator(Discriminator):
+    def __init__(
+        self,
+        obs_dim: int,
+        n_actions: int,
+        discrete: bool,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        hidden_sizes: Sequence[int] = (128, 64),
+        activation: str = "relu",
+        state_only: bool = True,
+        gamma: float = 0.99,
+        reward_form: str = "logit",
+        **kwargs,
+    ) -> None:
+        if kwargs.pop("absorbing", False):
+            raise ValueError("discriminator=airl does not support absorbing states")
+        kwargs.pop("inputs", None)
+        super().__init__(
+            obs_dim,
+            n_actions,
+            discrete,
+            optimizer,
+            hidden_sizes,
+            activation,
+            inputs="state" if state_only else "state_action",
+            reward_form=reward_form,
+            **kwargs,
+        )
+        self.gamma = gamma
+        self.h_net = mlp(obs_dim, hidden_sizes, 1, ACTIVATIONS[activation])
+        self.optimizer = optimizer(list(self.net.parameters()) + list(self.h_net.parameters()))
+        self.policy = None
+
+    def attach_policy(self, policy) -> None:
+        """The policy whose log pi(a|s) enters the logit (the GAIL trainer attaches its own)."""
+        self.policy = policy
+
+    def potential(self, obs) -> torch.Tensor:
+        return self.h_net(self.obs_norm(self._tensor(obs).reshape(len(obs), -1))).squeeze(-1)
+
+    @torch.no_grad()
+    def learned_reward(self, obs, actions=None) -> np.ndarray:
+        """g(s) (or g(s, a)): the reward AIRL recovers, without shaping and policy terms."""
+        return self.net(self.inputs(obs, actions)).squeeze(-1).cpu().numpy()
+
+    def batch_logits(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.policy is None:
+            raise RuntimeError("AIRLDiscriminator needs attach_policy(policy) before use")
+        x = self.inputs(batch["obs"], batch.get("actions"))
+        done = self._tensor(np.asarray(batch["terminated"], dtype=np.float32))
+        f = (
+            self.net(x).squeeze(-1)
+            + self.gamma * (1.0 - done) * self.potential(batch["next_obs"])
+            - self.potential(batch["obs"])
+        )
+        with torch.no_grad():
+            obs_t = self._tensor(batch["obs"]).reshape(len(x), -1)
+            actions = torch.as_tensor(batch["actions"], device=self.device)
+            log_pi = self.policy.distribution(obs_t).log_prob(actions)
+        return f - log_pi, x
