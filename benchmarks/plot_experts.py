@@ -1,0 +1,65 @@
+"""Figure: greedy evaluation return vs env steps of every expert run under
+benchmarks/results/experts/<env>__<expert>__<seed>/ (written by benchmarks/experts.py), one panel
+per env/expert, one line per seed.
+
+    .venv/bin/python benchmarks/plot_experts.py --out docs/img/experts.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_curve(path: Path) -> tuple[list[int], list[float]]:
+    steps, values = [], []
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if "eval/return_mean" in row:
+            steps.append(row["global_step"])
+            values.append(row["eval/return_mean"])
+    return steps, values
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=Path, default=ROOT / "benchmarks" / "results" / "experts")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "experts.png")
+    ap.add_argument("--targets", nargs="*", default=["pendulum=-200", "mountaincar=-110",
+                    "acrobot=-100", "cartpole=475"], help="env=threshold lines to draw")
+    args = ap.parse_args()
+    targets = dict(t.split("=") for t in args.targets)
+    groups: dict[str, list[tuple[str, Path]]] = defaultdict(list)
+    for metrics in sorted(args.runs.glob("*__*__*/metrics.jsonl")):
+        env, expert, seed = metrics.parent.name.split("__")
+        groups[f"{env}__{expert}"].append((seed, metrics))
+    if not groups:
+        raise SystemExit(f"no runs under {args.runs}: run benchmarks/experts.py first")
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 3.6), squeeze=False)
+    for ax, (name, runs) in zip(axes[0], sorted(groups.items()), strict=True):
+        env, expert = name.split("__")
+        for seed, path in runs:
+            ax.plot(*read_curve(path), marker=".", lw=1, label=f"seed {seed}")
+        if env in targets:
+            ax.axhline(float(targets[env]), color="k", ls="--", lw=0.8, label="target")
+        ax.set(title=f"{env}: expert={expert}", xlabel="env steps",
+               ylabel="greedy eval return (training stream)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
