@@ -644,9 +644,12 @@ class EvalConfig:
         "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
     )
     checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
+    video: bool = False  # also render one greedy episode (first evaluation seed) to episode.gif
+    video_max_frames: int = 600  # longer episodes keep every k-th frame to fit
 
     def __post_init__(self) -> None:
         _require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        _require(self.video_max_frames >= 1, "video_max_frames", ">= 1", self.video_max_frames)
         _require(
             self.target in ("imitation", "expert"),
             "target",

@@ -1,5 +1,6 @@
-"""task=evaluate: mean/std return over N seeded episodes (deterministic and stochastic), the random
-baseline, and the normalized score (R - R_random) / (R_expert - R_random)."""
+"""task=evaluate: mean/std return over N seeded episodes (deterministic and stochastic), success
+rate where the env reports one, the random baseline, the normalized score
+(R - R_random) / (R_expert - R_random), and optionally a GIF of one greedy episode."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import math
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
+
 from gail_lab.data import DatasetError, Demonstrations
-from gail_lab.errors import MissingArtifactError
+from gail_lab.envs.track import save_video
+from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.io import atomic_write_json
 from gail_lab.rl.checkpoint import load_policy
-from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.evaluation import evaluate_policy, evaluation_seeds
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
@@ -35,6 +39,27 @@ def expert_reference(ctx: RunContext) -> float | None:
         return float(Demonstrations.load(path).metadata["expert"]["mean_return"])
     except (DatasetError, KeyError):
         return None
+
+
+def record_episode(ctx: RunContext, policy, path: Path) -> Path:
+    """One greedy episode (the first reported evaluation seed) rendered to an animated GIF."""
+    env = ctx.factory.make(render_mode="rgb_array")
+    try:
+        obs, _ = env.reset(seed=evaluation_seeds(ctx.cfg.seed, 1)[0])
+        try:
+            frames, done = [env.render()], False
+        except gym.error.DependencyNotInstalled as err:
+            raise GailLabError(f"eval.video: {ctx.factory.id} cannot render here: {err}") from None
+        while not done:
+            action = policy.act(obs[None], deterministic=True)[0]
+            obs, _, terminated, truncated, _ = env.step(action)
+            frames.append(env.render())
+            done = terminated or truncated
+    finally:
+        env.close()
+    step = max(1, math.ceil(len(frames) / ctx.cfg.eval.video_max_frames))
+    fps = max(1, int(env.metadata.get("render_fps", 30)) // step)
+    return save_video(frames[::step], path, fps=fps)
 
 
 def evaluate(
@@ -64,7 +89,10 @@ def evaluate(
         "random_return_mean": rnd.mean,
         "expert_return_mean": expert_return,
         "normalized_score": normalized_score(headline.mean, expert_return, rnd.mean),
+        "success_rate": headline.success_rate,
     }
+    if cfg.eval.video:
+        report["video"] = str(record_episode(ctx, policy, stage_dir / "episode.gif"))
     atomic_write_json(stage_dir / "eval.json", report)
     with ctx.logger(stage_dir, "evaluate") as logger:
         logger.summary(
@@ -74,6 +102,11 @@ def evaluate(
                 "eval/return_mean_stochastic": sto.mean,
                 "eval/random_return_mean": rnd.mean,
                 "eval/normalized_score": report["normalized_score"],
+                **(
+                    {"eval/success_rate": headline.success_rate}
+                    if headline.success_rate is not None
+                    else {}
+                ),
             }
         )
     log.info(
