@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,14 @@ class RunContext:
         seed_everything(cfg.seed)
         factory = build(cfg.env)
         run_dir.mkdir(parents=True, exist_ok=True)
+        if "SLURM_JOB_ID" in os.environ:  # so a sweep's logs say which sbatch job ran each run
+            log.info(
+                "SLURM job %s (array %s task %s) on %s",
+                os.environ["SLURM_JOB_ID"],
+                os.environ.get("SLURM_ARRAY_JOB_ID", "-"),
+                os.environ.get("SLURM_ARRAY_TASK_ID", "-"),
+                os.environ.get("SLURMD_NODENAME", "?"),
+            )
         return cls(cfg=cfg, run_dir=run_dir, factory=factory, device=device)
 
     # ------------------------------------------------------------------ config views

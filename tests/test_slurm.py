@@ -1,0 +1,59 @@
+"""Sweeps through the real SLURM launcher (submitit -> sbatch) on a running cluster.
+
+.ci/run starts a one-node cluster on localhost with ../shared/ci/start-slurm.sh; elsewhere these
+tests skip, saying why.
+"""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import TINY, run_cli
+
+
+def slurm_is_up() -> str | None:
+    """None when a SLURM node is up and idle, else why not."""
+    if shutil.which("sinfo") is None or shutil.which("sbatch") is None:
+        return "no SLURM client (sinfo/sbatch) on PATH: run ../shared/ci/start-slurm.sh"
+    out = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True)
+    if out.returncode != 0 or not re.search(r"idle|mix", out.stdout):
+        return f"no idle SLURM node (sinfo: {out.stdout.strip() or out.stderr.strip()})"
+    return None
+
+
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.skipif(slurm_is_up() is not None, reason=str(slurm_is_up())),
+]
+
+
+def test_seed_sweep_runs_as_sbatch_jobs(tmp_path):
+    sweep = tmp_path / "multirun"
+    out = run_cli(
+        tmp_path,
+        "-m",
+        "hydra/launcher=slurm",
+        "hydra.launcher.timeout_min=10",
+        "hydra.launcher.cpus_per_task=1",
+        "hydra.launcher.mem_gb=2",
+        "seed=0,1",
+        *TINY,
+        "expert=scripted_cartpole",
+        f"hydra.sweep.dir={sweep}",
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    job_dirs = sorted(
+        p for p in (sweep / ".submitit").iterdir() if re.fullmatch(r"\d+_\d+", p.name)
+    )
+    assert len(job_dirs) == 2, list((sweep / ".submitit").iterdir())
+    for k, job_dir in enumerate(job_dirs):
+        log = next(job_dir.glob("*_log.out")).read_text()
+        assert f"job_id={job_dir.name}" in log and "Job completed successfully" in log
+        run_log = (sweep / str(k) / "run.log").read_text()
+        array_id, task_id = job_dir.name.split("_")
+        assert f"(array {array_id} task {task_id})" in run_log, run_log
+        assert (sweep / str(k) / "summary.json").is_file()
+        assert (sweep / str(k) / "imitate" / "policy.pt").is_file()
