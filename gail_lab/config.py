@@ -404,6 +404,7 @@ class GAILTrainerConfig:
     anneal_lr: bool = False  # decay the policy's learning rate linearly to 0 over the iterations
     # reward = D's reward + env_reward_coef * env reward (the seed's racecar probe used 30 x)
     env_reward_coef: float = 0.0
+    reward_scale: float = 1.0  # multiplies the final reward (the racecar probe used 1 - gamma)
     bc_coef: float = 0.0  # weight of a BC loss on expert pairs added to the policy loss
     bc_batch_size: int = 64
     bc_warm_start: int = 0  # BC gradient steps on the demonstrations before GAIL starts
@@ -411,6 +412,7 @@ class GAILTrainerConfig:
     def __post_init__(self) -> None:
         _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
         _require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
+        _require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
         _require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
         _require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)
         _require(

@@ -48,6 +48,7 @@ class GAILTrainer:
         eval_episodes: int = 5,
         anneal_lr: bool = False,
         env_reward_coef: float = 0.0,
+        reward_scale: float = 1.0,
         bc_coef: float = 0.0,
         bc_batch_size: int = 64,
         bc_warm_start: int = 0,
@@ -62,7 +63,7 @@ class GAILTrainer:
             desc="gail",
         )
         self.d_steps, self.d_batch_size = d_steps, d_batch_size
-        self.env_reward_coef = env_reward_coef
+        self.env_reward_coef, self.reward_scale = env_reward_coef, reward_scale
         self.bc_coef, self.bc_batch_size, self.bc_warm_start = bc_coef, bc_batch_size, bc_warm_start
 
     def reward_hook(
@@ -110,7 +111,7 @@ class GAILTrainer:
                 )
             if self.env_reward_coef:
                 rewards = rewards + self.env_reward_coef * roll.rewards
-            return rewards.astype(np.float32), metrics
+            return (self.reward_scale * rewards).astype(np.float32), metrics
 
         return hook
 
