@@ -574,7 +574,10 @@ class WandbConfig:
     )
     project: str = "gail_lab"
     entity: str | None = None
-    tags: list[str] = field(default_factory=list)
+    # null: the sweep under --multirun, else the +experiment name, else run_name
+    group: str | None = None
+    tags: list[str] = field(default_factory=list)  # added to env:<name>, algo:<name>, expert:<name>
+    log_artifacts: bool = True  # datasets (collect), expert and policy checkpoints; dataset lineage
 
     def __post_init__(self) -> None:
         _require(

@@ -1,4 +1,5 @@
-"""Atomic file writes (temp file in the same folder + fsync + rename) and stable config hashes."""
+"""Atomic file writes (temp file in the same folder + fsync + rename), stable config hashes and
+file content hashes."""
 
 from __future__ import annotations
 
@@ -40,3 +41,12 @@ def config_hash(obj: Any, length: int = 10) -> str:
     """A short stable hash of plain data (dicts, lists, numbers, strings)."""
     blob = json.dumps(obj, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:length]
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's content, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -120,15 +120,6 @@ def test_same_seed_same_numbers(tmp_path):
     )
 
 
-def test_wandb_offline_run_is_written(tmp_path):
-    out = run_cli(
-        tmp_path, *[o for o in SCRIPTED if o != "logger=none"], "logger=wandb", "task=pipeline"
-    )
-    assert out.returncode == 0, out.stderr
-    runs = list((tmp_path / "run" / "imitate" / "wandb").glob("offline-run-*/run-*.wandb"))
-    assert len(runs) == 1 and runs[0].stat().st_size > 0
-
-
 def test_multirun_sweeps_seeds(tmp_path):
     out = run_cli(
         tmp_path,

@@ -1,5 +1,8 @@
 """RunLogger: every metric goes to ``metrics.jsonl`` (append, flushed), ``metrics.csv`` (on close)
 and, unless ``logger=none``, to a W&B run (offline by default: no server needed, ``wandb sync`` later).
+
+The W&B run also gets the stage's files as artifacts (datasets, checkpoints), the datasets it read
+(lineage), and media such as evaluation videos. All of it is a no-op without a W&B run.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ class RunLogger:
         job_type: str | None = None,
         run_config: dict[str, Any] | None = None,
         wandb: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
     ) -> None:
+        """``group`` and ``tags`` come from the caller (the run's sweep or name, its env/algo/expert);
+        ``wandb`` holds the user's settings (``logger.wandb``): its ``group`` wins over the caller's,
+        its ``tags`` are added."""
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.metrics_path = self.run_dir / "metrics.jsonl"
@@ -37,20 +44,25 @@ class RunLogger:
         self._t0 = time.time()
         self._summary: dict[str, Any] = {}
         self.wandb_run = None
+        self.log_artifacts = False
         if wandb is not None and wandb.get("mode", "offline") != "disabled":
-            self.wandb_run = self._init_wandb(dict(wandb), run_name, group, job_type, run_config)
+            self.log_artifacts = bool(wandb.get("log_artifacts", True))
+            self.wandb_run = self._init_wandb(
+                dict(wandb), run_name, group, job_type, run_config, tags or []
+            )
 
-    def _init_wandb(self, settings: dict[str, Any], run_name, group, job_type, config):
+    def _init_wandb(self, settings: dict[str, Any], run_name, group, job_type, config, tags):
         import wandb as wb
 
         mode = os.environ.get("WANDB_MODE", settings.get("mode", "offline"))
+        user_tags = list(settings.get("tags") or [])
         run = wb.init(
             project=settings.get("project", "gail_lab"),
             entity=settings.get("entity"),
             name=run_name,
-            group=group,
+            group=settings.get("group") or group,
             job_type=job_type,
-            tags=list(settings.get("tags") or []),
+            tags=[*tags, *(t for t in user_tags if t not in tags)],
             config=config or {},
             dir=str(self.run_dir),
             mode=mode,
@@ -69,6 +81,53 @@ class RunLogger:
         self._file.flush()
         if self.wandb_run is not None:
             self.wandb_run.log({k: v for k, v in row.items() if k != "time"})
+
+    def log_video(self, key: str, path: str | Path, step: int) -> None:
+        """An animated GIF (e.g. ``eval/video``) in the W&B run, at env step ``step``."""
+        if self.wandb_run is None:
+            return
+        import wandb as wb
+
+        self.wandb_run.log({key: wb.Video(str(path), format="gif"), "global_step": int(step)})
+
+    def log_artifact(
+        self, name: str, kind: str, paths: list[Path], metadata: dict[str, Any] | None = None
+    ) -> str | None:
+        """``paths`` as version ``latest`` of the W&B artifact ``name`` (kind: ``dataset`` or
+        ``model``); returns ``name``, or None when artifacts are off (``logger.wandb.log_artifacts``).
+
+        Files are referenced, not copied (W&B's ``immutable`` policy): logging costs one checksum
+        of each file, and ``wandb sync`` uploads them from where they lie, so they must still be
+        there, unchanged."""
+        if self.wandb_run is None or not self.log_artifacts:
+            return None
+        artifact = self._artifact(name, kind, paths, metadata)
+        self.wandb_run.log_artifact(artifact)
+        return name
+
+    def use_artifact(
+        self, name: str, kind: str, paths: list[Path], metadata: dict[str, Any] | None = None
+    ) -> None:
+        """Record that this run read ``paths`` (the artifact ``name``): in the W&B config under
+        ``used_<kind>`` always, and as W&B lineage (``use_artifact``) online. The artifact is
+        built from the files, so W&B matches it by content digest to the version the producing
+        run logged (uploading it if that run never synced). W&B cannot resolve artifacts offline:
+        there the config entry is the record."""
+        if self.wandb_run is None:
+            return
+        record = {"artifact": name, "paths": [str(p) for p in paths], **(metadata or {})}
+        self.wandb_run.config.update({f"used_{kind}": _plain_tree(record)}, allow_val_change=True)
+        if self.log_artifacts and not (self.wandb_run.offline or self.wandb_run.disabled):
+            self.wandb_run.use_artifact(self._artifact(name, kind, paths, metadata))
+
+    @staticmethod
+    def _artifact(name: str, kind: str, paths: list[Path], metadata: dict[str, Any] | None):
+        import wandb as wb
+
+        artifact = wb.Artifact(name, type=kind, metadata=_plain_tree(metadata or {}))
+        for path in paths:
+            artifact.add_file(str(path), policy="immutable")
+        return artifact
 
     def summary(self, values: dict[str, Any]) -> None:
         """Final numbers of the run: ``summary.json`` and the W&B run summary."""
@@ -107,6 +166,14 @@ def _plain(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)
     return v
+
+
+def _plain_tree(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain_tree(v) for v in obj]
+    return _plain(obj)
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:

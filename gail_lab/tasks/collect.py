@@ -8,6 +8,7 @@ from pathlib import Path
 from gail_lab.data import Demonstrations
 from gail_lab.data.collect import collect_demos
 from gail_lab.errors import ExpertTooWeakError
+from gail_lab.io import file_sha256
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
 
@@ -55,9 +56,26 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
         path,
     )
     with ctx.logger(stage_dir, "collect") as logger:
+        sha256 = file_sha256(path)
+        artifact = logger.log_artifact(
+            ctx.dataset_artifact_name(path),
+            "dataset",
+            [path],
+            {
+                "sha256": sha256,
+                "env_id": factory.id,
+                "expert": ctx.cfg.expert.name,
+                "expert_seed": ctx.expert_seed,
+                "num_episodes": demos.num_episodes,
+                "num_transitions": len(demos),
+                "expert_return_mean": float(returns.mean()),
+            },
+        )
         logger.summary(
             {
                 "data/path": str(path),
+                "data/sha256": sha256,
+                "data/artifact": artifact,
                 "data/num_transitions": len(demos),
                 "data/num_episodes": demos.num_episodes,
                 "data/expert_return_mean": float(returns.mean()),

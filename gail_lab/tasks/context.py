@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -36,12 +38,28 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
         raise
 
 
+def wandb_group(cfg: DictConfig) -> str:
+    """The W&B group of a run's stages: the sweep under ``--multirun`` (``<experiment or job
+    name>__<sweep dir>``, the same for every job of a sweep), else the ``+experiment`` name, else
+    ``run_name``. ``logger.wandb.group`` overrides it (the logger applies that)."""
+    if HydraConfig.initialized():
+        hydra_cfg = HydraConfig.get()
+        experiment = hydra_cfg.runtime.choices.get("experiment")
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            sweep = "_".join(Path(hydra_cfg.sweep.dir).parts[-2:])
+            return f"{experiment or hydra_cfg.job.name}__{sweep}"
+        if experiment:
+            return str(experiment)
+    return str(cfg.run_name)
+
+
 @dataclass
 class RunContext:
     cfg: DictConfig
     run_dir: Path
     factory: EnvFactory
     device: torch.device
+    group: str | None = None  # W&B group of every stage (see wandb_group); None: run_name
 
     @classmethod
     def create(cls, cfg: DictConfig, run_dir: Path) -> RunContext:
@@ -58,7 +76,7 @@ class RunContext:
                 os.environ.get("SLURM_ARRAY_TASK_ID", "-"),
                 os.environ.get("SLURMD_NODENAME", "?"),
             )
-        return cls(cfg=cfg, run_dir=run_dir, factory=factory, device=device)
+        return cls(cfg=cfg, run_dir=run_dir, factory=factory, device=device, group=wandb_group(cfg))
 
     # ------------------------------------------------------------------ config views
     def container(self, node: Any = None) -> Any:
@@ -73,10 +91,20 @@ class RunContext:
         return make(
             run_dir=stage_dir,
             run_name=f"{self.cfg.run_name}__{job_type}",
-            group=self.cfg.run_name,
+            group=self.group or self.cfg.run_name,
             job_type=job_type,
             run_config=self.container(),
+            tags=[
+                f"env:{self.cfg.env.name}",
+                f"algo:{self.cfg.algo.name}",
+                f"expert:{self.cfg.expert.name}",
+            ],
         )
+
+    @staticmethod
+    def dataset_artifact_name(path: Path) -> str:
+        """The W&B artifact of a dataset file: its stem (``{env}__{expert}__s{seed}__{hash}``)."""
+        return path.stem
 
     # ------------------------------------------------------------------ artifact cache
     @property

@@ -63,8 +63,14 @@ def record_episode(ctx: RunContext, policy, path: Path) -> Path:
 
 
 def evaluate(
-    ctx: RunContext, stage_dir: Path, policy, label: str, expert_return: float | None = None
+    ctx: RunContext,
+    stage_dir: Path,
+    policy,
+    label: str,
+    expert_return: float | None = None,
+    env_steps: int = 0,
 ) -> dict[str, Any]:
+    """Score ``policy``; ``env_steps`` (its training env steps) places the video on the W&B x-axis."""
     cfg, factory = ctx.cfg, ctx.factory
     envs = factory.make_vec()
     try:
@@ -109,6 +115,8 @@ def evaluate(
                 ),
             }
         )
+        if "video" in report:
+            logger.log_video("eval/video", report["video"], env_steps)
     log.info(
         "evaluate %s on %s: %.1f +- %.1f (deterministic), %.1f +- %.1f (stochastic) over %d seeded episodes; random %.1f; normalized score %.3f",
         label,
@@ -129,6 +137,7 @@ def run(ctx: RunContext) -> float:
     if cfg.eval.target == "expert":
         policy, meta = load_expert(ctx)
         label = f"expert {cfg.expert.name}"
+        env_steps = meta.get("train", {}).get("env_steps", 0)
     else:
         if not cfg.eval.checkpoint:
             raise MissingArtifactError(
@@ -136,4 +145,6 @@ def run(ctx: RunContext) -> float:
             )
         policy, meta = load_policy(cfg.eval.checkpoint, str(ctx.device))
         label = f"{meta.get('algo', 'policy')} ({cfg.eval.checkpoint})"
-    return float(evaluate(ctx, ctx.run_dir, policy, label)["normalized_score"])
+        env_steps = meta.get("env_steps", 0)
+    report = evaluate(ctx, ctx.run_dir, policy, label, env_steps=env_steps)
+    return float(report["normalized_score"])

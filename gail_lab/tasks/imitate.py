@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from hydra.utils import get_method
 
 from gail_lab.data import Demonstrations
 from gail_lab.errors import GailLabError, MissingArtifactError
+from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.runtime import seed_everything
@@ -35,10 +35,6 @@ def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
         source=f"dataset {path}",
     )
     return path, demos
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def imitate(
@@ -87,8 +83,15 @@ def imitate(
         "num_transitions": len(demos),
         "num_episodes": demos.num_episodes,
         "expert": demos.metadata.get("expert"),
+        "artifact": ctx.dataset_artifact_name(dataset_path),
     }
     with ctx.logger(stage_dir, "imitate") as logger:
+        logger.use_artifact(
+            dataset_info["artifact"],
+            "dataset",
+            [dataset_path],
+            {"sha256": dataset_info["sha256"]},
+        )
         result = trainer.train(
             policy,
             demos,
@@ -107,18 +110,34 @@ def imitate(
                 "imitate/wall_time_s": result.wall_time_s,
                 "dataset/path": dataset_info["path"],
                 "dataset/sha256": dataset_info["sha256"],
+                "dataset/artifact": dataset_info["artifact"],
             }
         )
-    policy_path = stage_dir / "policy.pt"
-    meta = {
-        "algo": cfg.algo.name,
-        "env_id": factory.id,
-        "seed": cfg.seed,
-        "env_steps": result.env_steps,
-        "dataset": dataset_info,
-        "config": ctx.container(),
-    }
-    save_policy(policy_path, policy, meta)
+        policy_path = stage_dir / "policy.pt"
+        meta = {
+            "algo": cfg.algo.name,
+            "env_id": factory.id,
+            "seed": cfg.seed,
+            "env_steps": result.env_steps,
+            "dataset": dataset_info,
+            "config": ctx.container(),
+        }
+        save_policy(policy_path, policy, meta)
+        artifact = logger.log_artifact(
+            f"policy__{cfg.run_name}",
+            "model",
+            [policy_path],
+            {
+                "algo": cfg.algo.name,
+                "env_id": factory.id,
+                "seed": cfg.seed,
+                "env_steps": result.env_steps,
+                "last_eval_return": result.eval_history[-1][1] if result.eval_history else None,
+                "dataset_artifact": dataset_info["artifact"],
+                "dataset_sha256": dataset_info["sha256"],
+            },
+        )
+        logger.summary({"imitate/policy_artifact": artifact})
     plot_curves(
         stage_dir / "metrics.jsonl",
         stage_dir / "curves.png",

@@ -33,7 +33,12 @@ def run(ctx: RunContext) -> float:
     t = time.time()
     expert_return = float(demos.metadata["expert"]["mean_return"])
     report = evaluate(
-        ctx, ctx.run_dir / "evaluate", policy, ctx.cfg.algo.name, expert_return=expert_return
+        ctx,
+        ctx.run_dir / "evaluate",
+        policy,
+        ctx.cfg.algo.name,
+        expert_return=expert_return,
+        env_steps=info["env_steps"],
     )
     times["evaluate"] = time.time() - t
 

@@ -52,8 +52,24 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
                 **{f"expert/{k}": v for k, v in info.items()},
             }
         )
-    save_policy(path, policy, meta)
-    atomic_write_text(path.with_name("config.yaml"), OmegaConf.to_yaml(ctx.cfg, resolve=True))
+        save_policy(path, policy, meta)
+        config_path = atomic_write_text(
+            path.with_name("config.yaml"), OmegaConf.to_yaml(ctx.cfg, resolve=True)
+        )
+        artifact = logger.log_artifact(
+            f"expert__{path.parent.name}",
+            "model",
+            [path, config_path],
+            {
+                "env_id": factory.id,
+                "expert": ctx.cfg.expert.name,
+                "seed": ctx.expert_seed,
+                "return_mean": result.mean,
+                "return_std": result.std,
+                "env_steps": info.get("env_steps"),
+            },
+        )
+        logger.summary({"expert/path": str(path), "expert/artifact": artifact})
     if (stage_dir / "metrics.jsonl").is_file():
         plot_curves(
             stage_dir / "metrics.jsonl",
