@@ -600,6 +600,25 @@ class TaskConfig:
     name: str = MISSING
 
 
+@dataclass
+class ReportTaskConfig(TaskConfig):
+    """task=report (gail_lab/report.py): aggregate the runs under ``dir`` by config over seeds."""
+
+    dir: str = MISSING  # a sweep dir (multirun/<date>/<time>) or any folder holding run dirs
+    metrics: list[str] = field(
+        default_factory=lambda: ["normalized_score", "imitation_return_mean"]
+    )  # keys of each run's summary.json; the first one is plotted
+    curve: str = "eval/return_mean"  # the metrics.jsonl key of the learning curves
+    confidence: float = 0.95
+    resamples: int = 10_000  # bootstrap resamples
+    bootstrap_seed: int = 0  # the bootstrap's RNG seed: the same runs give the same intervals
+
+    def __post_init__(self) -> None:
+        _require(0 < self.confidence < 1, "confidence", "in (0, 1)", self.confidence)
+        _require(self.resamples >= 1, "resamples", ">= 1", self.resamples)
+        _require(len(self.metrics) >= 1, "metrics", "a non-empty list", self.metrics)
+
+
 # --------------------------------------------------------------------------- root
 @dataclass
 class DataConfig:
@@ -720,7 +739,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     },
     "discriminator": {"mlp": DiscriminatorConfig, "airl": AIRLDiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
-    "task": {"task": TaskConfig},
+    "task": {"task": TaskConfig, "report": ReportTaskConfig},
 }
 
 

@@ -16,7 +16,8 @@ GROUPS = ["task", "env", "expert", "algo", "discriminator", "optimizer", "logger
 @pytest.mark.parametrize("group", GROUPS)
 def test_every_option_composes_and_validates(compose_cfg, group):
     for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
-        extra = ["env.id=Acrobot-v1"] if (group, option) == ("env", "gym") else []
+        required = {("env", "gym"): ["env.id=Acrobot-v1"], ("task", "report"): ["task.dir=."]}
+        extra = required.get((group, option), [])
         cfg = compose_cfg(f"{group}={option}", *extra)
         validate_config(cfg)
         assert OmegaConf.select(cfg, group) is not None
