@@ -706,6 +706,11 @@ class Config:
         "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
     )
     reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
+    # Imitation checkpoints (GAIL-loop algos): the whole training state every checkpoint_every
+    # iterations and on SIGTERM/SIGUSR2, in <stage dir>/checkpoints/, the newest keep_checkpoints
+    # kept; a run started again in the same run dir resumes from the newest one (0: never).
+    checkpoint_every: int = 10
+    keep_checkpoints: int = 3
     run_name: str = "${env.name}__${algo.name}__${seed}"
 
     def __post_init__(self) -> None:
@@ -717,6 +722,8 @@ class Config:
         )
         _require(self.torch_threads >= 1, "torch_threads", ">= 1", self.torch_threads)
         _require(self.seed >= 0, "seed", ">= 0", self.seed)
+        _require(self.checkpoint_every >= 0, "checkpoint_every", ">= 0", self.checkpoint_every)
+        _require(self.keep_checkpoints >= 1, "keep_checkpoints", ">= 1", self.keep_checkpoints)
 
 
 SCHEMAS: dict[str, dict[str, type]] = {

@@ -30,7 +30,8 @@ from gail_lab.imitation.absorbing import (
 )
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.rl.on_policy import OnPolicyLoop, OnPolicyResult
+from gail_lab.rl.on_policy import OnPolicyLoop, OnPolicyResult, StatefulHook
+from gail_lab.rl.training_state import TrainingCheckpoints
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class GAILTrainer:
         rng: np.random.Generator,
         terminal_outcome: str = "info",
         gamma: float = 0.99,
-    ) -> Callable[[Transitions, int], tuple[np.ndarray, dict[str, float]]]:
+    ) -> StatefulHook:
         """The loop's reward function: D steps on expert vs agent samples, then D's reward for
         every agent step (plus, with absorbing states, the terminal steps' absorbing tails)."""
         half = self.d_batch_size // 2
@@ -113,7 +114,19 @@ class GAILTrainer:
                 rewards = rewards + self.env_reward_coef * roll.rewards
             return (self.reward_scale * rewards).astype(np.float32), metrics
 
-        return hook
+        return StatefulHook(
+            hook,
+            lambda: {
+                "discriminator": discriminator.state_dict(),
+                "optimizer": discriminator.optimizer.state_dict(),
+                "rng": rng.bit_generator.state,
+            },
+            lambda state: (
+                discriminator.load_state_dict(state["discriminator"]),
+                discriminator.optimizer.load_state_dict(state["optimizer"]),
+                setattr(rng.bit_generator, "state", state["rng"]),
+            ),
+        )
 
     def train(
         self,
@@ -126,7 +139,10 @@ class GAILTrainer:
         discriminator: Discriminator,
         logger=None,
         progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
     ) -> OnPolicyResult:
+        """Train; with ``checkpoints``, save the whole state every few iterations and on SIGTERM,
+        and resume from the newest checkpoint there."""
         rng = np.random.default_rng(seed + 1)
         if hasattr(discriminator, "attach_policy"):  # AIRL's logit involves log pi(a|s)
             discriminator.attach_policy(policy)
@@ -140,10 +156,28 @@ class GAILTrainer:
                 np.random.default_rng(seed + 2),
             )
             log.info("BC warm start: %d steps, final loss %.4f", self.bc_warm_start, loss)
+        extra: dict = {}
         if self.bc_coef:
-            bc = BCLoss(policy, demos, self.bc_batch_size, np.random.default_rng(seed + 3))
+            bc_rng = np.random.default_rng(seed + 3)
+            bc = BCLoss(policy, demos, self.bc_batch_size, bc_rng)
             learner.aux_loss = lambda: self.bc_coef * bc()
+            extra["bc_rng"] = StatefulHook(
+                None,
+                lambda: bc_rng.bit_generator.state,
+                lambda state: setattr(bc_rng.bit_generator, "state", state),
+            )
         hook = self.reward_hook(
             discriminator, demos, rng, factory.terminal_outcome, getattr(learner, "gamma", 0.99)
         )
-        return self.loop.run(policy, learner, factory, seed, hook, logger=logger, progress=progress)
+        extra["reward"] = hook
+        return self.loop.run(
+            policy,
+            learner,
+            factory,
+            seed,
+            hook,
+            logger=logger,
+            progress=progress,
+            checkpoints=checkpoints,
+            extra_state=extra,
+        )

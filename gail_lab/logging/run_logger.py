@@ -129,6 +129,15 @@ class RunLogger:
             artifact.add_file(str(path), policy="immutable")
         return artifact
 
+    def rewind(self, step: int) -> None:
+        """Drop the rows logged after env step ``step`` (a run resumed from a checkpoint taken
+        there logs them again), rewriting metrics.jsonl atomically."""
+        self._file.close()
+        rows = [r for r in read_metrics(self.metrics_path) if r.get("global_step", 0) <= step]
+        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in rows))
+        self._rows = rows
+        self._file = open(self.metrics_path, "a", encoding="utf-8")  # noqa: SIM115
+
     def summary(self, values: dict[str, Any]) -> None:
         """Final numbers of the run: ``summary.json`` and the W&B run summary."""
         self._summary.update({k: _plain(v) for k, v in values.items()})

@@ -14,8 +14,11 @@ snapshot, logging and the progress bar.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,16 +28,43 @@ import numpy as np
 
 from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
-from gail_lab.errors import NonFiniteError
+from gail_lab.errors import GailLabError, NonFiniteError
 from gail_lab.logging import progress_bar
 from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.rollout import EpisodeRunner
 from gail_lab.rl.schedules import LinearLRDecay
+from gail_lab.rl.training_state import (
+    TrainingCheckpoints,
+    env_rng_states,
+    global_rng_state,
+    set_env_rng_states,
+    set_global_rng_state,
+)
 
 log = logging.getLogger(__name__)
 
 # episodes, iteration -> (per-step rewards, metrics to log)
 RewardFn = Callable[[Transitions, int], tuple[np.ndarray, dict[str, float]]]
+
+
+class StatefulHook:
+    """A callable (or None) with the state it needs saved in training checkpoints."""
+
+    def __init__(self, fn, get_state: Callable[[], Any], set_state: Callable[[Any], Any]) -> None:
+        self.fn, self.get_state, self.set_state = fn, get_state, set_state
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def state_dict(self) -> Any:
+        return self.get_state()
+
+    def load_state_dict(self, state: Any) -> None:
+        self.set_state(state)
+
+
+class Preempted(GailLabError):
+    """SIGTERM/SIGUSR2 arrived: the state was checkpointed; rerun in the same run dir to resume."""
 
 
 def env_reward(roll: Transitions, iteration: int) -> tuple[np.ndarray, dict[str, float]]:
@@ -97,18 +127,70 @@ class OnPolicyLoop:
         reward_fn: RewardFn = env_reward,
         logger=None,
         progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
+        extra_state: dict[str, Any] | None = None,
     ) -> OnPolicyResult:
+        """Train. With ``checkpoints``: resume from the newest checkpoint there, save the whole
+        state (policy, learner, ``extra_state`` such as the discriminator, RNGs, env RNGs,
+        counters) every ``checkpoints.every`` iterations and when SIGTERM/SIGUSR2 arrives (then
+        raise :class:`Preempted` at the end of the iteration)."""
         if self.iterations is None and self.total_steps is None:
             raise ValueError("OnPolicyLoop needs iterations or total_steps")
+        extra_state = extra_state or {}
         envs = factory.make_vec()
         eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
         runner = EpisodeRunner(envs, seed)
         schedule = LinearLRDecay(learner.optimizer)
         result, steps, it, t0 = OnPolicyResult(), 0, 0, time.time()
+
+        def state() -> dict[str, Any]:
+            return {
+                "iteration": it,
+                "steps": steps,
+                "elapsed_s": time.time() - t0,
+                "result": dataclasses.asdict(result),
+                "policy": policy.state_dict(),
+                "learner": learner.state_dict(),
+                "schedule": schedule.base_lrs,
+                "extra": {k: v.state_dict() for k, v in extra_state.items()},
+                "rng": global_rng_state(),
+                "envs": env_rng_states(envs),
+                "runner_first_seeds": list(runner._first_seeds),
+            }
+
+        if checkpoints is not None and (found := checkpoints.latest()) is not None:
+            saved, path = found
+            it, steps = int(saved["iteration"]), int(saved["steps"])
+            t0 = time.time() - float(saved["elapsed_s"])
+            result = OnPolicyResult(**saved["result"])
+            result.eval_history = [tuple(x) for x in result.eval_history]
+            policy.load_state_dict(saved["policy"])
+            learner.load_state_dict(saved["learner"])
+            schedule.base_lrs = list(saved["schedule"])
+            for key, value in saved["extra"].items():
+                extra_state[key].load_state_dict(value)
+            set_global_rng_state(saved["rng"])
+            exact = set_env_rng_states(envs, saved["envs"])
+            runner._first_seeds = list(saved["runner_first_seeds"])
+            if logger is not None and hasattr(logger, "rewind"):
+                logger.rewind(steps)
+            log.info(
+                "resumed from %s: iteration %d, %d env steps%s",
+                path,
+                it,
+                steps,
+                "" if exact else " (env RNG states not restorable: async envs; not bit-exact)",
+            )
+        stop = {"signal": None}
+        handlers = {}
+        if checkpoints is not None and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGUSR2):
+                handlers[sig] = signal.signal(sig, lambda num, frame: stop.update(signal=num))
         total, unit = (
             (self.iterations, "it") if self.iterations is not None else (self.total_steps, "step")
         )
         bar = progress_bar(total, self.desc, progress, unit=unit)
+        bar.update(it if unit == "it" else steps)  # where a resumed run starts
         try:
             while not self.done(it, steps):
                 it += 1
@@ -119,7 +201,15 @@ class OnPolicyLoop:
                 policy.observe(roll.observations)
                 rewards, metrics = reward_fn(roll, it)
                 metrics.update(learner.update(roll, rewards))
-                check_finite(metrics, it, self.nan_hint)
+                try:
+                    check_finite(metrics, it, self.nan_hint)
+                except NonFiniteError as err:
+                    last = (
+                        checkpoints.files()[-1][1] if checkpoints and checkpoints.files() else None
+                    )
+                    if last is not None:
+                        raise NonFiniteError(f"{err}; last finite state: {last}") from None
+                    raise
                 metrics.update(
                     {
                         "charts/episodic_return": float(roll.episode_returns.mean()),
@@ -157,6 +247,15 @@ class OnPolicyLoop:
                 if logger is not None:
                     logger.log(metrics, steps)
                 bar.update(1 if unit == "it" else len(roll))
+                if checkpoints is not None and (
+                    it % checkpoints.every == 0 or self.done(it, steps) or stop["signal"]
+                ):
+                    path = checkpoints.save(state(), it)
+                    if stop["signal"] is not None:
+                        raise Preempted(
+                            f"stopped by signal {stop['signal']} after iteration {it}; state saved to "
+                            f"{path}: run the same command in the same run dir to resume"
+                        )
                 if self.stop_at_return is not None and result.best_return >= self.stop_at_return:
                     log.info(
                         "greedy evaluation reached %.1f >= stop_at_return after %d steps: stopping",
@@ -165,6 +264,8 @@ class OnPolicyLoop:
                     )
                     break
         finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
             bar.close()
             envs.close()
             eval_envs.close()

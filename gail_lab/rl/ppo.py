@@ -66,6 +66,19 @@ class PPO:
         self.normalize_advantages = normalize_advantages
         self.rng = np.random.default_rng(seed)
 
+    def state_dict(self) -> dict:
+        """The learner's own state (the policy is saved by its owner)."""
+        return {
+            "value": self.value.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.value.load_state_dict(state["value"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+
     def update(self, batch: Transitions, rewards: np.ndarray) -> dict[str, float]:
         device = self.policy.device
         obs = torch.as_tensor(batch.observations, dtype=torch.float32, device=device)

@@ -31,6 +31,12 @@ class Reinforce:
         self.policy_steps = policy_steps
         self.normalize_returns = normalize_returns
 
+    def state_dict(self) -> dict:
+        return {"optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+
     def update(self, batch: Transitions, rewards: np.ndarray) -> dict[str, float]:
         """One update on complete episodes ``batch`` whose per-step rewards are ``rewards``."""
         observations, actions = batch.observations, batch.actions

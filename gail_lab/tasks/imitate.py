@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
+from gail_lab.rl.training_state import TrainingCheckpoints
 from gail_lab.runtime import seed_everything
 from gail_lab.tasks.context import RunContext, build
 
@@ -92,6 +94,11 @@ def imitate(
             [dataset_path],
             {"sha256": dataset_info["sha256"]},
         )
+        extra = {}
+        if cfg.checkpoint_every and "checkpoints" in inspect.signature(trainer.train).parameters:
+            extra["checkpoints"] = TrainingCheckpoints(
+                stage_dir / "checkpoints", cfg.checkpoint_every, cfg.keep_checkpoints
+            )
         result = trainer.train(
             policy,
             demos,
@@ -102,6 +109,7 @@ def imitate(
             discriminator=discriminator,
             logger=logger,
             progress=cfg.progress,
+            **extra,
         )
         logger.summary(
             {
