@@ -7,6 +7,9 @@ metric (the normalized score for task=pipeline), so Optuna sweeps optimize the s
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
 import sys
 
 import hydra
@@ -31,9 +34,22 @@ def main(cfg: DictConfig) -> float | None:
         return dispatch(cfg, hydra_cfg.runtime.output_dir)
     except GailLabError as err:
         log.error("error: %s", err)
+        if getattr(err, "signum", None) is not None:  # preempted: the state is checkpointed
+            _requeue_on_slurm(err.signum)
+            sys.exit(128 + err.signum)  # never report a preempted run as finished
         if hydra_cfg.mode == RunMode.MULTIRUN:
             return float("nan")  # one failed job does not stop the sweep; its log says why
         sys.exit(2)
+
+
+def _requeue_on_slurm(signum: int) -> None:
+    """Under SLURM, SIGUSR2 is the time-limit warning (submitit's --signal=USR2@90): queue the
+    job again so its next attempt resumes from the checkpoint. (SIGTERM from a preemption or
+    `scontrol requeue` needs nothing: SLURM requeues those jobs itself.)"""
+    job = os.environ.get("SLURM_JOB_ID")
+    if job and signum == signal.SIGUSR2:
+        subprocess.run(["scontrol", "requeue", job], check=False)
+        log.info("SLURM job %s queued again; its next attempt resumes from the checkpoint", job)
 
 
 if __name__ == "__main__":

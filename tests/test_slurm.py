@@ -57,3 +57,50 @@ def test_seed_sweep_runs_as_sbatch_jobs(tmp_path):
         assert f"(array {array_id} task {task_id})" in run_log, run_log
         assert (sweep / str(k) / "summary.json").is_file()
         assert (sweep / str(k) / "imitate" / "policy.pt").is_file()
+
+
+def test_a_requeued_job_resumes_from_its_checkpoint_and_finishes(tmp_path):
+    """Preemption on SLURM: `scontrol requeue` kills the running job (SIGTERM: the loop saves its
+    state) and queues it again under the same id; the new attempt resumes and finishes."""
+    import os
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    sweep = tmp_path / "multirun"
+    overrides = [o for o in TINY if not o.startswith("algo.trainer.iterations")]
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "-m",
+        "hydra/launcher=slurm",
+        "hydra.launcher.timeout_min=10",
+        "hydra.launcher.cpus_per_task=1",
+        "seed=0",
+        *overrides,
+        "expert=scripted_cartpole",
+        "algo=gail_ppo",
+        "algo.trainer.iterations=60",
+        "checkpoint_every=2",
+        f"hydra.sweep.dir={sweep}",
+        f"artifacts_dir={tmp_path / 'art'}",
+    ]
+    env = {**os.environ, "WANDB_MODE": "offline"}
+    launcher = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    ckpts = sweep / "0" / "imitate" / "checkpoints"
+    deadline = time.time() + 180
+    while time.time() < deadline and not (ckpts.is_dir() and any(ckpts.iterdir())):
+        time.sleep(0.2)
+    assert ckpts.is_dir(), "the job never wrote a checkpoint"
+    job_id = next(p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit())
+    subprocess.run(["scontrol", "requeue", job_id], check=True)
+    time.sleep(1)
+    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], check=False)
+    out, _ = launcher.communicate(timeout=300)
+    run_log = (sweep / "0" / "run.log").read_text()
+    assert "stopped by signal" in run_log and "resumed from" in run_log, run_log[-3000:]
+    assert (sweep / "0" / "summary.json").is_file(), out[-3000:]
+    assert run_log.count(f"SLURM job {job_id} ") == 2  # the same job id, two attempts

@@ -66,6 +66,10 @@ class StatefulHook:
 class Preempted(GailLabError):
     """SIGTERM/SIGUSR2 arrived: the state was checkpointed; rerun in the same run dir to resume."""
 
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.signum = signum
+
 
 def env_reward(roll: Transitions, iteration: int) -> tuple[np.ndarray, dict[str, float]]:
     return roll.rewards, {}
@@ -254,7 +258,8 @@ class OnPolicyLoop:
                     if stop["signal"] is not None:
                         raise Preempted(
                             f"stopped by signal {stop['signal']} after iteration {it}; state saved to "
-                            f"{path}: run the same command in the same run dir to resume"
+                            f"{path}: run the same command in the same run dir to resume",
+                            int(stop["signal"]),
                         )
                 if self.stop_at_return is not None and result.best_return >= self.stop_at_return:
                     log.info(
