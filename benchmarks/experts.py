@@ -71,7 +71,7 @@ def main() -> None:
         else:
             print(
                 f"| {r['env']} | {r['expert']} | {r['seed']} | {r['expert/return_mean']:.1f} +- {r['expert/return_std']:.1f} | "
-                f"{r['expert/env_steps']} | {r.get('expert/best_env_step', '')} | {r['expert/wall_time_s']:.0f} |"
+                f"{r['expert/env_steps']} | {r.get('expert/best_env_step', r.get('expert/best_step', ''))} | {r['expert/wall_time_s']:.0f} |"
             )
 
 
