@@ -17,7 +17,7 @@ import torch
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
+from gail_lab.rl.evaluation import training_evaluation
 from gail_lab.rl.on_policy import check_finite
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,8 @@ class BCTrainer:
             metrics = {"losses/bc_loss": loss}
             check_finite(metrics, step)
             if step % self.eval_every == 0 or step == self.steps:
-                det = evaluate_policy(
-                    policy, eval_envs, self.eval_episodes, seed, True, stream=TRAINING_STREAM
-                )
-                metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
-                if det.success_rate is not None:
-                    metrics["eval/success_rate"] = det.success_rate
+                det, eval_metrics = training_evaluation(policy, eval_envs, self.eval_episodes, seed)
+                metrics.update(eval_metrics)
                 result.eval_history.append((step, det.mean))
                 bar.set_postfix(loss=f"{loss:.3f}", eval=f"{det.mean:.0f}")
             if logger is not None:

@@ -22,7 +22,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.imitation.bc import OfflineResult
 from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
+from gail_lab.rl.evaluation import training_evaluation
 from gail_lab.rl.on_policy import check_finite
 from gail_lab.rl.returns import normalize
 
@@ -104,10 +104,10 @@ class OfflineGAILTrainer:
                     )
                 check_finite(metrics, epoch)
                 if epoch % self.eval_every == 0 or epoch == self.epochs:
-                    det = evaluate_policy(
-                        policy, eval_envs, self.eval_episodes, seed, True, stream=TRAINING_STREAM
+                    det, eval_metrics = training_evaluation(
+                        policy, eval_envs, self.eval_episodes, seed
                     )
-                    metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
+                    metrics.update(eval_metrics)
                     result.eval_history.append((epoch, det.mean))
                     bar.set_postfix(
                         eval=f"{det.mean:.0f}", d_acc=f"{metrics['disc/acc_agent']:.2f}"

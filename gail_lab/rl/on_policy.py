@@ -30,7 +30,7 @@ from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError, NonFiniteError
 from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
+from gail_lab.rl.evaluation import training_evaluation
 from gail_lab.rl.rollout import EpisodeRunner
 from gail_lab.rl.schedules import LinearLRDecay
 from gail_lab.rl.training_state import (
@@ -226,12 +226,10 @@ class OnPolicyLoop:
                 if roll.episode_successes is not None:
                     metrics["charts/success_rate"] = float(roll.episode_successes.mean())
                 if it % self.eval_every == 0 or self.done(it, steps):
-                    det = evaluate_policy(
-                        policy, eval_envs, self.eval_episodes, seed, True, stream=TRAINING_STREAM
+                    det, eval_metrics = training_evaluation(
+                        policy, eval_envs, self.eval_episodes, seed
                     )
-                    metrics.update({"eval/return_mean": det.mean, "eval/return_std": det.std})
-                    if det.success_rate is not None:
-                        metrics["eval/success_rate"] = det.success_rate
+                    metrics.update(eval_metrics)
                     result.eval_history.append((steps, det.mean))
                     if det.mean >= result.best_return:
                         result.best_return, result.best_step = det.mean, steps
