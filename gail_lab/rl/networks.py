@@ -109,14 +109,17 @@ class CategoricalPolicy(MLPPolicy):
     """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
 
     def distribution(self, obs: torch.Tensor) -> torch.distributions.Categorical:
-        return torch.distributions.Categorical(logits=self(obs))
+        # No argument validation: the logits come from the network, and log_prob's check of the
+        # actions costs more than the rest of a small minibatch's forward pass.
+        return torch.distributions.Categorical(logits=self(obs), validate_args=False)
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         logits = self(self._obs_tensor(obs))
         if deterministic:
             return logits.argmax(-1).cpu().numpy()
-        return torch.distributions.Categorical(logits=logits).sample().cpu().numpy()
+        dist = torch.distributions.Categorical(logits=logits, validate_args=False)
+        return dist.sample().cpu().numpy()
 
 
 class QPolicy(MLPPolicy):

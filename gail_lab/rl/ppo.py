@@ -100,7 +100,8 @@ class PPO:
         adv_t = torch.as_tensor(adv, dtype=torch.float32, device=device)
         ret_t = torch.as_tensor(returns, dtype=torch.float32, device=device)
         n = len(batch)
-        stats: dict[str, list[float]] = {
+        # Per-minibatch statistics stay tensors until the end: one conversion, not five a step.
+        stats: dict[str, list[torch.Tensor]] = {
             k: [] for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac")
         }
         stats["aux_loss"] = []
@@ -124,20 +125,22 @@ class PPO:
                 if self.aux_loss is not None:
                     aux = self.aux_loss()
                     loss = loss + aux
-                    stats["aux_loss"].append(aux.item())
+                    stats["aux_loss"].append(aux.detach())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
                 self.optimizer.step()
                 with torch.no_grad():
-                    stats["policy_loss"].append(pg_loss.item())
-                    stats["value_loss"].append(v_loss.item())
-                    stats["entropy"].append(entropy.item())
-                    stats["approx_kl"].append(((ratio - 1) - log_ratio).mean().item())
-                    stats["clipfrac"].append(
-                        ((ratio - 1).abs() > self.clip_coef).float().mean().item()
-                    )
+                    stats["policy_loss"].append(pg_loss.detach())
+                    stats["value_loss"].append(v_loss.detach())
+                    stats["entropy"].append(entropy.detach())
+                    stats["approx_kl"].append(((ratio - 1) - log_ratio).mean())
+                    stats["clipfrac"].append(((ratio - 1).abs() > self.clip_coef).float().mean())
         explained = 1 - np.var(returns - values) / (np.var(returns) + 1e-8)
-        out = {f"losses/{k}": float(np.mean(v)) for k, v in stats.items() if v}
+        out = {
+            f"losses/{k}": float(np.mean(torch.stack(v).cpu().numpy().astype(np.float64)))
+            for k, v in stats.items()
+            if v
+        }
         out["losses/explained_variance"] = float(explained)
         return out
