@@ -578,6 +578,7 @@ class WandbConfig:
     group: str | None = None
     tags: list[str] = field(default_factory=list)  # added to env:<name>, algo:<name>, expert:<name>
     log_artifacts: bool = True  # datasets (collect), expert and policy checkpoints; dataset lineage
+    init_timeout: float = 30.0  # online: seconds to reach W&B before logging offline instead
 
     def __post_init__(self) -> None:
         _require(
@@ -586,6 +587,7 @@ class WandbConfig:
             "one of ['offline', 'online', 'disabled']",
             self.mode,
         )
+        _require(self.init_timeout > 0, "init_timeout", "> 0", self.init_timeout)
 
 
 @dataclass

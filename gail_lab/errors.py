@@ -15,3 +15,7 @@ class ExpertTooWeakError(GailLabError):
 
 class NonFiniteError(GailLabError):
     """A loss or reward became NaN/inf; the message names the quantity and the iteration."""
+
+
+class DiskFullError(GailLabError, OSError):
+    """The disk or quota filled up while writing a file; the file keeps its old content, if any."""

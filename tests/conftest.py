@@ -58,7 +58,8 @@ def run_cli(
     env: dict | None = None,
     timeout: int = 300,
 ) -> subprocess.CompletedProcess:
-    """``python run.py <overrides>`` with outputs and artifacts under tmp_path."""
+    """``python run.py <overrides>`` with outputs and artifacts under tmp_path; ``env`` adds to the
+    environment (W&B offline and silent by default), a None value removes the variable."""
     cmd = [
         sys.executable,
         str(ROOT / "run.py"),
@@ -67,6 +68,7 @@ def run_cli(
         f"artifacts_dir={tmp_path / 'artifacts'}",
     ]
     full_env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", **(env or {})}
+    full_env = {k: v for k, v in full_env.items() if v is not None}
     return subprocess.run(
         cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=full_env
     )

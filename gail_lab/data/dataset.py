@@ -100,6 +100,11 @@ class Demonstrations(Transitions):
         except DatasetError:
             raise
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+            if isinstance(err, ValueError) and "pickle" in str(err):  # numpy's allow_pickle=False
+                raise DatasetError(
+                    f"{path}: refused, the file holds pickled objects; gail_lab datasets are "
+                    "plain arrays, loaded with allow_pickle=False"
+                ) from None
             raise DatasetError(
                 f"{path}: truncated or corrupt dataset file ({type(err).__name__}: {err}); re-create it with task=collect"
             ) from None

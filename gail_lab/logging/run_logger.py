@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class RunLogger:
 
         mode = os.environ.get("WANDB_MODE", settings.get("mode", "offline"))
         user_tags = list(settings.get("tags") or [])
-        run = wb.init(
+        init_kwargs = dict(
             project=settings.get("project", "gail_lab"),
             entity=settings.get("entity"),
             name=run_name,
@@ -65,9 +66,25 @@ class RunLogger:
             tags=[*tags, *(t for t in user_tags if t not in tags)],
             config=config or {},
             dir=str(self.run_dir),
-            mode=mode,
             reinit="finish_previous",
         )
+        if mode == "online":
+            before = set(self.run_dir.glob("wandb/run-*"))
+            try:
+                timeout = float(settings.get("init_timeout", 30.0))
+                run = wb.init(**init_kwargs, mode=mode, settings=wb.Settings(init_timeout=timeout))
+            except wb.Error as err:  # no API key, server unreachable, init timed out
+                for stale in set(self.run_dir.glob("wandb/run-*")) - before:  # the failed run
+                    shutil.rmtree(stale, ignore_errors=True)
+                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                log.warning(
+                    "W&B online init failed (%s); logging this run offline instead, upload it "
+                    "later with `wandb sync`",
+                    reason,
+                )
+                mode = "offline"
+        if mode != "online":
+            run = wb.init(**init_kwargs, mode=mode)
         run.define_metric("global_step")
         run.define_metric("*", step_metric="global_step")
         log.info("W&B run %s (%s mode) in %s", run.name, mode, self.run_dir / "wandb")

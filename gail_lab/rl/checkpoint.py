@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,14 @@ def load_policy(path: str | Path, device: str = "cpu") -> tuple[Policy, dict[str
     if not path.is_file():
         raise CheckpointError(f"policy checkpoint not found: {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of foreign files
+            warnings.simplefilter("ignore", UserWarning)
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        found = re.search(r"Unsupported (global: GLOBAL \S+|operand \d+)", str(err))
         raise CheckpointError(
-            f"{path}: refused, not a plain-data checkpoint ({str(err).splitlines()[0]})"
+            f"{path}: refused, the file asks to unpickle code or objects, not plain tensors and "
+            f"values ({found.group(0) if found else 'weights_only load failed'})"
         ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
         raise CheckpointError(

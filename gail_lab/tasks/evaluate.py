@@ -15,7 +15,7 @@ from gail_lab.data import DatasetError, Demonstrations
 from gail_lab.envs.track import save_video
 from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.io import atomic_write_json
-from gail_lab.rl.checkpoint import load_policy
+from gail_lab.rl.checkpoint import CheckpointError, load_policy
 from gail_lab.rl.evaluation import evaluate_policy, evaluation_seeds
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
@@ -39,6 +39,30 @@ def expert_reference(ctx: RunContext) -> float | None:
         return float(Demonstrations.load(path).metadata["expert"]["mean_return"])
     except (DatasetError, KeyError):
         return None
+
+
+def check_policy_fits(policy, meta: dict[str, Any], factory, source: str) -> None:
+    """Refuse a policy whose observation or action sizes differ from the env's, naming both
+    (scripted policies have no sizes and are left alone)."""
+    kwargs = getattr(policy, "init_kwargs", {})
+    if "n_actions" in kwargs:
+        have_act = f"Discrete({kwargs['n_actions']})"
+    elif "action_low" in kwargs:
+        have_act = f"Box(shape=({len(kwargs['action_low'])},))"
+    else:
+        return
+    want_act = (
+        f"Discrete({factory.n_actions})"
+        if factory.discrete
+        else f"Box(shape=({factory.n_actions},))"
+    )
+    if (kwargs.get("obs_dim"), have_act) != (factory.obs_dim, want_act):
+        raise CheckpointError(
+            f"{source}: the policy was trained on {meta.get('env_id', 'another env')} "
+            f"(observations {kwargs.get('obs_dim')}, actions {have_act}) and cannot run on "
+            f"{factory.id} (observations {factory.obs_dim}, actions {want_act}); evaluate it with "
+            "the env it was trained on"
+        )
 
 
 def record_episode(ctx: RunContext, policy, path: Path) -> Path:
@@ -144,6 +168,7 @@ def run(ctx: RunContext) -> float:
                 "eval.checkpoint is not set: give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt (task=imitate writes it), or eval.target=expert"
             )
         policy, meta = load_policy(cfg.eval.checkpoint, str(ctx.device))
+        check_policy_fits(policy, meta, ctx.factory, cfg.eval.checkpoint)
         label = f"{meta.get('algo', 'policy')} ({cfg.eval.checkpoint})"
         env_steps = meta.get("env_steps", 0)
     report = evaluate(ctx, ctx.run_dir, policy, label, env_steps=env_steps)
