@@ -12,9 +12,14 @@ import torch
 
 from gail_lab.rl.training_state import TrainingCheckpoints
 from tests.conftest import ROOT, TINY, read_jsonl, run_cli
+from tests.test_wandb import _items, wandb_records
 
 RUN = [
-    *[o for o in TINY if not o.startswith(("algo.trainer.iterations", "algo.trainer.samples"))],
+    *[
+        o
+        for o in TINY
+        if not o.startswith(("algo.trainer.iterations", "algo.trainer.samples", "logger="))
+    ],
     "expert=scripted_cartpole",
     "algo=gail_ppo",
     "algo.trainer.iterations=20",
@@ -73,6 +78,22 @@ def test_sigterm_then_resume_matches_an_uninterrupted_run(tmp_path):
     sb = json.loads((run_dir / "summary.json").read_text())
     assert sa["imitation_return_mean"] == sb["imitation_return_mean"]
     assert np.isfinite(sa["imitation_return_mean"])
+
+    # W&B: both attempts wrote to one run (same id), and no row reached it twice
+    attempts = sorted(again.glob("wandb/offline-run-*/run-*.wandb"))
+    assert len(attempts) == 2
+    ids, steps = set(), []
+    for path in attempts:
+        for record in wandb_records(path):
+            kind = record.WhichOneof("record_type")
+            if kind == "run":
+                ids.add(record.run.run_id)
+            elif kind == "history":
+                items = _items(record.history.item)
+                if "global_step" in items:
+                    steps.append(int(items["global_step"]))
+    assert len(ids) == 1
+    assert steps == [row["global_step"] for row in read_jsonl(again / "metrics.jsonl")]
 
 
 def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gail_lab.io import atomic_write_json, atomic_write_text
+from gail_lab.io import atomic_write_json, atomic_write_text, config_hash
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class RunLogger:
         self._file = open(self.metrics_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self._rows: list[dict[str, Any]] = []
         self._t0 = time.time()
+        self._wandb_sent_until = -1  # rows up to this env step are already in the W&B run
         self._summary: dict[str, Any] = {}
         self.wandb_run = None
         self.log_artifacts = False
@@ -67,6 +68,10 @@ class RunLogger:
             config=config or {},
             dir=str(self.run_dir),
             reinit="finish_previous",
+            # One W&B run per run dir and stage: a run resumed in the same dir (after preemption)
+            # continues its W&B run instead of starting a second one.
+            id=config_hash({"run_dir": str(self.run_dir.resolve()), "job_type": job_type}, 16),
+            resume="allow",
         )
         if mode == "online":
             before = set(self.run_dir.glob("wandb/run-*"))
@@ -83,6 +88,8 @@ class RunLogger:
                     reason,
                 )
                 mode = "offline"
+                # the failed attempt still holds its id in W&B's service: go on under a new one
+                init_kwargs.pop("id"), init_kwargs.pop("resume")
         if mode != "online":
             run = wb.init(**init_kwargs, mode=mode)
         run.define_metric("global_step")
@@ -96,7 +103,7 @@ class RunLogger:
         self._rows.append(row)
         self._file.write(json.dumps(row) + "\n")
         self._file.flush()
-        if self.wandb_run is not None:
+        if self.wandb_run is not None and row["global_step"] > self._wandb_sent_until:
             self.wandb_run.log({k: v for k, v in row.items() if k != "time"})
 
     def log_video(self, key: str, path: str | Path, step: int) -> None:
@@ -150,7 +157,11 @@ class RunLogger:
         """Drop the rows logged after env step ``step`` (a run resumed from a checkpoint taken
         there logs them again), rewriting metrics.jsonl atomically."""
         self._file.close()
-        rows = [r for r in read_metrics(self.metrics_path) if r.get("global_step", 0) <= step]
+        old = read_metrics(self.metrics_path)
+        rows = [r for r in old if r.get("global_step", 0) <= step]
+        # The W&B run (resumed under the same id) already holds the dropped rows, and a resumed
+        # run logs exactly the same ones again: send only the rows beyond them.
+        self._wandb_sent_until = max((r.get("global_step", 0) for r in old), default=-1)
         atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in rows))
         self._rows = rows
         self._file = open(self.metrics_path, "a", encoding="utf-8")  # noqa: SIM115
