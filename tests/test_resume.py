@@ -107,3 +107,37 @@ def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):
     for k in range(3, 9):
         ckpts.save({"iteration": k}, k)
     assert [n for n, _ in ckpts.files()] == [4, 5, 6, 7, 8]  # the newest 5 kept
+
+
+def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_path):
+    import functools
+
+    import pytest
+
+    from gail_lab.envs import EnvFactory
+    from gail_lab.errors import NonFiniteError
+    from gail_lab.rl.networks import CategoricalPolicy
+    from gail_lab.rl.on_policy import OnPolicyLoop
+    from gail_lab.rl.ppo import PPO
+
+    torch.manual_seed(0)
+    factory = EnvFactory("CartPole-v1", num_envs=2)
+    policy = CategoricalPolicy(4, 2, [16])
+    ppo = PPO(policy, functools.partial(torch.optim.Adam, lr=1e-3), epochs=1)
+    update, calls = ppo.update, []
+
+    def poisoned(batch, rewards):
+        calls.append(1)
+        out = update(batch, rewards)
+        return {**out, "losses/value_loss": float("nan")} if len(calls) == 3 else out
+
+    ppo.update = poisoned
+    loop = OnPolicyLoop(samples_per_iteration=64, iterations=10, eval_every=100, eval_episodes=1)
+    ckpts = TrainingCheckpoints(tmp_path / "ckpt", every=100)
+    with pytest.raises(
+        NonFiniteError, match=r"losses/value_loss became nan at iteration 3.*ckpt-000002\.pt"
+    ):
+        loop.run(policy, ppo, factory, seed=0, progress=False, checkpoints=ckpts)
+    state, path = ckpts.latest()
+    assert state["iteration"] == 2 and path.name == "ckpt-000002.pt"
+    assert all(torch.isfinite(v).all() for v in state["policy"].values())

@@ -197,6 +197,8 @@ class OnPolicyLoop:
         bar.update(it if unit == "it" else steps)  # where a resumed run starts
         try:
             while not self.done(it, steps):
+                # the state before this iteration: saved if the iteration turns out non-finite
+                before = copy.deepcopy(state()) if checkpoints is not None else None
                 it += 1
                 if self.anneal_lr:  # the policy's learning rate decays linearly to 0
                     schedule.set_remaining(1.0 - self.progress(it, steps))
@@ -208,12 +210,12 @@ class OnPolicyLoop:
                 try:
                     check_finite(metrics, it, self.nan_hint)
                 except NonFiniteError as err:
-                    last = (
-                        checkpoints.files()[-1][1] if checkpoints and checkpoints.files() else None
-                    )
-                    if last is not None:
-                        raise NonFiniteError(f"{err}; last finite state: {last}") from None
-                    raise
+                    if checkpoints is None:
+                        raise
+                    path = checkpoints.save(before, it - 1)
+                    raise NonFiniteError(
+                        f"{err}; the last finite state is saved in {path}"
+                    ) from None
                 metrics.update(
                     {
                         "charts/episodic_return": float(roll.episode_returns.mean()),
