@@ -37,3 +37,9 @@ def test_cartpole_gail_ppo_fast_holds_the_measured_settings(compose_cfg):
     assert (
         compose_cfg("experiment=cartpole_gail_ppo_fast", "optimizer.lr=0.01").optimizer.lr == 0.01
     )
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_leaves_the_logger_choice_alone(compose_cfg, name):
+    """A preset must not switch W&B back on under logger=none."""
+    assert compose_cfg(f"experiment={name}", "logger=none").logger.wandb is None
