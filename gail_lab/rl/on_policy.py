@@ -35,9 +35,7 @@ from gail_lab.rl.rollout import EpisodeRunner
 from gail_lab.rl.schedules import LinearLRDecay
 from gail_lab.rl.training_state import (
     TrainingCheckpoints,
-    env_rng_states,
     global_rng_state,
-    set_env_rng_states,
     set_global_rng_state,
 )
 
@@ -158,8 +156,7 @@ class OnPolicyLoop:
                 "schedule": schedule.base_lrs,
                 "extra": {k: v.state_dict() for k, v in extra_state.items()},
                 "rng": global_rng_state(),
-                "envs": env_rng_states(envs),
-                "runner_first_seeds": list(runner._first_seeds),
+                "runner": runner.state_dict(),
             }
 
         if checkpoints is not None and (found := checkpoints.latest()) is not None:
@@ -174,8 +171,7 @@ class OnPolicyLoop:
             for key, value in saved["extra"].items():
                 extra_state[key].load_state_dict(value)
             set_global_rng_state(saved["rng"])
-            exact = set_env_rng_states(envs, saved["envs"])
-            runner._first_seeds = list(saved["runner_first_seeds"])
+            exact = runner.load_state_dict(saved["runner"])
             if logger is not None and hasattr(logger, "rewind"):
                 logger.rewind(steps)
             log.info(

@@ -15,6 +15,7 @@ import gymnasium as gym
 import numpy as np
 
 from gail_lab.data.transitions import Transitions
+from gail_lab.rl.training_state import env_rng_states, set_env_rng_states
 
 # obs batch -> actions, or -> (executed actions, recorded actions) when they differ
 ActFn = Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray]]
@@ -43,6 +44,16 @@ class EpisodeRunner:
             int(s) for s in rng.integers(0, 2**31 - 1, size=self.num_envs)
         ]
         self._obs: np.ndarray | None = None  # current observation of every sub-env
+
+    def state_dict(self) -> dict:
+        """What a resumed run needs to continue the same episode seeds: each sub-env's RNG state
+        (sync vector envs only; None for async ones) and which first resets are still to come."""
+        return {"envs": env_rng_states(self.vec_env), "first_seeds": list(self._first_seeds)}
+
+    def load_state_dict(self, state: dict) -> bool:
+        """Restore :meth:`state_dict`; False when the env RNGs could not be restored (async)."""
+        self._first_seeds = list(state["first_seeds"])
+        return set_env_rng_states(self.vec_env, state["envs"])
 
     def _reset(self, mask: np.ndarray, seeds: list[int | None]) -> None:
         """Reset the sub-envs in ``mask``; an env's first reset uses its seed from the constructor."""
