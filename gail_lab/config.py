@@ -364,9 +364,14 @@ class MLPPolicyConfig:
     log_std_init: float = 0.0  # Box only
     state_dependent_std: bool = False  # Box only: a log-std head instead of a free parameter
     activation: str = "tanh"  # Box only: tanh or relu
+    # Box only: tanh (squashed Gaussian: mean and samples inside the box, but an unbounded
+    # likelihood for labels on the box's edge) or clip (Gaussian clipped to the box, its mean kept
+    # inside by a penalty in the PPO and BC losses: what the racecar probe used)
+    squash: str = "tanh"
 
     def __post_init__(self) -> None:
         _require_sizes(self.hidden_sizes)
+        _require(self.squash in ("tanh", "clip"), "squash", "one of ['tanh', 'clip']", self.squash)
         _require(
             len(self.hidden_sizes) >= 1, "hidden_sizes", "at least one layer", self.hidden_sizes
         )

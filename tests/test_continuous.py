@@ -1,6 +1,8 @@
 """Continuous control: the tanh-squashed Gaussian policy, PPO and SAC on Box actions."""
 
+import tempfile
 from functools import partial
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -149,3 +151,34 @@ def test_sac_refuses_discrete_actions(tmp_path):
     )
     assert out.returncode != 0
     assert "expert=sac needs a Box action space" in out.stdout + out.stderr
+
+
+def test_clipped_gaussian_keeps_edge_labels_finite_and_its_mean_in_the_box():
+    torch.manual_seed(0)
+    policy = GaussianPolicy(2, [0.0], [1.0], [8], squash="clip", box_penalty_coef=1.0)
+    obs = torch.zeros(3, 2)
+    dist = policy.distribution(obs)
+    edge = torch.tensor([[1.0], [0.0], [1.0]])  # labels on the box's edge: finite likelihood
+    assert torch.isfinite(dist.log_prob(edge)).all()
+    with torch.no_grad():
+        policy.mean_head.weight.zero_()
+        policy.mean_head.bias.fill_(0.5)  # mean in the middle of the box: no penalty
+    assert policy.distribution(obs).box_penalty().item() == 0.0
+    with torch.no_grad():
+        policy.mean_head.bias.fill_(3.0)  # mean 2 above the box's top
+    far = policy.distribution(obs)
+    assert far.box_penalty().item() == pytest.approx(4.0)  # (3 - 1)^2
+    a = policy.act(np.zeros((5, 2), np.float32))
+    assert np.all((a >= 0.0) & (a <= 1.0))  # samples are clipped
+    loaded = load_policy(save_policy(Path(tempfile.mkdtemp()) / "p.pt", policy))[0]
+    assert loaded.squash == "clip"
+
+
+def test_tanh_policy_checkpoints_from_before_the_squash_option_still_load(tmp_path):
+    policy = GaussianPolicy(3, LOW, HIGH, [8])
+    path = save_policy(tmp_path / "old.pt", policy)
+    payload = torch.load(path, weights_only=True)
+    for key in ("squash", "box_penalty_coef"):  # what an older checkpoint lacks
+        del payload["init_kwargs"][key]
+    torch.save(payload, path)
+    assert load_policy(path)[0].squash == "tanh"

@@ -34,7 +34,9 @@ class BCLoss:
 
     def __call__(self) -> torch.Tensor:
         idx = torch.as_tensor(self.rng.integers(0, len(self.obs), self.batch_size))
-        return -self.policy.distribution(self.obs[idx]).log_prob(self.actions[idx]).mean()
+        dist = self.policy.distribution(self.obs[idx])
+        loss = -dist.log_prob(self.actions[idx]).mean()
+        return loss + dist.box_penalty() if hasattr(dist, "box_penalty") else loss
 
 
 def behavior_cloning(

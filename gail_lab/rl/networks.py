@@ -189,6 +189,46 @@ class SquashedNormal:
     def entropy(self) -> torch.Tensor:
         return self.base.entropy().sum(-1)
 
+    def box_penalty(self) -> torch.Tensor:
+        return torch.zeros((), device=self.center.device)  # the mean cannot leave the box
+
+
+class ClippedNormal:
+    """A diagonal Gaussian over actions in env units; samples and the mode are clipped to the box
+    (the env would clip them anyway), log-probabilities are the Gaussian's. Labels on the box's
+    edge keep a finite likelihood (a tanh-squashed Gaussian's is unbounded there). Nothing stops
+    the mean from leaving the box, so ``box_penalty`` (squared distance of the mean outside the
+    box, times ``penalty_coef``) is added to the losses that train the policy (PPO, BC)."""
+
+    def __init__(
+        self,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        low: torch.Tensor,
+        high: torch.Tensor,
+        penalty_coef: float,
+    ) -> None:
+        self.base = torch.distributions.Normal(mean, std)
+        self.low, self.high, self.penalty_coef = low, high, penalty_coef
+
+    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
+        return self.base.log_prob(actions).sum(-1)
+
+    def sample(self) -> torch.Tensor:
+        return torch.maximum(torch.minimum(self.base.sample(), self.high), self.low)
+
+    @property
+    def mode(self) -> torch.Tensor:
+        return torch.maximum(torch.minimum(self.base.mean, self.high), self.low)
+
+    def entropy(self) -> torch.Tensor:
+        return self.base.entropy().sum(-1)
+
+    def box_penalty(self) -> torch.Tensor:
+        mean = self.base.mean
+        outside = torch.relu(mean - self.high) + torch.relu(self.low - mean)
+        return self.penalty_coef * outside.pow(2).sum(-1).mean()
+
 
 class GaussianPolicy(Policy):
     """MLP -> tanh-squashed diagonal Gaussian over a Box action space (continuous control).
@@ -211,8 +251,12 @@ class GaussianPolicy(Policy):
         state_dependent_std: bool = False,
         log_std_init: float = 0.0,
         activation: str = "tanh",
+        squash: str = "tanh",
+        box_penalty_coef: float = 1.0,
     ) -> None:
         super().__init__()
+        if squash not in ("tanh", "clip"):
+            raise ValueError(f"squash must be 'tanh' or 'clip' (got {squash!r})")
         low = np.asarray(action_low, dtype=np.float32).reshape(-1)
         high = np.asarray(action_high, dtype=np.float32).reshape(-1)
         if low.shape != high.shape or not np.all(
@@ -228,7 +272,10 @@ class GaussianPolicy(Policy):
             "state_dependent_std": bool(state_dependent_std),
             "log_std_init": float(log_std_init),
             "activation": activation,
+            "squash": squash,
+            "box_penalty_coef": float(box_penalty_coef),
         }
+        self.squash, self.box_penalty_coef = squash, float(box_penalty_coef)
         act_cls = {"tanh": nn.Tanh, "relu": nn.ReLU}[activation]
         act_dim = len(low)
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
@@ -242,7 +289,7 @@ class GaussianPolicy(Policy):
         self.register_buffer("center", torch.as_tensor((high + low) / 2))
         self.register_buffer("scale", torch.as_tensor((high - low) / 2))
 
-    def distribution(self, obs: torch.Tensor) -> SquashedNormal:
+    def distribution(self, obs: torch.Tensor) -> SquashedNormal | ClippedNormal:
         h = self.trunk(self.obs_norm(obs))
         mean = self.mean_head(h)
         if hasattr(self, "log_std_head"):
@@ -250,6 +297,9 @@ class GaussianPolicy(Policy):
         else:
             log_std = self.log_std.expand_as(mean)
         log_std = log_std.clamp(self.LOG_STD_MIN, self.LOG_STD_MAX)
+        if self.squash == "clip":
+            low, high = self.center - self.scale, self.center + self.scale
+            return ClippedNormal(mean, log_std.exp(), low, high, self.box_penalty_coef)
         return SquashedNormal(mean, log_std.exp(), self.center, self.scale)
 
     @torch.no_grad()
@@ -270,6 +320,7 @@ def policy_for_space(
     log_std_init: float = 0.0,
     state_dependent_std: bool = False,
     activation: str = "tanh",
+    squash: str = "tanh",
 ) -> Policy:
     """The policy-gradient policy for ``action_space``: categorical for Discrete, tanh-squashed
     Gaussian for Box (``log_std_init``, ``state_dependent_std`` and ``activation`` apply to Box
@@ -285,6 +336,7 @@ def policy_for_space(
         state_dependent_std=state_dependent_std,
         log_std_init=log_std_init,
         activation=activation,
+        squash=squash,
     )
 
 

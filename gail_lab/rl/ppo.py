@@ -122,6 +122,8 @@ class PPO:
                 v_loss = 0.5 * (self.value(obs[idx]) - ret_t[idx]).pow(2).mean()
                 entropy = dist.entropy().mean()
                 loss = pg_loss + self.value_coef * v_loss - self.entropy_coef * entropy
+                if hasattr(dist, "box_penalty"):  # keeps a clipped Gaussian's mean in the box
+                    loss = loss + dist.box_penalty()
                 if self.aux_loss is not None:
                     aux = self.aux_loss()
                     loss = loss + aux
