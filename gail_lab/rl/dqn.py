@@ -25,34 +25,9 @@ import torch.nn.functional as F
 from gail_lab.logging import progress_bar
 from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.networks import QPolicy
+from gail_lab.rl.replay import ReplayBuffer
 
 log = logging.getLogger(__name__)
-
-
-class ReplayBuffer:
-    def __init__(self, capacity: int, obs_dim: int, rng: np.random.Generator) -> None:
-        self.obs = np.zeros((capacity, obs_dim), np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), np.float32)
-        self.act = np.zeros(capacity, np.int64)
-        self.rew = np.zeros(capacity, np.float32)
-        self.term = np.zeros(capacity, np.float32)
-        self.capacity, self.size, self.pos, self.rng = capacity, 0, 0, rng
-
-    def add(self, obs, act, rew, next_obs, terminated) -> None:
-        i = self.pos
-        self.obs[i], self.act[i], self.rew[i], self.next_obs[i], self.term[i] = (
-            obs,
-            act,
-            rew,
-            next_obs,
-            terminated,
-        )
-        self.pos = (i + 1) % self.capacity
-        self.size = min(self.size + 1, self.capacity)
-
-    def sample(self, n: int) -> tuple[np.ndarray, ...]:
-        idx = self.rng.integers(0, self.size, size=n)
-        return self.obs[idx], self.act[idx], self.rew[idx], self.next_obs[idx], self.term[idx]
 
 
 def linear_epsilon(step: int, start: float, end: float, decay_steps: float) -> float:
@@ -114,8 +89,10 @@ class DQN:
         self.loss_fn = {"mse": F.mse_loss, "huber": F.smooth_l1_loss}[loss]
         self.max_grad_norm = max_grad_norm
 
-    def _gradient_step(self, batch) -> float:
-        obs, act, rew, next_obs, term = (torch.as_tensor(x) for x in batch)
+    def _gradient_step(self, batch: dict[str, torch.Tensor]) -> float:
+        obs, act, rew, next_obs, term = (
+            batch[k] for k in ("obs", "actions", "rewards", "next_obs", "terminated")
+        )
         with torch.no_grad():
             target = rew + self.gamma * (1.0 - term) * self.target(next_obs).max(-1).values
         q = self.q(obs).gather(1, act[:, None]).squeeze(1)
@@ -149,7 +126,7 @@ class DQN:
         if self.eps_schedule == "linear" and total_steps is None:
             raise ValueError("a linear epsilon schedule decays over total_steps; it is not set")
         rng = np.random.default_rng(seed)
-        buffer = ReplayBuffer(self.buffer_size, self.q.init_kwargs["obs_dim"], rng)
+        buffer = ReplayBuffer(self.buffer_size, self.q.init_kwargs["obs_dim"], (), np.int64, rng)
         env.action_space.seed(seed)
         eps = self.eps_start
         steps, best, best_state = 0, -np.inf, copy.deepcopy(self.q.state_dict())
@@ -176,7 +153,7 @@ class DQN:
                 buffer.add(obs, action, reward, next_obs, float(terminated))
                 obs, ep_return, ep_len, steps = next_obs, ep_return + reward, ep_len + 1, steps + 1
                 done = terminated or truncated or steps == total_steps
-                learning = steps >= self.learning_starts and buffer.size >= self.batch_size
+                learning = steps >= self.learning_starts and len(buffer) >= self.batch_size
                 if learning and steps % self.train_freq == 0:
                     for _ in range(self.gradient_steps):
                         loss = self._gradient_step(buffer.sample(self.batch_size))

@@ -1,4 +1,4 @@
-"""A replay buffer of single transitions for off-policy learners (SAC; DQN's is the seed's)."""
+"""A replay buffer of single transitions for the off-policy learners (DQN, SAC)."""
 
 from __future__ import annotations
 
