@@ -72,6 +72,10 @@ class EnvConfig:
     # (CartPole); log_d = log D < 0 charges every step, right where they end in success
     # (MountainCar, Acrobot). Ho & Ermon's code made the same choice per env.
     gail_reward_form: str = "gail"
+    # Observation dims that hold the agent's position, and the factor to metres: evaluation then
+    # reports the mean distance of the driven path from the expert's on the same seeds (fidelity).
+    position_dims: list[int] | None = None
+    position_scale: float = 1.0
 
     def __post_init__(self) -> None:
         _require(
@@ -410,14 +414,25 @@ class GAILTrainerConfig:
     # reward = D's reward + env_reward_coef * env reward (the seed's racecar probe used 30 x)
     env_reward_coef: float = 0.0
     reward_scale: float = 1.0  # multiplies the final reward (the racecar probe used 1 - gamma)
+    # weight of D's reward; 0 = the no-discriminator ablation (env reward and BC loss only, D is
+    # not trained)
+    disc_reward_coef: float = 1.0
     bc_coef: float = 0.0  # weight of a BC loss on expert pairs added to the policy loss
     bc_batch_size: int = 64
     bc_warm_start: int = 0  # BC gradient steps on the demonstrations before GAIL starts
+    bc_warm_start_lr: float | None = None  # its Adam learning rate (null: the optimizer group's)
 
     def __post_init__(self) -> None:
         _require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
+        if self.bc_warm_start_lr is not None:
+            _require(
+                self.bc_warm_start_lr > 0, "bc_warm_start_lr", "> 0 or null", self.bc_warm_start_lr
+            )
         _require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
         _require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
+        _require(self.disc_reward_coef >= 0, "disc_reward_coef", ">= 0", self.disc_reward_coef)
+        if self.disc_reward_coef == 0 and self.env_reward_coef == 0 and self.bc_coef == 0:
+            _require(False, "disc_reward_coef", "> 0 unless env_reward_coef or bc_coef is", 0.0)
         _require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
         _require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)
         _require(
@@ -643,6 +658,11 @@ class DataConfig:
     # label=clean (DART, Laskey et al. 2017) records the expert's clean action.
     noise_scale: float = 0.0
     label: str = "executed"
+    noise_dims: list[int] | None = None  # Box actions: perturb only these dimensions (null: all)
+    # expert, or random: the control that replaces the demonstrations by uniform-random-policy data
+    # (how much of a result the demonstrations explain, not the termination bias; DAC, Kostrikov
+    # et al. 2019). Normalized scores still use the real expert's return as the reference.
+    source: str = "expert"
     # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
     use_episodes: int | None = None  # the first n trajectories only
     subsample_every: int = 1  # keep every k-th transition of each trajectory (from its first)
@@ -653,6 +673,12 @@ class DataConfig:
             self.label in ("executed", "clean"), "label", "one of ['executed', 'clean']", self.label
         )
         _require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
+        _require(
+            self.source in ("expert", "random"),
+            "source",
+            "one of ['expert', 'random']",
+            self.source,
+        )
         if self.use_episodes is not None:
             _require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
         _require(

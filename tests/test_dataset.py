@@ -1,3 +1,4 @@
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -174,3 +175,30 @@ def test_minari_missing_dataset_is_a_dataset_error(tmp_path):
 
     with pytest.raises(DatasetError, match="cannot load Minari dataset 'gail_lab/none-v0'"):
         import_minari("gail_lab/none-v0", root=tmp_path)
+
+
+def test_noise_on_chosen_action_dims_only():
+    from gail_lab.data.collect import perturb
+
+    space = gym.spaces.Box(np.array([-1.0, 0.0], np.float32), np.array([1.0, 1.0], np.float32))
+    actions = np.tile(np.array([[0.0, 0.5]], np.float32), (200, 1))
+    rng = np.random.default_rng(0)
+    noisy = perturb(actions, space, 0.1, rng, dims=[0])
+    assert noisy[:, 0].std() > 0.05 and (noisy[:, 1] == 0.5).all()
+    with pytest.raises(ValueError, match=r"noise_dims \[2\] outside"):
+        perturb(actions, space, 0.1, rng, dims=[2])
+
+
+def test_random_data_control_keeps_the_expert_as_the_score_reference(tmp_path):
+    from tests.conftest import TINY, run_cli
+
+    for task in ("train_expert", "collect"):
+        out = run_cli(
+            tmp_path, *TINY, "expert=scripted_cartpole", f"task={task}", "data.source=random"
+        )
+        assert out.returncode == 0, out.stderr
+    (path,) = (tmp_path / "artifacts" / "datasets").glob("*.npz")
+    d = Demonstrations.load(path)
+    assert d.metadata["expert"]["name"] == "random"
+    assert d.episode_returns.mean() < 50  # a random CartPole policy falls within ~22 steps
+    assert d.reference_return == d.metadata["expert"]["reference_return"] >= 475

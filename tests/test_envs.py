@@ -74,8 +74,8 @@ def test_scripted_racecar_expert_reaches_the_goal():
     from gail_lab.experts.scripted import RacecarPurePursuit
     from gail_lab.rl.evaluation import evaluate_policy
 
-    for obs_mode in ("pose", "full"):
-        factory = EnvFactory("gail_lab/Racecar-v0", kwargs={"obs_mode": obs_mode}, num_envs=2)
+    for obs_mode in ("pose", "pose_speed", "full"):
+        factory = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": obs_mode}, num_envs=2)
         vec = factory.make_vec()
         try:
             result = evaluate_policy(RacecarPurePursuit(), vec, 6, seed=0)
@@ -94,11 +94,16 @@ def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
     from tests.conftest import TINY, run_cli
 
     out = run_cli(
-        tmp_path, *TINY, "env=racecar", "data.num_transitions=null", "data.num_episodes=2"
+        tmp_path,
+        *TINY,
+        "env=racecar",
+        "data.num_transitions=null",
+        "data.num_episodes=2",
+        "algo.policy._target_=gail_lab.rl.networks.categorical_policy",  # the seed's softmax MLP
     )
     assert out.returncode == 2
     assert (
-        "algo=gail_reinforce drives ('discrete',) actions only; gail_lab/Racecar-v0 has continuous actions"
+        "algo=gail_reinforce drives ('discrete',) actions only; gail_lab/Racecar-v1 has continuous actions"
         in out.stdout + out.stderr
     )
 
@@ -106,6 +111,6 @@ def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
 def test_bad_racecar_kwarg_value_names_the_id():
     with pytest.raises(
         EnvError,
-        match=r"env.kwargs: gail_lab/Racecar-v0 rejects \{'obs_mode': 'pixels'\}.*obs_mode",
+        match=r"env.kwargs: gail_lab/Racecar-v1 rejects \{'obs_mode': 'pixels'\}.*obs_mode",
     ):
-        EnvFactory("gail_lab/Racecar-v0", kwargs={"obs_mode": "pixels"})
+        EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pixels"})

@@ -269,3 +269,32 @@ def test_gail_ppo_drives_continuous_actions(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "imitation_return_mean" in (tmp_path / "run" / "summary.json").read_text()
+
+
+def test_no_discriminator_ablation_pays_the_env_reward_only_and_leaves_d_alone():
+    d = make_disc()
+    before = {k: v.clone() for k, v in d.state_dict().items()}
+    obs = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    roll = Transitions(
+        obs,
+        np.zeros(4, int),
+        np.array([1, 0, -1, 3], np.float32),
+        obs,
+        np.zeros(4, bool),
+        np.zeros(4, bool),
+        np.array([0]),
+    )
+    trainer = GAILTrainer(d_steps=4, env_reward_coef=30.0, reward_scale=0.01, disc_reward_coef=0)
+    r, metrics = trainer.reward_hook(d, roll, np.random.default_rng(0))(roll, 1)
+    np.testing.assert_allclose(r, 0.3 * roll.rewards, rtol=1e-6)
+    assert metrics == {}  # D is neither trained nor asked
+    for k, v in d.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time():
+    from gail_lab.config import ConfigValueError, GAILTrainerConfig
+
+    with pytest.raises(ConfigValueError, match="disc_reward_coef"):
+        GAILTrainerConfig(disc_reward_coef=0.0)
+    GAILTrainerConfig(disc_reward_coef=0.0, env_reward_coef=1.0)  # the ablation itself is fine

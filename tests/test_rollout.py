@@ -41,3 +41,54 @@ def test_evaluation_episodes_do_not_depend_on_env_count():
     assert sorted(a.returns) == sorted(b.returns) and len(set(a.returns)) > 1
     c = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=4)
     assert sorted(c.returns) != sorted(a.returns)
+
+
+def test_seeded_episodes_come_back_in_seed_order():
+    """Episode k is the one reset with seed k, whatever order the envs finished them in."""
+    f = EnvFactory("CartPole-v1")
+    seeds = [11, 12, 13, 14, 15, 16]
+    batched = EpisodeRunner(f.make_vec(3), 0).run(LeanPolicy().act, episode_seeds=seeds)
+    for k, s in enumerate(seeds):
+        one = EpisodeRunner(f.make_vec(1), 0).run(LeanPolicy().act, episode_seeds=[s])
+        a, b = batched.episode_starts[k], batched.episode_starts[k] + one.episode_lengths[0]
+        assert batched.episode_lengths[k] == one.episode_lengths[0]
+        np.testing.assert_array_equal(batched.observations[a:b], one.observations)
+
+
+def test_outcomes_paths_and_path_distance():
+    from gail_lab.data.transitions import Transitions
+    from gail_lab.rl.evaluation import episode_outcomes, episode_paths, path_distance
+
+    obs = np.arange(12, dtype=np.float32).reshape(6, 2)
+    roll = Transitions(
+        obs,
+        np.zeros(6, int),
+        np.zeros(6, np.float32),
+        obs + 1,
+        np.array([0, 1, 0, 0, 0, 1], bool),  # ep 0 terminated, ep 1 truncated, ep 2 terminated
+        np.array([0, 0, 0, 1, 0, 0], bool),
+        np.array([0, 2, 4]),
+        episode_successes=np.array([True, False, False]),
+    )
+    assert episode_outcomes(roll) == ["success", "timeout", "failure"]
+    paths = episode_paths(roll, [1], 2.0)
+    np.testing.assert_array_equal(paths[0][:, 0], [2.0, 6.0, 8.0])  # obs 0, 1 and the last next
+    line = np.stack([np.linspace(0, 10, 11), np.zeros(11)], 1)
+    assert path_distance(line + [0, 0.5], line) == 0.5
+    assert path_distance(line, line) == 0.0
+
+
+def test_evaluation_reports_outcomes_and_fidelity_to_a_reference():
+    f = EnvFactory("CartPole-v1")
+    ref = evaluate_policy(LeanPolicy(), f.make_vec(2), 4, seed=0, position_dims=[0])
+    same = evaluate_policy(LeanPolicy(), f.make_vec(3), 4, seed=0, position_dims=[0])
+    same.compare_paths(ref)
+    assert (
+        same.path_distances == [0.0] * 4
+    )  # the same policy on the same seeds drives the same path
+    rnd = evaluate_policy(RandomPolicy(f.action_space, 0), f.make_vec(2), 4, 0, position_dims=[0])
+    rnd.compare_paths(ref)
+    assert all(d >= 0 for d in rnd.path_distances) and sum(rnd.path_distances) > 0
+    d = same.as_dict()
+    assert "paths" not in d and sum(d["outcome_counts"].values()) == 4
+    assert set(same.outcomes) <= {"terminated", "timeout"}  # CartPole has no is_success

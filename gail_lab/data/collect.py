@@ -25,12 +25,17 @@ def collect_demos(
     progress: bool = True,
     noise_scale: float = 0.0,
     label: str = "executed",
+    noise_dims: list[int] | None = None,
+    reference_return: float | None = None,
 ) -> Demonstrations:
     """Complete episodes until ``num_transitions`` pairs (or exactly ``num_episodes`` episodes).
 
     With ``noise_scale > 0`` the executed action is perturbed (see :func:`perturb`); ``label``
     says which action the dataset records: ``executed`` or ``clean`` (DART: the expert's own
-    action in the state the perturbed run reached)."""
+    action in the state the perturbed run reached). ``noise_dims`` restricts a Box action's
+    noise to those dimensions (the racecar's DART demos perturb the steer only).
+    ``reference_return`` (the expert's own evaluated return) is stored as the normalized score's
+    reference when the data comes from another policy (the random-data control)."""
     if label not in ("executed", "clean"):
         raise ValueError(f"label must be 'executed' or 'clean' (got {label!r})")
     rng = np.random.default_rng([seed, 7])
@@ -39,7 +44,7 @@ def collect_demos(
         clean = policy.act(obs, deterministic=True)
         if noise_scale == 0:
             return clean
-        executed = perturb(clean, factory.action_space, noise_scale, rng)
+        executed = perturb(clean, factory.action_space, noise_scale, rng, noise_dims)
         return executed, (clean if label == "clean" else executed)
 
     envs = factory.make_vec()
@@ -67,8 +72,14 @@ def collect_demos(
             "mean_return": float(returns.mean()),
             "std_return": float(returns.std()),
             "deterministic": True,
+            **(
+                {"reference_return": float(reference_return)}
+                if reference_return is not None
+                else {}
+            ),
         },
-        "collection": {"noise_scale": float(noise_scale), "label": label},
+        "collection": {"noise_scale": float(noise_scale), "label": label}
+        | ({"noise_dims": [int(d) for d in noise_dims]} if noise_dims is not None else {}),
         "num_episodes": int(roll.num_episodes),
         "num_transitions": int(len(roll)),
         "seed": int(seed),
@@ -81,13 +92,27 @@ def collect_demos(
 
 
 def perturb(
-    actions: np.ndarray, space: gym.Space, scale: float, rng: np.random.Generator
+    actions: np.ndarray,
+    space: gym.Space,
+    scale: float,
+    rng: np.random.Generator,
+    dims: list[int] | None = None,
 ) -> np.ndarray:
     """Discrete: each action replaced by a uniform random one with probability ``scale``.
-    Box: Gaussian noise of standard deviation ``scale``, clipped to the box."""
+    Box: Gaussian noise of standard deviation ``scale`` (on the action dimensions ``dims`` only,
+    all when None), clipped to the box."""
     if isinstance(space, gym.spaces.Discrete):
         swap = rng.random(len(actions)) < scale
         random = rng.integers(space.start, space.start + space.n, size=len(actions))
         return np.where(swap, random, actions).astype(actions.dtype)
-    noisy = actions + rng.normal(0.0, scale, size=actions.shape)
+    noise = rng.normal(0.0, scale, size=actions.shape)
+    if dims is not None:
+        size = int(np.prod(space.shape))
+        bad = [d for d in dims if not 0 <= d < size]
+        if bad:
+            raise ValueError(f"noise_dims {bad} outside the action's {size} dimensions")
+        keep = np.zeros(size, dtype=bool)
+        keep[list(dims)] = True
+        noise = noise * keep.reshape(space.shape)
+    noisy = actions + noise
     return np.clip(noisy, space.low, space.high).astype(np.float32)

@@ -72,6 +72,13 @@ class Demonstrations(Transitions):
         )
 
     # ------------------------------------------------------------------ io
+    @property
+    def reference_return(self) -> float:
+        """The expert return a normalized score is measured against: the demonstrations' own mean
+        return, or, for data from another policy (``data.source=random``), the expert's."""
+        expert = self.metadata["expert"]
+        return float(expert.get("reference_return", expert["mean_return"]))
+
     def save(self, path: str | Path) -> Path:
         self.validate(source="dataset to save")
         buf = io.BytesIO()

@@ -55,6 +55,8 @@ class EnvFactory:
         expert_min_return: float | None = None,
         terminal_outcome: str = "info",
         gail_reward_form: str = "gail",
+        position_dims: list[int] | None = None,
+        position_scale: float = 1.0,
     ) -> None:
         if terminal_outcome not in TERMINAL_OUTCOMES:
             raise EnvError(
@@ -78,6 +80,10 @@ class EnvFactory:
         self.normalize_obs = normalize_obs  # applied inside models, never to the env's output
         self.terminal_outcome = terminal_outcome
         self.gail_reward_form = gail_reward_form  # read by the discriminator's config
+        # observation dims holding the agent's position (x scale = metres): evaluation then
+        # measures how far the driven path stays from the expert's (racecar: x/15, y/15)
+        self.position_dims = None if position_dims is None else [int(d) for d in position_dims]
+        self.position_scale = float(position_scale)
         try:
             probe = self.make()
         except (TypeError, ValueError) as err:  # a kwarg the env does not take, or a bad value
@@ -85,6 +91,12 @@ class EnvFactory:
         self.observation_space = probe.observation_space
         self.action_space = probe.action_space
         probe.close()
+        if self.position_dims is not None and not all(
+            0 <= d < self.obs_dim for d in self.position_dims
+        ):
+            raise EnvError(
+                f"env.position_dims: {self.position_dims} outside the {self.obs_dim} observation dims of {id}"
+            )
         if not isinstance(self.action_space, gym.spaces.Discrete | gym.spaces.Box):
             raise TypeError(
                 f"env {id}: action space {self.action_space} is not supported (Discrete or Box)"
@@ -136,5 +148,6 @@ class EnvFactory:
         }
 
     def identity(self) -> dict[str, Any]:
-        """What makes two factories produce the same env (used in artifact cache keys)."""
+        """What makes two factories produce the same env (used in artifact cache keys); an env
+        whose observations change takes a new id version (gail_lab/Racecar-v1)."""
         return {"id": self.id, "kwargs": self.kwargs, "max_episode_steps": self.max_episode_steps}

@@ -1,4 +1,4 @@
-"""A PyBullet racecar on a walled track, as a gymnasium env (``gail_lab/Racecar-v0``).
+"""A PyBullet racecar on a walled track, as a gymnasium env (``gail_lab/Racecar-v1``).
 
 The MIT racecar of ``pybullet_data`` drives from the start (0.5, 0.5) through a walled corridor
 (see :mod:`gail_lab.envs.track`) to the goal (14.5, 7.5). Action ``[steer, throttle]`` in
@@ -67,7 +67,7 @@ WHEEL_JOINTS = (
 STEERING_JOINTS = ("left_steering_hinge_joint", "right_steering_hinge_joint")
 #: Coordinates are divided by this in observations.
 POSITION_SCALE = 15.0
-OBS_MODES = ("pose", "full")
+OBS_MODES = ("pose", "pose_speed", "full")
 RENDER_VIEWS = ("top", "chase")
 
 
@@ -92,8 +92,12 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
     """PyBullet racecar that must drive through a walled corridor to a goal.
 
     Args:
-        obs_mode: ``"pose"`` (default, 7 dims): ``x/15, y/15, sin(yaw), cos(yaw), speed,
-            goal_x/15, goal_y/15`` where ``speed`` is the signed forward speed (m/s).
+        obs_mode: ``"pose"`` (default, 6 dims): ``x/15, y/15, sin(yaw), cos(yaw), goal_x/15,
+            goal_y/15``, the seed's probe's pose observation. ``"pose_speed"`` (7 dims) adds the
+            signed forward speed (m/s) after ``cos(yaw)``: a copycat trap for imitation (the
+            expert's throttle follows its speed, so behavior cloning learns "slow -> slow" and
+            the car stalls: 0/20 greedy BC episodes from 10 DART demos, against 20/20 without
+            it, measured with an MSE regressor).
             ``"full"`` (12 dims): ``x/15, y/15, vx, vy, sin(yaw), cos(yaw)``, the two steering
             hinge angles, their angular velocities, ``goal_x/15, goal_y/15``.
         physics_substeps: solver steps per env step of 1/20 s (default 4). Measured with
@@ -161,6 +165,9 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         # car anywhere); sin/cos lie in [-1, 1]; the goal coordinates /15 lie in [0, 1].
         inf = np.inf
         if obs_mode == "pose":
+            low = [-inf, -inf, -1.0, -1.0, 0.0, 0.0]
+            high = [inf, inf, 1.0, 1.0, 1.0, 1.0]
+        elif obs_mode == "pose_speed":
             low = [-inf, -inf, -1.0, -1.0, -inf, 0.0, 0.0]
             high = [inf, inf, 1.0, 1.0, inf, 1.0, 1.0]
         else:
@@ -391,6 +398,11 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
     def _obs(self) -> np.ndarray:
         gx, gy = self._goal_obs
         if self.obs_mode == "pose":
+            return np.array(
+                (self._x / POSITION_SCALE, self._y / POSITION_SCALE, self._sin, self._cos, gx, gy),
+                dtype=np.float32,
+            )
+        if self.obs_mode == "pose_speed":
             return np.array(
                 (
                     self._x / POSITION_SCALE,

@@ -38,7 +38,7 @@ class CartPoleController(Policy):
 class RacecarPurePursuit(Policy):
     """Pure pursuit along the racecar corridor's centerline with slow corners (the seed's TD3+BC
     expert data does not exist). Reads the pose from the observation, so it drives both the
-    ``pose`` (7-dim) and the ``full`` (12-dim) observation of ``gail_lab/Racecar-v0``."""
+    ``pose`` (6-dim), ``pose_speed`` (7-dim) and ``full`` (12-dim) observations of ``gail_lab/Racecar-v1``."""
 
     def __init__(
         self, name: str = "scripted_racecar", lookahead: float = 0.8, corner_throttle: float = 0.2
@@ -57,13 +57,13 @@ class RacecarPurePursuit(Policy):
         from gail_lab.envs.racecar import POSITION_SCALE
 
         obs = np.asarray(obs, dtype=np.float64)
-        if obs.shape[-1] == 7:  # pose: x, y, sin, cos, speed, goal x, goal y
+        if obs.shape[-1] in (6, 7):  # pose: x, y, sin, cos, [speed,] goal x, goal y
             sin, cos = obs[:, 2], obs[:, 3]
         elif obs.shape[-1] == 12:  # full: x, y, vx, vy, sin, cos, joints..., goal x, goal y
             sin, cos = obs[:, 4], obs[:, 5]
         else:
             raise ValueError(
-                f"expert scripted_racecar reads 7- or 12-dim racecar observations, got {obs.shape[-1]}"
+                f"expert scripted_racecar reads 6-, 7- or 12-dim racecar observations, got {obs.shape[-1]}"
             )
         return obs[:, 0] * POSITION_SCALE, obs[:, 1] * POSITION_SCALE, np.arctan2(sin, cos)
 

@@ -50,9 +50,11 @@ class GAILTrainer:
         anneal_lr: bool = False,
         env_reward_coef: float = 0.0,
         reward_scale: float = 1.0,
+        disc_reward_coef: float = 1.0,
         bc_coef: float = 0.0,
         bc_batch_size: int = 64,
         bc_warm_start: int = 0,
+        bc_warm_start_lr: float | None = None,
     ) -> None:
         self.loop = OnPolicyLoop(
             samples_per_iteration=samples_per_iteration,
@@ -65,7 +67,9 @@ class GAILTrainer:
         )
         self.d_steps, self.d_batch_size = d_steps, d_batch_size
         self.env_reward_coef, self.reward_scale = env_reward_coef, reward_scale
+        self.disc_reward_coef = disc_reward_coef
         self.bc_coef, self.bc_batch_size, self.bc_warm_start = bc_coef, bc_batch_size, bc_warm_start
+        self.bc_warm_start_lr = bc_warm_start_lr
 
     def reward_hook(
         self,
@@ -83,6 +87,9 @@ class GAILTrainer:
 
         def hook(roll: Transitions, iteration: int) -> tuple[np.ndarray, dict[str, float]]:
             metrics: dict[str, float] = {}
+            if self.disc_reward_coef == 0:  # the no-discriminator ablation: D is not trained
+                rewards = self.env_reward_coef * roll.rewards.astype(np.float64)
+                return (self.reward_scale * rewards).astype(np.float32), metrics
             agent = with_absorbing(roll, terminal_outcome) if absorbing else as_batch(roll)
             for _ in range(self.d_steps):
                 e = rng.integers(0, len(expert["obs"]), half)
@@ -110,6 +117,7 @@ class GAILTrainer:
                         "disc/reward_absorbing_failure": r_abs[FAILURE],
                     }
                 )
+            rewards = self.disc_reward_coef * rewards
             if self.env_reward_coef:
                 rewards = rewards + self.env_reward_coef * roll.rewards
             return (self.reward_scale * rewards).astype(np.float32), metrics
@@ -150,7 +158,9 @@ class GAILTrainer:
             loss = behavior_cloning(
                 policy,
                 demos,
-                optimizer(policy.parameters()),
+                optimizer(policy.parameters())
+                if self.bc_warm_start_lr is None
+                else optimizer(policy.parameters(), lr=self.bc_warm_start_lr),
                 self.bc_warm_start,
                 self.bc_batch_size,
                 np.random.default_rng(seed + 2),

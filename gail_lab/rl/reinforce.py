@@ -50,6 +50,8 @@ class Reinforce:
         for _ in range(self.policy_steps):
             dist = self.policy.distribution(obs_t)
             loss = -(dist.log_prob(act_t) * ret_t).mean()
+            if hasattr(dist, "box_penalty"):  # a clipped Gaussian keeps its mean in the box
+                loss = loss + dist.box_penalty()
             if self.aux_loss is not None:
                 loss = loss + self.aux_loss()
             self.optimizer.zero_grad(set_to_none=True)

@@ -22,9 +22,10 @@ ActFn = Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray]]
 
 
 class _Episode:
-    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc", "success")
+    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc", "success", "index")
 
-    def __init__(self) -> None:
+    def __init__(self, index: int = 0) -> None:
+        self.index = index  # the order it was started in
         self.obs, self.act, self.rew, self.next_obs, self.term, self.trunc = [], [], [], [], [], []
         self.success: bool | None = None  # info["is_success"] at the last step, when reported
 
@@ -80,7 +81,8 @@ class EpisodeRunner:
         on_steps: Callable[[int], object] | None = None,
     ) -> Transitions:
         """Record episodes until ``min_steps`` transitions or ``num_episodes`` episodes have been
-        started, and return them all complete, in the order they finished."""
+        started, and return them all complete, in the order they finished (with
+        ``episode_seeds``: in the seeds' order, so episode k is the one reset with seed k)."""
         if episode_seeds is not None:
             num_episodes = len(episode_seeds)
         elif (min_steps is None) == (num_episodes is None):
@@ -101,7 +103,7 @@ class EpisodeRunner:
                 if may_start():
                     if episode_seeds is not None:
                         seeds[i] = int(episode_seeds[started])
-                    current[i] = _Episode()
+                    current[i] = _Episode(started)
                     started += 1
             self._reset(mask, seeds)
 
@@ -137,6 +139,8 @@ class EpisodeRunner:
                     current[i] = None
             if done.any():
                 start_on(done)
+        if episode_seeds is not None:
+            finished.sort(key=lambda ep: ep.index)
         return _concat(finished, self.vec_env.single_action_space)
 
 

@@ -9,6 +9,7 @@ from gail_lab.data import Demonstrations
 from gail_lab.data.collect import collect_demos
 from gail_lab.errors import ExpertTooWeakError
 from gail_lab.io import file_sha256
+from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
 
@@ -33,17 +34,25 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
                 f"{msg}. Train a better one (more expert.episodes, another expert_seed) or collect anyway with data.allow_weak_expert=true"
             )
         log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
+    name = ctx.cfg.expert.name
+    if data.source == "random":  # the random-data control: the expert is only the score reference
+        policy, name = RandomPolicy(factory.action_space, ctx.expert_seed), "random"
+        log.info(
+            "data.source=random: collecting uniform-random-policy data instead of the expert's"
+        )
     demos = collect_demos(
         policy,
         factory,
         seed=ctx.expert_seed,
         num_transitions=data.num_transitions,
         num_episodes=data.num_episodes,
-        expert_name=ctx.cfg.expert.name,
+        expert_name=name,
+        reference_return=score if data.source == "random" else None,
         config=ctx.container(),
         progress=ctx.cfg.progress,
         noise_scale=data.noise_scale,
         label=data.label,
+        noise_dims=None if data.noise_dims is None else list(data.noise_dims),
     )
     demos.save(path)
     returns = demos.episode_returns
@@ -87,4 +96,4 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
 
 def run(ctx: RunContext) -> float:
     _, demos = ensure_dataset(ctx, ctx.run_dir)
-    return float(demos.metadata["expert"]["mean_return"])
+    return demos.reference_return

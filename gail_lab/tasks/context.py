@@ -142,6 +142,10 @@ class RunContext:
         data = {"num_transitions": d.num_transitions, "num_episodes": d.num_episodes}
         if d.noise_scale > 0:  # noiseless datasets keep the keys (and cache paths) they had
             data.update(noise_scale=d.noise_scale, label=d.label)
+            if d.noise_dims is not None:
+                data.update(noise_dims=list(d.noise_dims))
+        if d.source != "expert":
+            data.update(source=d.source)
         identity = {**self.expert_identity(), "data": data}
         return self.artifacts_dir / "datasets" / f"{self._stem(identity)}.npz"
 

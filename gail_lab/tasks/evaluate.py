@@ -16,7 +16,7 @@ from gail_lab.envs.track import save_video
 from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.io import atomic_write_json
 from gail_lab.rl.checkpoint import CheckpointError, load_policy
-from gail_lab.rl.evaluation import evaluate_policy, evaluation_seeds
+from gail_lab.rl.evaluation import EvalResult, evaluate_policy, evaluation_seeds
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
@@ -36,7 +36,7 @@ def expert_reference(ctx: RunContext) -> float | None:
     if not path.is_file():
         return None
     try:
-        return float(Demonstrations.load(path).metadata["expert"]["mean_return"])
+        return Demonstrations.load(path).reference_return
     except (DatasetError, KeyError):
         return None
 
@@ -96,15 +96,20 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score ``policy``; ``env_steps`` (its training env steps) places the video on the W&B x-axis."""
     cfg, factory = ctx.cfg, ctx.factory
+    where = {"position_dims": factory.position_dims, "position_scale": factory.position_scale}
     envs = factory.make_vec()
     try:
-        det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=True)
-        sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, deterministic=False)
+        det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, True, **where)
+        sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, False, **where)
         rnd = evaluate_policy(
             RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed
         )
+        reference = expert_paths(ctx, envs) if factory.position_dims is not None else None
     finally:
         envs.close()
+    if reference is not None:  # fidelity: the same seeds driven by the expert
+        det.compare_paths(reference)
+        sto.compare_paths(reference)
     headline = det if cfg.eval.deterministic else sto
     if expert_return is None:
         expert_return = expert_reference(ctx)
@@ -120,6 +125,13 @@ def evaluate(
         "expert_return_mean": expert_return,
         "normalized_score": normalized_score(headline.mean, expert_return, rnd.mean),
         "success_rate": headline.success_rate,
+        "expert_reference": None
+        if reference is None
+        else {
+            "return_mean": reference.mean,
+            "length_mean": float(sum(reference.lengths) / len(reference.lengths)),
+            "outcome_counts": reference.as_dict()["outcome_counts"],
+        },
     }
     if cfg.eval.video:
         report["video"] = str(record_episode(ctx, policy, stage_dir / "episode.gif"))
@@ -132,9 +144,20 @@ def evaluate(
                 "eval/return_mean_stochastic": sto.mean,
                 "eval/random_return_mean": rnd.mean,
                 "eval/normalized_score": report["normalized_score"],
+                **outcome_summary(det, ""),
+                **outcome_summary(sto, "_stochastic"),
                 **(
                     {"eval/success_rate": headline.success_rate}
                     if headline.success_rate is not None
+                    else {}
+                ),
+                **(
+                    {
+                        "eval/path_distance_mean": det.as_dict()["path_distance_mean"],
+                        "eval/path_distance_mean_stochastic": sto.as_dict()["path_distance_mean"],
+                        "eval/expert_length_mean": report["expert_reference"]["length_mean"],
+                    }
+                    if reference is not None
                     else {}
                 ),
             }
@@ -153,7 +176,47 @@ def evaluate(
         rnd.mean,
         report["normalized_score"],
     )
+    for name, res in (("deterministic", det), ("stochastic", sto)):
+        d = res.as_dict()
+        counts = ", ".join(f"{k} {v}" for k, v in d["outcome_counts"].items() if v)
+        line = f"  {name}: episode length {d['length_mean']:.1f}; outcomes {counts}"
+        if res.path_distances is not None:
+            ref = report["expert_reference"]
+            line += f"; path {d['path_distance_mean']:.3f} m from the expert's (expert length {ref['length_mean']:.1f})"
+        log.info(line)
     return report
+
+
+def outcome_summary(res: EvalResult, suffix: str) -> dict[str, float]:
+    """Episode length, success rate and the share of each ending, for the run's summary."""
+    d = res.as_dict()
+    out = {f"eval/length_mean{suffix}": d["length_mean"]}
+    if res.success_rate is not None:
+        out[f"eval/success_rate{suffix}"] = res.success_rate
+    for outcome, n in d["outcome_counts"].items():
+        if outcome != "success":
+            out[f"eval/{outcome}_rate{suffix}"] = n / d["episodes"]
+    return out
+
+
+def expert_paths(ctx: RunContext, envs) -> EvalResult | None:
+    """The expert's greedy episodes on the reported evaluation seeds, with their paths (the
+    reference of the fidelity metrics); None, with a warning, when there is no expert file."""
+    try:
+        expert, _ = load_expert(ctx)
+    except (MissingArtifactError, CheckpointError) as err:
+        log.warning("fidelity metrics skipped: %s", err)
+        return None
+    f = ctx.factory
+    return evaluate_policy(
+        expert,
+        envs,
+        ctx.cfg.eval.episodes,
+        ctx.cfg.seed,
+        True,
+        position_dims=f.position_dims,
+        position_scale=f.position_scale,
+    )
 
 
 def run(ctx: RunContext) -> float:

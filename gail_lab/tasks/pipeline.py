@@ -3,8 +3,11 @@ artifact of the stage before when one exists for the same config. Returns the no
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import time
+from pathlib import Path
 
 from gail_lab.io import atomic_write_json
 from gail_lab.tasks.collect import ensure_dataset
@@ -14,6 +17,29 @@ from gail_lab.tasks.imitate import imitate
 from gail_lab.tasks.train_expert import ensure_expert
 
 log = logging.getLogger(__name__)
+
+
+TARGET_SCORE = 0.95
+
+
+def first_reaching(
+    metrics_path: Path, random_return: float, expert_return: float, target: float = TARGET_SCORE
+) -> dict[str, float | None]:
+    """The first training evaluation (greedy, training seed stream) whose normalized score
+    reaches ``target``: its step (env steps for online learners, gradient steps or epochs for
+    offline ones, as logged) and seconds since the imitation stage started; None if none did."""
+    out: dict[str, float | None] = {"to_target_step": None, "to_target_time_s": None}
+    if not metrics_path.is_file() or math.isclose(expert_return, random_return):
+        return out
+    with open(metrics_path) as f:
+        for line in f:
+            row = json.loads(line)
+            if "eval/return_mean" not in row:
+                continue
+            score = (row["eval/return_mean"] - random_return) / (expert_return - random_return)
+            if score >= target:
+                return {"to_target_step": row["global_step"], "to_target_time_s": row["time"]}
+    return out
 
 
 def run(ctx: RunContext) -> float:
@@ -31,7 +57,7 @@ def run(ctx: RunContext) -> float:
     times["imitate"] = time.time() - t
 
     t = time.time()
-    expert_return = float(demos.metadata["expert"]["mean_return"])
+    expert_return = demos.reference_return
     report = evaluate(
         ctx,
         ctx.run_dir / "evaluate",
@@ -54,6 +80,11 @@ def run(ctx: RunContext) -> float:
         "random_return": report["random_return_mean"],
         "normalized_score": report["normalized_score"],
         "imitation_env_steps": info["env_steps"],
+        **first_reaching(
+            ctx.run_dir / "imitate" / "metrics.jsonl",
+            report["random_return_mean"],
+            expert_return,
+        ),
         "dataset": str(dataset_path),
         "policy": info["policy_path"],
         "wall_time_s": {k: round(v, 1) for k, v in times.items()},

@@ -1,4 +1,4 @@
-"""The PyBullet racecar env (gail_lab/Racecar-v0), its track geometry and helpers."""
+"""The PyBullet racecar env (gail_lab/Racecar-v1), its track geometry and helpers."""
 
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ def random_actions(n: int, seed: int = 0) -> np.ndarray:
 
 def test_registered_and_made_outside_the_framework():
     importlib.reload(registration)  # registering twice is harmless
-    env = gym.make("gail_lab/Racecar-v0", obs_mode="pose")
+    env = gym.make("gail_lab/Racecar-v1", obs_mode="pose")
     try:
         assert env.spec.max_episode_steps == 2000
-        assert env.observation_space.shape == (7,)
+        assert env.observation_space.shape == (6,)
         assert env.action_space.shape == (2,)
         np.testing.assert_array_equal(env.action_space.low, [-1.0, 0.0])
         np.testing.assert_array_equal(env.action_space.high, [1.0, 1.0])
@@ -79,7 +79,7 @@ def test_registered_and_made_outside_the_framework():
 
 
 def test_time_limit_truncates_without_success():
-    env = gym.make("gail_lab/Racecar-v0")
+    env = gym.make("gail_lab/Racecar-v1")
     try:
         env.reset(seed=0)
         idle = np.zeros(2, dtype=np.float32)
@@ -95,7 +95,7 @@ def test_time_limit_truncates_without_success():
         env.close()
 
 
-@pytest.mark.parametrize("obs_mode,dim", [("pose", 7), ("full", 12)])
+@pytest.mark.parametrize("obs_mode,dim", [("pose", 6), ("pose_speed", 7), ("full", 12)])
 def test_env_checker_and_observations_in_space(make_env, obs_mode, dim):
     env = make_env(obs_mode=obs_mode)
     check_env(env, skip_render_check=True)
@@ -105,7 +105,7 @@ def test_env_checker_and_observations_in_space(make_env, obs_mode, dim):
     assert all(env.observation_space.contains(row) for row in rows)
     # The goal sits in the last two entries; sin^2 + cos^2 = 1.
     np.testing.assert_allclose(rows[:, -2:], [[14.5 / 15, 7.5 / 15]] * len(rows), rtol=1e-6)
-    s, c = (2, 3) if obs_mode == "pose" else (4, 5)
+    s, c = (4, 5) if obs_mode == "full" else (2, 3)
     np.testing.assert_allclose(rows[:, s] ** 2 + rows[:, c] ** 2, 1.0, atol=1e-5)
 
 

@@ -1,0 +1,313 @@
+"""Benchmark tables of the README's Results section (issue 9): each row is one multirun over 5
+seeds of `run.py` (task=pipeline: expert -> demonstrations -> imitation -> evaluation), and each
+cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report's statistics).
+
+    .venv/bin/python benchmarks/tables.py racecar              # every row of the racecar table
+    .venv/bin/python benchmarks/tables.py racecar --rows bc gail_ppo --jobs 2
+    .venv/bin/python benchmarks/tables.py cartpole --table-only # re-tabulate finished runs
+
+A row's runs go to `benchmarks/results/<suite>/<row>/<seed>` (Hydra's sweep dir; the exact
+command is in each run's `.hydra/overrides.yaml` and in the table). A row whose 5 runs all hold
+a `summary.json` is not run again, so an interrupted benchmark continues where it stopped. Rows run
+one after another; `--jobs J` runs J seeds of a row at once (joblib launcher, one thread each):
+wall times are then shared-core times. The table goes to `benchmarks/results/<suite>/table.md`
+and `gail_lab.report` writes `report.md` and `report_curves.png` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gail_lab.report import estimate, write_report  # noqa: E402
+
+SEEDS = (0, 1, 2, 3, 4)
+COMMON = ["logger=none", "progress=false"]
+
+
+@dataclass
+class Row:
+    name: str
+    what: str  # the row's label in the table
+    overrides: list[str]
+
+
+@dataclass
+class Column:
+    key: str  # a key of the run's summary.json or <stage>/summary.json
+    header: str
+    fmt: str = "{:.2f}"
+    scale: float = 1.0
+
+
+@dataclass
+class Suite:
+    rows: list[Row]
+    columns: list[Column]
+    common: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+# The racecar (issue 9): seed experiments 3 and 4 made to work, their ablations and controls.
+# Every GAIL row is conf/experiment/racecar_gail_ppo.yaml with one change; 100 000 env steps
+# (50 PPO iterations of 2 048), 100 evaluation episodes per policy and mode.
+RACE = ["experiment=racecar_gail_ppo", "algo.trainer.iterations=50"]
+ABL = [*RACE, "eval.episodes=50"]  # ablations: 50 evaluation episodes per mode (CPU budget)
+PURE = ["algo.trainer.env_reward_coef=0"]
+NO_BC = ["algo.trainer.bc_coef=0", "algo.trainer.bc_warm_start=0"]
+RACECAR = Suite(
+    common=["eval.episodes=100"],
+    rows=[
+        Row("bc", "BC (10 DART episodes)", ["experiment=racecar_bc"]),
+        Row("gail_ppo", "GAIL+PPO: recipe (env reward x30, BC warm start, BC loss)", RACE),
+        Row("pure_gail_bc", "GAIL+PPO, no env reward (BC warm start + BC loss)", RACE + PURE),
+        Row("pure_gail", "GAIL+PPO, no env reward, no BC (pure GAIL)", RACE + PURE + NO_BC),
+        Row(
+            "no_disc",
+            "no discriminator (env reward x30 + BC)",
+            [*RACE, "algo.trainer.disc_reward_coef=0"],
+        ),
+        Row("random_data", "control: recipe on random-policy data", [*RACE, "data.source=random"]),
+        Row(
+            "random_data_pure",
+            "control: no env reward, random-policy data",
+            [*RACE, *PURE, "data.source=random"],
+        ),
+        Row("demos50", "GAIL+PPO recipe, 50 DART episodes", [*RACE, "data.num_episodes=50"]),
+        Row(
+            "abl_speed_obs",
+            "ablation: pose + speed observation",
+            [*ABL, "env.kwargs.obs_mode=pose_speed"],
+        ),
+        Row(
+            "abl_clean_demos",
+            "ablation: clean demos (no DART noise)",
+            [*ABL, "data.noise_scale=0"],
+        ),
+        Row(
+            "abl_no_obs_norm",
+            "ablation: no observation normalization",
+            [*ABL, "env.normalize_obs=false"],
+        ),
+        Row("abl_tanh", "ablation: tanh-squashed policy", [*ABL, "algo.policy.squash=tanh"]),
+        Row("abl_no_gp", "ablation: no gradient penalty", [*ABL, "discriminator.grad_penalty=0"]),
+        Row(
+            "abl_absorbing",
+            "ablation: DAC absorbing states",
+            [*ABL, "discriminator.absorbing=true"],
+        ),
+        Row("abl_no_warm", "ablation: no BC warm start", [*ABL, "algo.trainer.bc_warm_start=0"]),
+        Row("abl_no_bc_loss", "ablation: no BC loss", [*ABL, "algo.trainer.bc_coef=0"]),
+        Row(
+            "gail_reinforce",
+            "seed exp 3: GAIL+REINFORCE (env reward x30, as the seed)",
+            [
+                "env=racecar",
+                "algo=gail_reinforce",
+                "data.num_transitions=null",
+                "data.num_episodes=10",
+                "data.noise_scale=0.1",
+                "data.noise_dims=[0]",
+                "data.label=clean",
+                "env.normalize_obs=true",
+                "algo.policy.squash=clip",
+                "algo.trainer.env_reward_coef=30",
+                "algo.trainer.reward_scale=0.01",
+                "algo.trainer.iterations=50",
+                "algo.trainer.samples_per_iteration=2048",
+            ],
+        ),
+    ],
+    columns=[
+        Column("eval/success_rate", "success % (greedy)", "{:.0f}", 100),
+        Column("eval/success_rate_stochastic", "success % (stochastic)", "{:.0f}", 100),
+        Column("eval/failure_rate", "wall hits % (greedy)", "{:.0f}", 100),
+        Column("eval/timeout_rate", "timeouts % (greedy)", "{:.0f}", 100),
+        Column("eval/length_mean", "episode length (greedy)", "{:.0f}"),
+        Column("eval/expert_length_mean", "expert length", "{:.0f}"),
+        Column("eval/path_distance_mean", "path dist. from expert (m)", "{:.3f}"),
+        Column("normalized_score", "normalized score", "{:.2f}"),
+        Column("to_target_step", "env steps to 0.95", "{:.0f}"),
+        Column("to_target_time_s", "s to 0.95", "{:.0f}"),
+        Column("wall_time_s.imitate", "training s", "{:.0f}"),
+    ],
+    note=(
+        "Racecar, 10 DART-style scripted-expert episodes per seed (the seed's demos differ per"
+        " seed), 100 evaluation episodes per policy and mode on the report seed stream."
+    ),
+)
+
+# CartPole-v1: seed experiments 1 and 2, and gail_ppo (issue 6's variants, issue 9's rows).
+CARTPOLE = Suite(
+    rows=[
+        Row(
+            "gail_reinforce",
+            "seed exp 1: DQN expert, GAIL+REINFORCE",
+            ["experiment=cartpole_gail_reinforce"],
+        ),
+        Row("gail_ppo", "GAIL+PPO (20 scripted episodes)", ["experiment=cartpole_gail_ppo_fast"]),
+        Row("gail_offline", "seed exp 2: offline GAIL", ["experiment=cartpole_gail_offline"]),
+        Row("bc_exp2", "BC on exp 2's data", ["experiment=cartpole_gail_offline", "algo=bc"]),
+        Row(
+            "gail_reinforce_random",
+            "control: exp 1 on random-policy data",
+            ["experiment=cartpole_gail_reinforce", "data.source=random"],
+        ),
+    ],
+    columns=[
+        Column("imitation_return_mean", "return (greedy)", "{:.1f}"),
+        Column("imitation_return_stochastic", "return (stochastic)", "{:.1f}"),
+        Column("eval/length_mean", "episode length", "{:.0f}"),
+        Column("normalized_score", "normalized score", "{:.2f}"),
+        Column("to_target_step", "steps to 0.95 (env; offline: grad steps/epochs)", "{:.0f}"),
+        Column("to_target_time_s", "s to 0.95", "{:.1f}"),
+        Column("wall_time_s.imitate", "training s", "{:.0f}"),
+    ],
+    note="CartPole-v1; normalized score = (R - R_random) / (R_expert - R_random).",
+)
+
+SUITES = {"racecar": RACECAR, "cartpole": CARTPOLE}
+
+
+def run_dirs(out: Path) -> list[Path]:
+    return sorted(p.parent for p in out.glob("*/.hydra/config.yaml"))
+
+
+def finished(out: Path) -> bool:
+    dirs = run_dirs(out)
+    return len(dirs) >= len(SEEDS) and all((d / "summary.json").is_file() for d in dirs)
+
+
+def run_row(suite: Suite, row: Row, out: Path, jobs: int) -> float:
+    cmd = [
+        sys.executable,
+        "run.py",
+        "-m",
+        f"seed={','.join(map(str, SEEDS))}",
+        *suite.common,
+        *row.overrides,
+        *COMMON,
+        f"hydra.sweep.dir={out}",
+        "hydra.sweep.subdir=${seed}",
+    ]
+    if jobs > 1:
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
+    print(f"[{row.name}] {' '.join(cmd[1:])}", flush=True)
+    t0 = time.time()
+    with open(out.parent / f"{row.name}.log", "w") as log:
+        rc = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if rc:
+        print(f"[{row.name}] exited {rc}; see {out.parent / (row.name + '.log')}", flush=True)
+    return time.time() - t0
+
+
+def results(run_dir: Path) -> dict:
+    """summary.json merged with the stages' summary.json, nested keys flattened with dots."""
+    merged: dict = {}
+    for f in [run_dir / "summary.json", *sorted(run_dir.glob("*/summary.json"))]:
+        merged.update(json.loads(f.read_text()))
+    flat: dict = {}
+    for k, v in merged.items():
+        if isinstance(v, dict):
+            flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+        else:
+            flat[k] = v
+    return flat
+
+
+def cell(values: list, col: Column) -> str:
+    """mean [95 % CI] over the seeds with a value; 'n/r x/5' when some runs never reached it."""
+    got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if not got:
+        return f"not reached (0/{len(values)})" if values else "-"
+    e = estimate(got, "mean", 0.95, 10_000, 0)
+    text = col.fmt.format(e.value)
+    if e.high > e.low:
+        text += f" [{col.fmt.format(e.low)}, {col.fmt.format(e.high)}]"
+    if len(got) < len(values):
+        text += f" ({len(got)}/{len(values)} reached)"
+    return text
+
+
+def table(suite_name: str, suite: Suite, base: Path) -> str:
+    lines = [
+        f"# {suite_name}: mean [95 % bootstrap CI] over seeds {SEEDS[0]}-{SEEDS[-1]}",
+        "",
+        suite.note,
+        "",
+        "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
+    ]
+    commands = []
+    for row in suite.rows:
+        dirs = [d for d in run_dirs(base / row.name) if (d / "summary.json").is_file()]
+        if not dirs:
+            lines.append(
+                f"| {row.what} | 0 | " + " | ".join("not run" for _ in suite.columns) + " |"
+            )
+            continue
+        res = [results(d) for d in dirs]
+        cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
+        lines.append(f"| {row.what} | {len(dirs)} | " + " | ".join(cells) + " |")
+        seeds = ",".join(map(str, SEEDS))
+        commands.append(
+            f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
+        )
+    per_seed = []
+    key = suite.columns[0].key
+    for row in suite.rows:
+        dirs = [d for d in run_dirs(base / row.name) if (d / "summary.json").is_file()]
+        vals = [results(d).get(key) for d in dirs]
+        if vals:
+            shown = ", ".join("-" if v is None else f"{v * suite.columns[0].scale:g}" for v in vals)
+            per_seed.append(f"- {row.what}: {shown}")
+    lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
+    lines += ["", f"Per seed, {suite.columns[0].header}:", "", *per_seed, ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("suite", choices=sorted(SUITES))
+    parser.add_argument("--rows", nargs="*", help="row names (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds of a row run at once")
+    parser.add_argument("--table-only", action="store_true", help="tabulate finished runs only")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    suite = SUITES[args.suite]
+    base = args.out / args.suite
+    base.mkdir(parents=True, exist_ok=True)
+    names = {r.name for r in suite.rows}
+    unknown = set(args.rows or []) - names
+    if unknown:
+        parser.error(f"unknown rows {sorted(unknown)}; rows: {sorted(names)}")
+    if not args.table_only:
+        for row in suite.rows:
+            if args.rows and row.name not in args.rows:
+                continue
+            if finished(base / row.name):
+                print(f"[{row.name}] done already", flush=True)
+                continue
+            took = run_row(suite, row, base / row.name, args.jobs)
+            print(f"[{row.name}] {took:.0f} s", flush=True)
+    text = table(args.suite, suite, base)
+    (base / "table.md").write_text(text)
+    print(text)
+    try:
+        write_report(base, base, metrics=[c.key for c in suite.columns[:1]] + ["normalized_score"])
+    except Exception as err:  # the table stands without the report's curves
+        print(f"report skipped: {err}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
