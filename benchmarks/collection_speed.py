@@ -42,21 +42,40 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     cartpole = EnvFactory("CartPole-v1", num_envs=args.num_envs)
-    racecar = EnvFactory("gail_lab/Racecar-v0", kwargs={"obs_mode": "pose"}, num_envs=args.num_envs)
+    racecar = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pose"}, num_envs=args.num_envs)
     q = QPolicy(cartpole.obs_dim, cartpole.n_actions, [128, 128])  # a DQN expert's inference cost
     cases = [
         ("CartPole-v1", "scripted_cartpole", CartPoleController(), cartpole, args.transitions, {}),
         ("CartPole-v1", "dqn network (128-128)", q, cartpole, args.transitions, {}),
-        ("CartPole-v1", "scripted_cartpole, DART noise 0.2", CartPoleController(), cartpole, args.transitions, {"noise_scale": 0.2, "label": "clean"}),
-        ("gail_lab/Racecar-v0", "scripted_racecar", RacecarPurePursuit(), racecar, args.transitions // 5, {}),
+        (
+            "CartPole-v1",
+            "scripted_cartpole, DART noise 0.2",
+            CartPoleController(),
+            cartpole,
+            args.transitions,
+            {"noise_scale": 0.2, "label": "clean"},
+        ),
+        (
+            "gail_lab/Racecar-v1",
+            "scripted_racecar",
+            RacecarPurePursuit(),
+            racecar,
+            args.transitions // 5,
+            {},
+        ),
     ]
-    print(f"| env | expert | collection transitions/s | raw {args.num_envs}-env rate (random actions) | share |")
+    print(
+        f"| env | expert | collection transitions/s | raw {args.num_envs}-env rate (random actions) | share |"
+    )
     print("| --- | --- | --- | --- | --- |")
     raw = {}
     for env_id, name, policy, factory, steps, kw in cases:
         raw.setdefault(env_id, raw_rate(factory, steps))
         rate = collect_rate(policy, factory, steps, **kw)
-        print(f"| {env_id} | {name} | {rate:,.0f} | {raw[env_id]:,.0f} | {rate / raw[env_id]:.0%} |", flush=True)
+        print(
+            f"| {env_id} | {name} | {rate:,.0f} | {raw[env_id]:,.0f} | {rate / raw[env_id]:.0%} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-import gail_lab.envs  # noqa: F401  (registers gail_lab/Racecar-v0)
+import gail_lab.envs  # noqa: F401  (registers gail_lab/Racecar-v1)
 from gail_lab.envs.racecar import POSITION_SCALE
 from gail_lab.envs.track import distance_to_walls, plot_track, save_video
 from gail_lab.experts.scripted import RacecarPurePursuit
@@ -29,7 +29,7 @@ def main() -> None:
     expert = RacecarPurePursuit()
 
     # success / length / wall clearance, with the same seeded episodes as task=evaluate (seed 0)
-    env = gym.make("gail_lab/Racecar-v0", obs_mode="pose")
+    env = gym.make("gail_lab/Racecar-v1", obs_mode="pose")
     t0 = time.time()
     successes, lengths, clearance, trajectories = 0, [], [], []
     for ep_seed in evaluation_seeds(0, args.episodes):
@@ -66,7 +66,7 @@ def main() -> None:
     frames = {}
     for view in ("top", "chase"):
         env = gym.make(
-            "gail_lab/Racecar-v0", obs_mode="pose", render_mode="rgb_array", render_view=view
+            "gail_lab/Racecar-v1", obs_mode="pose", render_mode="rgb_array", render_view=view
         )
         obs, _ = env.reset(seed=0)
         shots = []
