@@ -136,7 +136,7 @@ RACECAR = Suite(
         Column("eval/expert_length_mean", "expert length", "{:.0f}"),
         Column("eval/path_distance_mean", "path dist. from expert (m)", "{:.3f}"),
         Column("normalized_score", "normalized score", "{:.2f}"),
-        Column("to_target_step", "env steps to 0.95", "{:.0f}"),
+        Column("to_target_step", "steps to 0.95 (BC: gradient steps)", "{:.0f}"),
         Column("to_target_time_s", "s to 0.95", "{:.0f}"),
         Column("wall_time_s.imitate", "training s", "{:.0f}"),
     ],
@@ -179,7 +179,7 @@ SUITES = {"racecar": RACECAR, "cartpole": CARTPOLE}
 
 
 def run_dirs(out: Path) -> list[Path]:
-    return sorted(p.parent for p in out.glob("*/.hydra/config.yaml"))
+    return sorted(p.parent.parent for p in out.glob("*/.hydra/config.yaml"))
 
 
 def finished(out: Path) -> bool:

@@ -1,0 +1,89 @@
+"""Top-down racecar figure: the scripted expert's paths against learned policies' paths on the same
+seeded starts (greedy), one panel per benchmark row.
+
+    .venv/bin/python benchmarks/racecar_paths.py --seed 0 --episodes 10 --out docs/img/racecar_paths.png
+
+Reads the policies benchmarks/tables.py trained (benchmarks/results/racecar/<row>/<seed>/imitate/
+policy.pt); rows not run yet are skipped. The episodes are the reported evaluation seeds of that
+run seed (the same ones its eval.json scores), driven again here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import io  # noqa: E402
+
+from gail_lab.envs import EnvFactory  # noqa: E402
+from gail_lab.envs.track import plot_track  # noqa: E402
+from gail_lab.experts.scripted import RacecarPurePursuit  # noqa: E402
+from gail_lab.io import atomic_write_bytes  # noqa: E402
+from gail_lab.rl.checkpoint import load_policy  # noqa: E402
+from gail_lab.rl.evaluation import evaluate_policy  # noqa: E402
+
+PANELS = {
+    "gail_ppo": "GAIL+PPO recipe (env reward x30 + BC)",
+    "pure_gail_bc": "GAIL, no env reward (+ BC)",
+    "pure_gail": "pure GAIL (no env reward, no BC)",
+    "no_disc": "no discriminator (env reward x30 + BC)",
+    "bc": "BC",
+    "random_data": "control: recipe on random data",
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--episodes", type=int, default=10)
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks/results/racecar")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/img/racecar_paths.png")
+    args = parser.parse_args()
+    factory = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pose"}, num_envs=4)
+    where = {"position_dims": [0, 1], "position_scale": 15.0}
+    envs = factory.make_vec()
+    expert = evaluate_policy(RacecarPurePursuit(), envs, args.episodes, args.seed, True, **where)
+    found = {row: args.results / row / str(args.seed) / "imitate" / "policy.pt" for row in PANELS}
+    found = {row: p for row, p in found.items() if p.is_file()}
+    if not found:
+        print(f"no trained policies under {args.results}: run benchmarks/tables.py racecar first")
+        return 1
+    from matplotlib.figure import Figure
+
+    cols = 2
+    rows = (len(found) + cols - 1) // cols
+    fig = Figure(figsize=(7.5 * cols, 4.3 * rows), dpi=90)
+    for k, (row, path) in enumerate(found.items()):
+        policy, _ = load_policy(path)
+        res = evaluate_policy(policy, envs, args.episodes, args.seed, True, **where)
+        res.compare_paths(expert)
+        ax = fig.add_subplot(rows, cols, k + 1)
+        plot_track(ax)
+        for i, p in enumerate(expert.paths):
+            ax.plot(*p.T, color="tab:blue", lw=1.0, alpha=0.6, label="expert" if i == 0 else None)
+        for i, (p, outcome) in enumerate(zip(res.paths, res.outcomes, strict=True)):
+            color = {"success": "tab:orange", "failure": "tab:red"}.get(outcome, "tab:purple")
+            ax.plot(*p.T, color=color, lw=1.0, alpha=0.7, label="policy" if i == 0 else None)
+        d = res.as_dict()
+        ax.set_title(
+            f"{PANELS[row]}\nseed {args.seed}: {d['success_rate'] * 100:.0f} % goal, "
+            f"length {d['length_mean']:.0f} (expert {sum(expert.lengths) / len(expert.lengths):.0f}),"
+            f" {d['path_distance_mean']:.2f} m from the expert's path",
+            fontsize=9,
+        )
+        ax.legend(loc="lower right", fontsize=8)
+    envs.close()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    atomic_write_bytes(args.out, buf.getvalue())
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
