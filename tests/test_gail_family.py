@@ -127,18 +127,18 @@ def test_reward_clip_and_normalization():
     assert abs(r.mean()) < 1e-4 and r.std() == pytest.approx(1.0, rel=1e-3)
 
 
+def four_steps(obs):
+    """One 4-step episode with env rewards 1, 0, -1, 3 (observations = next observations)."""
+    rewards = np.array([1, 0, -1, 3], np.float32)
+    return Transitions(
+        obs, np.zeros(4, int), rewards, obs, np.zeros(4, bool), np.zeros(4, bool), np.array([0])
+    )
+
+
 def test_env_reward_is_mixed_in():
     d = make_disc()
     obs = np.zeros((4, 2), np.float32)
-    roll = Transitions(
-        obs,
-        np.zeros(4, int),
-        np.array([1, 0, -1, 3], np.float32),
-        obs,
-        np.zeros(4, bool),
-        np.zeros(4, bool),
-        np.array([0]),
-    )
+    roll = four_steps(obs)
     demos = roll
     hook0 = GAILTrainer(d_steps=0).reward_hook(d, demos, np.random.default_rng(0))
     hook30 = GAILTrainer(d_steps=0, env_reward_coef=30.0).reward_hook(
@@ -275,15 +275,7 @@ def test_no_discriminator_ablation_pays_the_env_reward_only_and_leaves_d_alone()
     d = make_disc()
     before = {k: v.clone() for k, v in d.state_dict().items()}
     obs = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
-    roll = Transitions(
-        obs,
-        np.zeros(4, int),
-        np.array([1, 0, -1, 3], np.float32),
-        obs,
-        np.zeros(4, bool),
-        np.zeros(4, bool),
-        np.array([0]),
-    )
+    roll = four_steps(obs)
     trainer = GAILTrainer(d_steps=4, env_reward_coef=30.0, reward_scale=0.01, disc_reward_coef=0)
     r, metrics = trainer.reward_hook(d, roll, np.random.default_rng(0))(roll, 1)
     np.testing.assert_allclose(r, 0.3 * roll.rewards, rtol=1e-6)
