@@ -8,7 +8,9 @@ cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report'
 
 A row's runs go to `benchmarks/results/<suite>/<row>/<seed>` (Hydra's sweep dir; the exact
 command is in each run's `.hydra/overrides.yaml` and in the table). A row whose 5 runs all hold
-a `summary.json` is not run again, so an interrupted benchmark continues where it stopped. Rows run
+a `summary.json` is not run again, and a row runs only its seeds without one, so an interrupted
+benchmark continues where it stopped. Several `tables.py` processes may run side by side: each
+claims a row (`<row>.claim`) before running it. Rows run
 one after another; `--jobs J` runs J seeds of a row at once (joblib launcher, one thread each):
 wall times are then shared-core times. The table goes to `benchmarks/results/<suite>/table.md`
 and `gail_lab.report` writes `report.md` and `report_curves.png` beside it.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -98,7 +101,11 @@ RACECAR = Suite(
             "ablation: no observation normalization",
             [*ABL, "env.normalize_obs=false"],
         ),
-        Row("abl_tanh", "ablation: tanh-squashed policy", [*ABL, "algo.policy.squash=tanh"]),
+        Row(
+            "abl_log_d",
+            "ablation: reward log D instead of -log(1-D)",
+            [*ABL, "discriminator.reward_form=log_d"],
+        ),
         Row("abl_no_gp", "ablation: no gradient penalty", [*ABL, "discriminator.grad_penalty=0"]),
         Row(
             "abl_absorbing",
@@ -158,6 +165,11 @@ CARTPOLE = Suite(
         Row("gail_offline", "seed exp 2: offline GAIL", ["experiment=cartpole_gail_offline"]),
         Row("bc_exp2", "BC on exp 2's data", ["experiment=cartpole_gail_offline", "algo=bc"]),
         Row(
+            "gail_ppo_random",
+            "control: GAIL+PPO on random-policy data",
+            ["experiment=cartpole_gail_ppo_fast", "data.source=random"],
+        ),
+        Row(
             "gail_reinforce_random",
             "control: exp 1 on random-policy data",
             ["experiment=cartpole_gail_reinforce", "data.source=random"],
@@ -182,17 +194,28 @@ def run_dirs(out: Path) -> list[Path]:
     return sorted(p.parent.parent for p in out.glob("*/.hydra/config.yaml"))
 
 
-def finished(out: Path) -> bool:
-    dirs = run_dirs(out)
-    return len(dirs) >= len(SEEDS) and all((d / "summary.json").is_file() for d in dirs)
+def missing_seeds(out: Path) -> list[int]:
+    """The seeds of a row without a finished run (a summary.json in the seed's run dir)."""
+    return [s for s in SEEDS if not (out / str(s) / "summary.json").is_file()]
 
 
-def run_row(suite: Suite, row: Row, out: Path, jobs: int) -> float:
+def claim(out: Path) -> bool:
+    """Take the row for this process (a lock file created exclusively), so that several
+    `tables.py` processes started side by side share the rows instead of repeating them."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(out.parent / f"{out.name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def run_row(suite: Suite, row: Row, out: Path, jobs: int, seeds: list[int]) -> float:
     cmd = [
         sys.executable,
         "run.py",
         "-m",
-        f"seed={','.join(map(str, SEEDS))}",
+        f"seed={','.join(map(str, seeds))}",
         *suite.common,
         *row.overrides,
         *COMMON,
@@ -294,10 +317,17 @@ def main() -> int:
         for row in suite.rows:
             if args.rows and row.name not in args.rows:
                 continue
-            if finished(base / row.name):
+            seeds = missing_seeds(base / row.name)
+            if not seeds:
                 print(f"[{row.name}] done already", flush=True)
                 continue
-            took = run_row(suite, row, base / row.name, args.jobs)
+            if not claim(base / row.name):
+                print(f"[{row.name}] taken by another tables.py process", flush=True)
+                continue
+            try:
+                took = run_row(suite, row, base / row.name, args.jobs, seeds)
+            finally:
+                (base / f"{row.name}.claim").unlink(missing_ok=True)
             print(f"[{row.name}] {took:.0f} s", flush=True)
     text = table(args.suite, suite, base)
     (base / "table.md").write_text(text)
