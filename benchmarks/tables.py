@@ -75,6 +75,11 @@ RACECAR = Suite(
         Row("pure_gail_bc", "GAIL+PPO, no env reward (BC warm start + BC loss)", RACE + PURE),
         Row("pure_gail", "GAIL+PPO, no env reward, no BC (pure GAIL)", RACE + PURE + NO_BC),
         Row(
+            "pure_gail_bc_absorbing",
+            "GAIL+PPO, no env reward (BC warm start + BC loss), absorbing states",
+            [*RACE, *PURE, "discriminator.absorbing=true"],
+        ),
+        Row(
             "no_disc",
             "no discriminator (env reward x30 + BC)",
             [*RACE, "algo.trainer.disc_reward_coef=0"],
