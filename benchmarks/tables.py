@@ -103,22 +103,6 @@ RACECAR = Suite(
             "ablation: clean demos (no DART noise)",
             [*ABL, "data.noise_scale=0"],
         ),
-        Row(
-            "abl_no_obs_norm",
-            "ablation: no observation normalization",
-            [*ABL, "env.normalize_obs=false"],
-        ),
-        Row(
-            "abl_log_d",
-            "ablation: reward log D instead of -log(1-D)",
-            [*ABL, "discriminator.reward_form=log_d"],
-        ),
-        Row("abl_no_gp", "ablation: no gradient penalty", [*ABL, "discriminator.grad_penalty=0"]),
-        Row(
-            "abl_absorbing",
-            "ablation: DAC absorbing states",
-            [*ABL, "discriminator.absorbing=true"],
-        ),
         Row("abl_no_warm", "ablation: no BC warm start", [*ABL, "algo.trainer.bc_warm_start=0"]),
         Row("abl_no_bc_loss", "ablation: no BC loss", [*ABL, "algo.trainer.bc_coef=0"]),
         Row(
@@ -140,6 +124,22 @@ RACECAR = Suite(
                 "algo.trainer.samples_per_iteration=2048",
             ],
         ),
+        Row(
+            "abl_absorbing",
+            "ablation: DAC absorbing states",
+            [*ABL, "discriminator.absorbing=true"],
+        ),
+        Row(
+            "abl_no_obs_norm",
+            "ablation: no observation normalization",
+            [*ABL, "env.normalize_obs=false"],
+        ),
+        Row(
+            "abl_log_d",
+            "ablation: reward log D instead of -log(1-D)",
+            [*ABL, "discriminator.reward_form=log_d"],
+        ),
+        Row("abl_no_gp", "ablation: no gradient penalty", [*ABL, "discriminator.grad_penalty=0"]),
     ],
     columns=[
         Column("eval/success_rate", "success % (greedy)", "{:.0f}", 100),
