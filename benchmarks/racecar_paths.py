@@ -29,6 +29,7 @@ from gail_lab.rl.evaluation import evaluate_policy  # noqa: E402
 PANELS = {
     "gail_ppo": "GAIL+PPO recipe (env reward x30 + BC)",
     "pure_gail_bc": "GAIL, no env reward (+ BC)",
+    "pure_gail_bc_absorbing": "GAIL, no env reward (+ BC), absorbing states",
     "pure_gail": "pure GAIL (no env reward, no BC)",
     "no_disc": "no discriminator (env reward x30 + BC)",
     "bc": "BC",
