@@ -177,6 +177,20 @@ CARTPOLE = Suite(
             ["experiment=cartpole_gail_ppo_fast", "data.source=random"],
         ),
         Row(
+            "gail_ppo_absorbing",
+            "GAIL+PPO with absorbing states (DAC)",
+            ["experiment=cartpole_gail_ppo_fast", "discriminator.absorbing=true"],
+        ),
+        Row(
+            "gail_ppo_absorbing_random",
+            "control: GAIL+PPO with absorbing states on random-policy data",
+            [
+                "experiment=cartpole_gail_ppo_fast",
+                "discriminator.absorbing=true",
+                "data.source=random",
+            ],
+        ),
+        Row(
             "gail_reinforce_random",
             "control: exp 1 on random-policy data",
             ["experiment=cartpole_gail_reinforce", "data.source=random"],
