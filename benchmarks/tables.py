@@ -160,6 +160,8 @@ RACECAR = Suite(
     ),
 )
 
+FAST = ["experiment=cartpole_gail_ppo_fast"]
+
 # CartPole-v1: seed experiments 1 and 2, and gail_ppo (issue 6's variants, issue 9's rows).
 CARTPOLE = Suite(
     rows=[
@@ -187,6 +189,36 @@ CARTPOLE = Suite(
             [
                 "experiment=cartpole_gail_ppo_fast",
                 "discriminator.absorbing=true",
+                "data.source=random",
+            ],
+        ),
+        Row(
+            "gail_ppo_absorbing_100",
+            "GAIL+PPO with absorbing states, 100 iterations",
+            [*FAST, "discriminator.absorbing=true", "algo.trainer.iterations=100"],
+        ),
+        Row(
+            "gail_ppo_absorbing_100_random",
+            "control: the row above on random-policy data",
+            [
+                *FAST,
+                "discriminator.absorbing=true",
+                "algo.trainer.iterations=100",
+                "data.source=random",
+            ],
+        ),
+        Row(
+            "gail_ppo_logit_100",
+            "GAIL+PPO with the logit reward (log D - log(1-D)), 100 iterations",
+            [*FAST, "discriminator.reward_form=logit", "algo.trainer.iterations=100"],
+        ),
+        Row(
+            "gail_ppo_logit_100_random",
+            "control: the row above on random-policy data",
+            [
+                *FAST,
+                "discriminator.reward_form=logit",
+                "algo.trainer.iterations=100",
                 "data.source=random",
             ],
         ),
