@@ -325,11 +325,11 @@ def table(suite_name: str, suite: Suite, base: Path) -> str:
     ]
     commands = []
     for row in suite.rows:
-        dirs = [d for d in run_dirs(base / row.name) if (d / "summary.json").is_file()]
+        started = run_dirs(base / row.name)
+        dirs = [d for d in started if (d / "summary.json").is_file()]
         if not dirs:
-            lines.append(
-                f"| {row.what} | 0 | " + " | ".join("not run" for _ in suite.columns) + " |"
-            )
+            what = f"failed ({len(started)}/{len(SEEDS)}; {row.name}.log)" if started else "not run"
+            lines.append(f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |")
             continue
         res = [results(d) for d in dirs]
         cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]

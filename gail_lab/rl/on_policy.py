@@ -107,6 +107,24 @@ class OnPolicyLoop:
     stop_at_return: float | None = None
     keep_best: bool = False
     nan_hint: str = ""
+
+    def _update(self, reward_fn, learner, roll: Transitions, it: int) -> dict[str, float]:
+        """Rewards and the learner's update for one iteration; NonFiniteError when a metric is
+        NaN/inf or a distribution was handed non-finite parameters inside the update."""
+        try:
+            rewards, metrics = reward_fn(roll, it)
+            metrics.update(learner.update(roll, rewards))
+        except ValueError as err:  # torch.distributions' argument validation
+            if "invalid values" not in str(err):
+                raise
+            raise NonFiniteError(
+                f"the policy's outputs became non-finite during the update at iteration {it}"
+                f" ({str(err).splitlines()[0]})"
+                + (f"; {self.nan_hint}" if self.nan_hint else "; lower the learning rate")
+            ) from None
+        check_finite(metrics, it, self.nan_hint)
+        return metrics
+
     desc: str = "train"
 
     def progress(self, iteration: int, steps: int) -> float:
@@ -201,10 +219,8 @@ class OnPolicyLoop:
                 roll = runner.run(policy.act, min_steps=self.samples_per_iteration)
                 steps += len(roll)
                 policy.observe(roll.observations)
-                rewards, metrics = reward_fn(roll, it)
-                metrics.update(learner.update(roll, rewards))
                 try:
-                    check_finite(metrics, it, self.nan_hint)
+                    metrics = self._update(reward_fn, learner, roll, it)
                 except NonFiniteError as err:
                     if checkpoints is None:
                         raise
