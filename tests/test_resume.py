@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import torch
 
 from gail_lab.rl.training_state import TrainingCheckpoints
@@ -141,3 +142,29 @@ def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_
     state, path = ckpts.latest()
     assert state["iteration"] == 2 and path.name == "ckpt-000002.pt"
     assert all(torch.isfinite(v).all() for v in state["policy"].values())
+
+
+def test_non_finite_distribution_parameters_inside_an_update_become_a_named_error():
+    """torch.distributions' argument check inside the learner's update (a NaN policy mean) is
+    reported like a NaN metric: which iteration, and the hint; other ValueErrors pass through."""
+    from gail_lab.errors import NonFiniteError
+    from gail_lab.rl.on_policy import OnPolicyLoop
+
+    def no_reward(roll, it):
+        return None, {}
+
+    class Learner:
+        def __init__(self, message):
+            self.message = message
+
+        def update(self, roll, rewards):
+            raise ValueError(self.message)
+
+    loop = OnPolicyLoop(samples_per_iteration=8, iterations=1, nan_hint="try a smaller lr")
+    bad = Learner(
+        "Expected parameter loc ... to satisfy the constraint Real(), but found invalid values:"
+    )
+    with pytest.raises(NonFiniteError, match=r"iteration 7 .*try a smaller lr"):
+        loop._update(no_reward, bad, None, 7)
+    with pytest.raises(ValueError, match="something else"):
+        loop._update(no_reward, Learner("something else"), None, 7)
