@@ -99,6 +99,11 @@ RACECAR = Suite(
             [*ABL, "env.kwargs.obs_mode=pose_speed"],
         ),
         Row(
+            "abl_bc_speed_obs",
+            "ablation: BC alone on the pose + speed observation",
+            ["experiment=racecar_bc", "env.kwargs.obs_mode=pose_speed", "eval.episodes=50"],
+        ),
+        Row(
             "abl_clean_demos",
             "ablation: clean demos (no DART noise)",
             [*ABL, "data.noise_scale=0"],
