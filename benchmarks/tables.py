@@ -333,12 +333,15 @@ def table(suite_name: str, suite: Suite, base: Path) -> str:
         started = run_dirs(base / row.name)
         dirs = [d for d in started if (d / "summary.json").is_file()]
         if not dirs:
-            what = f"failed ({len(started)}/{len(SEEDS)}; {row.name}.log)" if started else "not run"
+            what = f"crashed ({len(started)} started; {row.name}.log)" if started else "not run"
             lines.append(f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |")
             continue
         res = [results(d) for d in dirs]
         cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
-        lines.append(f"| {row.what} | {len(dirs)} | " + " | ".join(cells) + " |")
+        n = f"{len(dirs)}" + (
+            f" ({len(started) - len(dirs)} crashed)" if len(started) > len(dirs) else ""
+        )
+        lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
         seeds = ",".join(map(str, SEEDS))
         commands.append(
             f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
