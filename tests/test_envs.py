@@ -114,3 +114,32 @@ def test_bad_racecar_kwarg_value_names_the_id():
         match=r"env.kwargs: gail_lab/Racecar-v1 rejects \{'obs_mode': 'pixels'\}.*obs_mode",
     ):
         EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pixels"})
+
+
+def test_racecar_evaluation_reports_outcomes_and_fidelity_to_the_expert(tmp_path):
+    """The racecar preset names its position dims: evaluation drives the expert on the same seeds
+    and reports the path distance, both lengths and how every episode ended."""
+    import json
+
+    from tests.conftest import run_cli
+
+    out = run_cli(
+        tmp_path,
+        "experiment=racecar_bc",
+        "algo.trainer.steps=200",
+        "algo.trainer.eval_every=200",
+        "eval.episodes=3",
+        "data.num_episodes=2",
+        "logger=none",
+        "progress=false",
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads((tmp_path / "run" / "evaluate" / "eval.json").read_text())
+    ref = report["expert_reference"]
+    assert ref["outcome_counts"]["success"] == 3 and 250 < ref["length_mean"] < 350
+    for mode in ("deterministic", "stochastic"):
+        d = report[mode]
+        assert sum(d["outcome_counts"].values()) == 3 and len(d["path_distances"]) == 3
+        assert d["path_distance_mean"] >= 0
+    summary = json.loads((tmp_path / "run" / "evaluate" / "summary.json").read_text())
+    assert {"eval/failure_rate", "eval/timeout_rate", "eval/path_distance_mean"} <= set(summary)

@@ -104,7 +104,7 @@ def evaluate(
         rnd = evaluate_policy(
             RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed
         )
-        reference = expert_paths(ctx, envs) if factory.position_dims is not None else None
+        reference = expert_paths(ctx, envs, where) if factory.position_dims is not None else None
     finally:
         envs.close()
     if reference is not None:  # fidelity: the same seeds driven by the expert
@@ -127,11 +127,8 @@ def evaluate(
         "success_rate": headline.success_rate,
         "expert_reference": None
         if reference is None
-        else {
-            "return_mean": reference.mean,
-            "length_mean": float(sum(reference.lengths) / len(reference.lengths)),
-            "outcome_counts": reference.as_dict()["outcome_counts"],
-        },
+        else {"return_mean": reference.mean}
+        | {k: reference.as_dict()[k] for k in ("length_mean", "outcome_counts")},
     }
     if cfg.eval.video:
         report["video"] = str(record_episode(ctx, policy, stage_dir / "episode.gif"))
@@ -199,7 +196,7 @@ def outcome_summary(res: EvalResult, suffix: str) -> dict[str, float]:
     return out
 
 
-def expert_paths(ctx: RunContext, envs) -> EvalResult | None:
+def expert_paths(ctx: RunContext, envs, where: dict[str, Any]) -> EvalResult | None:
     """The expert's greedy episodes on the reported evaluation seeds, with their paths (the
     reference of the fidelity metrics); None, with a warning, when there is no expert file."""
     try:
@@ -207,16 +204,7 @@ def expert_paths(ctx: RunContext, envs) -> EvalResult | None:
     except (MissingArtifactError, CheckpointError) as err:
         log.warning("fidelity metrics skipped: %s", err)
         return None
-    f = ctx.factory
-    return evaluate_policy(
-        expert,
-        envs,
-        ctx.cfg.eval.episodes,
-        ctx.cfg.seed,
-        True,
-        position_dims=f.position_dims,
-        position_scale=f.position_scale,
-    )
+    return evaluate_policy(expert, envs, ctx.cfg.eval.episodes, ctx.cfg.seed, True, **where)
 
 
 def run(ctx: RunContext) -> float:
