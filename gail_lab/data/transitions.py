@@ -40,6 +40,11 @@ class Transitions:
         return len(self.episode_starts)
 
     @property
+    def episode_ends(self) -> np.ndarray:
+        """Index of each episode's last transition."""
+        return np.append(self.episode_starts[1:], len(self.rewards)) - 1
+
+    @property
     def episode_lengths(self) -> np.ndarray:
         return np.diff(np.append(self.episode_starts, len(self.rewards)))
 

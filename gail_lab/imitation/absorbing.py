@@ -27,7 +27,7 @@ class MissingOutcomesError(ValueError):
 def episode_outcomes(t: Transitions, terminal_outcome: str) -> np.ndarray:
     """Per episode: NOT_ENDED (time limit), SUCCESS or FAILURE. ``terminal_outcome`` is the env's
     (``info``: read ``t.episode_successes``; ``success``/``failure``: every termination is one)."""
-    last = np.append(t.episode_starts[1:], len(t)) - 1
+    last = t.episode_ends
     terminated = t.terminated[last].astype(bool)
     if terminal_outcome == "success":
         success = np.ones(len(last), bool)
@@ -47,7 +47,7 @@ def episode_outcomes(t: Transitions, terminal_outcome: str) -> np.ndarray:
 def absorbing_entries(t: Transitions, terminal_outcome: str) -> tuple[np.ndarray, np.ndarray]:
     """(index of each terminated episode's last step, its ending code)."""
     outcomes = episode_outcomes(t, terminal_outcome)
-    last = np.append(t.episode_starts[1:], len(t)) - 1
+    last = t.episode_ends
     ended = outcomes != NOT_ENDED
     return last[ended], outcomes[ended]
 

@@ -74,9 +74,8 @@ def path_distance(path: np.ndarray, reference: np.ndarray) -> float:
 
 def episode_outcomes(roll: Transitions) -> list[str]:
     """How each episode ended, read from its last transition (see ``EvalResult.outcomes``)."""
-    ends = np.append(roll.episode_starts[1:], len(roll.rewards)) - 1
     out = []
-    for k, i in enumerate(ends):
+    for k, i in enumerate(roll.episode_ends):
         if roll.truncated[i] and not roll.terminated[i]:
             out.append("timeout")
         elif roll.episode_successes is None:
