@@ -262,12 +262,12 @@ CC_COMMON = [
 # a longer budget also learns faster early on: Pendulum at 100 iterations ended at 0.56, at 200
 # it passed 0.95 by iteration 80 in the probe). Settings otherwise algo=gail_ppo's / airl's.
 CC_ENVS = {
-    "acrobot": (["env=acrobot"], ["algo.trainer.iterations=60"]),
+    "acrobot": (["env=acrobot"], ["algo.trainer.iterations=40"]),
     "mountaincar": (
         ["env=mountaincar", "env.normalize_obs=true", "discriminator.normalize_obs=true"],
-        ["algo.trainer.iterations=150"],
+        ["algo.trainer.iterations=100"],
     ),
-    "pendulum": (["env=pendulum"], ["algo.trainer.iterations=200"]),
+    "pendulum": (["env=pendulum"], ["algo.trainer.iterations=120"]),
 }
 CC_GAIL = ["algo.trainer.eval_every=5", "algo.trainer.eval_episodes=10"]
 CC_BC = ["algo=bc", "algo.trainer.steps=5000"]
@@ -276,7 +276,8 @@ CC_CONTROL_SIZES = (4,)  # random-policy data (as many episodes), next to the GA
 
 
 def classic_rows() -> list[Row]:
-    rows = []
+    """Every env x size x algo row, then the random-data controls (last: they run last)."""
+    rows, controls = [], []
     for env, (env_args, gail_args) in CC_ENVS.items():
         for n in CC_SIZES:
             data = [*env_args, f"data.use_episodes={n}"]
@@ -284,7 +285,7 @@ def classic_rows() -> list[Row]:
                 args = [*data, f"algo={algo}", *CC_GAIL, *gail_args]
                 rows.append(Row(f"{env}_{algo}_{n}", f"{env}: {algo}, {n} traj.", args))
                 if n in CC_CONTROL_SIZES:
-                    rows.append(
+                    controls.append(
                         Row(
                             f"{env}_{algo}_{n}_random",
                             f"{env}: control: {algo} on {n} random-policy episodes",
@@ -292,7 +293,7 @@ def classic_rows() -> list[Row]:
                         )
                     )
             rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC]))
-    return rows
+    return rows + controls
 
 
 CLASSIC = Suite(
