@@ -369,13 +369,20 @@ class MLPPolicyConfig:
     state_dependent_std: bool = False  # Box only: a log-std head instead of a free parameter
     activation: str = "tanh"  # Box only: tanh or relu
     # Box only: tanh (squashed Gaussian: mean and samples inside the box, but an unbounded
-    # likelihood for labels on the box's edge) or clip (Gaussian clipped to the box, its mean kept
-    # inside by a penalty in the PPO and BC losses: what the racecar probe used)
+    # likelihood for labels on the box's edge), clip (Gaussian clipped to the box, its mean kept
+    # inside by a penalty in the PPO and BC losses, the Gaussian's density as its likelihood: what
+    # the racecar probe used) or clip_censored (the same with the censored likelihood of clipped
+    # samples, which keeps PPO's ratio finite when the mean leaves the box; rl/networks.py)
     squash: str = "tanh"
 
     def __post_init__(self) -> None:
         _require_sizes(self.hidden_sizes)
-        _require(self.squash in ("tanh", "clip"), "squash", "one of ['tanh', 'clip']", self.squash)
+        _require(
+            self.squash in ("tanh", "clip", "clip_censored"),
+            "squash",
+            "one of ['tanh', 'clip', 'clip_censored']",
+            self.squash,
+        )
         _require(
             len(self.hidden_sizes) >= 1, "hidden_sizes", "at least one layer", self.hidden_sizes
         )

@@ -11,7 +11,7 @@ import torch
 
 from gail_lab.data.transitions import Transitions
 from gail_lab.rl.checkpoint import load_policy, save_policy
-from gail_lab.rl.networks import GaussianPolicy, policy_for_space
+from gail_lab.rl.networks import ClippedNormal, GaussianPolicy, policy_for_space
 from gail_lab.rl.ppo import PPO
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
@@ -172,6 +172,47 @@ def test_clipped_gaussian_keeps_edge_labels_finite_and_its_mean_in_the_box():
     assert np.all((a >= 0.0) & (a <= 1.0))  # samples are clipped
     loaded = load_policy(save_policy(Path(tempfile.mkdtemp()) / "p.pt", policy))[0]
     assert loaded.squash == "clip"
+
+
+def test_censored_clipped_gaussian_is_the_likelihood_of_clipped_samples():
+    """clip_censored: an action on the box's edge gets the Gaussian's mass beyond the edge, one
+    inside its density; so the mass inside plus both edges' is 1, and a mean far outside the box
+    with a small sigma keeps PPO's ratio finite (the density version's overflows)."""
+    low, high = torch.tensor([-1.0]), torch.tensor([1.0])
+    mean, std = torch.tensor([[0.3]]), torch.tensor([[0.8]])
+    dist = ClippedNormal(mean, std, low, high, 1.0, censored=True)
+    normal = torch.distributions.Normal(0.3, 0.8)
+    assert dist.log_prob(torch.tensor([[1.0]])).exp().item() == pytest.approx(
+        1 - normal.cdf(torch.tensor(1.0)).item(), rel=1e-5
+    )
+    assert dist.log_prob(torch.tensor([[-1.0]])).exp().item() == pytest.approx(
+        normal.cdf(torch.tensor(-1.0)).item(), rel=1e-5
+    )
+    inside = torch.linspace(-1, 1, 20001)[1:-1, None]
+    density = dist.log_prob(inside).exp()
+    mass = torch.trapezoid(density, inside[:, 0]).item()
+    edges = dist.log_prob(torch.tensor([[-1.0], [1.0]])).exp().sum().item()
+    assert mass + edges == pytest.approx(1.0, abs=1e-3)
+    assert torch.allclose(
+        dist.log_prob(torch.tensor([[0.5]])),
+        ClippedNormal(mean, std, low, high, 1.0).log_prob(torch.tensor([[0.5]])),
+    )
+    # the racecar's crash: mean 3 above the top, sigma e^-5, the sample clipped to the edge
+    old_mean, new_mean, tiny = (
+        torch.tensor([[4.0]]),
+        torch.tensor([[3.5]]),
+        torch.tensor([[6.7e-3]]),
+    )
+    edge = torch.tensor([[1.0]])
+    for censored, finite in ((False, False), (True, True)):
+        old = ClippedNormal(old_mean, tiny, low, high, 1.0, censored).log_prob(edge)
+        new = ClippedNormal(new_mean, tiny, low, high, 1.0, censored).log_prob(edge)
+        assert bool(torch.isfinite((new - old).exp()).all()) is finite
+    policy = GaussianPolicy(2, [0.0], [1.0], [8], squash="clip_censored")
+    assert policy.distribution(torch.zeros(1, 2)).censored
+    assert load_policy(save_policy(Path(tempfile.mkdtemp()) / "p.pt", policy))[0].squash == (
+        "clip_censored"
+    )
 
 
 def test_tanh_policy_checkpoints_from_before_the_squash_option_still_load(tmp_path):

@@ -195,10 +195,17 @@ class SquashedNormal:
 
 class ClippedNormal:
     """A diagonal Gaussian over actions in env units; samples and the mode are clipped to the box
-    (the env would clip them anyway), log-probabilities are the Gaussian's. Labels on the box's
-    edge keep a finite likelihood (a tanh-squashed Gaussian's is unbounded there). Nothing stops
-    the mean from leaving the box, so ``box_penalty`` (squared distance of the mean outside the
-    box, times ``penalty_coef``) is added to the losses that train the policy (PPO, BC)."""
+    (the env would clip them anyway). Labels on the box's edge keep a finite likelihood (a
+    tanh-squashed Gaussian's is unbounded there). Nothing stops the mean from leaving the box, so
+    ``box_penalty`` (squared distance of the mean outside the box, times ``penalty_coef``) is added
+    to the losses that train the policy (PPO, BC).
+
+    ``censored=False``: log-probabilities are the Gaussian's density at the (clipped) action.
+    That is not the likelihood of a clipped sample: one clipped to the edge while the mean is d
+    outside the box gets -(d / sigma)^2 / 2, which for a small sigma overflows PPO's ratio (the
+    racecar's NaN crashes). ``censored=True``: the likelihood of what was sampled, the Gaussian's
+    mass beyond the edge for an action on it (log Phi, computed stably by ``log_ndtr``) and its
+    density inside, as in the clipped action policy gradient (Fujita & Maeda 2018)."""
 
     def __init__(
         self,
@@ -207,12 +214,21 @@ class ClippedNormal:
         low: torch.Tensor,
         high: torch.Tensor,
         penalty_coef: float,
+        censored: bool = False,
     ) -> None:
         self.base = torch.distributions.Normal(mean, std)
         self.low, self.high, self.penalty_coef = low, high, penalty_coef
+        self.censored = censored
 
     def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
-        return self.base.log_prob(actions).sum(-1)
+        density = self.base.log_prob(actions)
+        if not self.censored:
+            return density.sum(-1)
+        mean, std = self.base.mean, self.base.stddev
+        below = torch.special.log_ndtr((self.low - mean) / std)  # P(x <= low)
+        above = torch.special.log_ndtr((mean - self.high) / std)  # P(x >= high)
+        logp = torch.where(actions >= self.high, above, density)
+        return torch.where(actions <= self.low, below, logp).sum(-1)
 
     def sample(self) -> torch.Tensor:
         return torch.maximum(torch.minimum(self.base.sample(), self.high), self.low)
@@ -228,6 +244,11 @@ class ClippedNormal:
         mean = self.base.mean
         outside = torch.relu(mean - self.high) + torch.relu(self.low - mean)
         return self.penalty_coef * outside.pow(2).sum(-1).mean()
+
+
+# tanh: squashed Gaussian; clip: Gaussian clipped to the box, density likelihood; clip_censored:
+# the same policy with the censored likelihood of its clipped samples (ClippedNormal)
+SQUASHES = ("tanh", "clip", "clip_censored")
 
 
 class GaussianPolicy(Policy):
@@ -255,8 +276,8 @@ class GaussianPolicy(Policy):
         box_penalty_coef: float = 1.0,
     ) -> None:
         super().__init__()
-        if squash not in ("tanh", "clip"):
-            raise ValueError(f"squash must be 'tanh' or 'clip' (got {squash!r})")
+        if squash not in SQUASHES:
+            raise ValueError(f"squash must be one of {list(SQUASHES)} (got {squash!r})")
         low = np.asarray(action_low, dtype=np.float32).reshape(-1)
         high = np.asarray(action_high, dtype=np.float32).reshape(-1)
         if low.shape != high.shape or not np.all(
@@ -297,9 +318,10 @@ class GaussianPolicy(Policy):
         else:
             log_std = self.log_std.expand_as(mean)
         log_std = log_std.clamp(self.LOG_STD_MIN, self.LOG_STD_MAX)
-        if self.squash == "clip":
+        if self.squash in ("clip", "clip_censored"):
             low, high = self.center - self.scale, self.center + self.scale
-            return ClippedNormal(mean, log_std.exp(), low, high, self.box_penalty_coef)
+            censored = self.squash == "clip_censored"
+            return ClippedNormal(mean, log_std.exp(), low, high, self.box_penalty_coef, censored)
         return SquashedNormal(mean, log_std.exp(), self.center, self.scale)
 
     @torch.no_grad()
