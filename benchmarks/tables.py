@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class Suite:
     common: list[str] = field(default_factory=list)
     note: str = ""
     curve: str = "eval/return_mean"  # the metrics.jsonl key report_curves.png plots
+    # an overview placed above the full table: (suite, results folder) -> markdown
+    overview: Callable[[Suite, Path], str] | None = None
 
 
 # The racecar (issue 9): seed experiments 3 and 4 made to work, their ablations and controls.
@@ -68,6 +71,7 @@ RACE = ["experiment=racecar_gail_ppo", "algo.trainer.iterations=50"]
 ABL = [*RACE, "eval.episodes=50"]  # ablations: 50 evaluation episodes per mode (CPU budget)
 PURE = ["algo.trainer.env_reward_coef=0"]
 NO_BC = ["algo.trainer.bc_coef=0", "algo.trainer.bc_warm_start=0"]
+CENSORED = "algo.policy.squash=clip_censored"
 RACECAR = Suite(
     common=["eval.episodes=100"],
     curve="eval/success_rate",
@@ -145,6 +149,12 @@ RACECAR = Suite(
             [*ABL, "discriminator.reward_form=log_d"],
         ),
         Row("abl_no_gp", "ablation: no gradient penalty", [*ABL, "discriminator.grad_penalty=0"]),
+        # The recipe with the censored likelihood of clipped samples (squash=clip_censored)
+        Row(
+            "censored",
+            "GAIL+PPO recipe, censored likelihood (squash=clip_censored)",
+            [*RACE, CENSORED],
+        ),
     ],
     columns=[
         Column("eval/success_rate", "success % (greedy)", "{:.0f}", 100),
@@ -296,7 +306,42 @@ def classic_rows() -> list[Row]:
     return rows + controls
 
 
+def classic_overview(suite: Suite, base: Path) -> str:
+    """The classic-control rows pivoted: normalized score per env and number of trajectories,
+    one column per algorithm and control (mean [95 % CI] over the finished seeds)."""
+    score = Column("normalized_score", "normalized score")
+    names = {r.name for r in suite.rows}
+    kinds = [
+        ("gail_ppo", "gail_ppo"),
+        ("airl", "airl"),
+        ("bc", "bc"),
+        ("gail_ppo_random", "gail_ppo, random data"),
+        ("airl_random", "airl, random data"),
+    ]
+    lines = [
+        "Normalized score (1 = the demonstrations' return, 0 = a uniform-random policy's):",
+        "",
+        "| env | traj. | " + " | ".join(h for _, h in kinds) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in kinds) + " |",
+    ]
+    for env in CC_ENVS:
+        for n in CC_SIZES:
+            cells = []
+            for kind, _ in kinds:
+                algo, _, control = kind.partition("_random")
+                name = f"{env}_{algo}_{n}" + ("_random" if kind.endswith("_random") else "")
+                if name not in names:
+                    cells.append("")
+                    continue
+                done = [d for d in run_dirs(base / name) if (d / "summary.json").is_file()]
+                values = [results(d).get(score.key) for d in done]
+                cells.append(cell(values, score) + (f" (n={len(done)})" if len(done) < 5 else ""))
+            lines.append(f"| {env} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 CLASSIC = Suite(
+    overview=classic_overview,
     common=CC_COMMON,
     rows=classic_rows(),
     columns=[
@@ -396,6 +441,7 @@ def table(suite_name: str, suite: Suite, base: Path) -> str:
         "",
         suite.note,
         "",
+        *([suite.overview(suite, base), ""] if suite.overview else []),
         "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
         "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
     ]

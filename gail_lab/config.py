@@ -372,7 +372,7 @@ class MLPPolicyConfig:
     # likelihood for labels on the box's edge), clip (Gaussian clipped to the box, its mean kept
     # inside by a penalty in the PPO and BC losses, the Gaussian's density as its likelihood: what
     # the racecar probe used) or clip_censored (the same with the censored likelihood of clipped
-    # samples, which keeps PPO's ratio finite when the mean leaves the box; rl/networks.py)
+    # samples: the probability of landing on the box's edge; rl/networks.py ClippedNormal)
     squash: str = "tanh"
 
     def __post_init__(self) -> None:

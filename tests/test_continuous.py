@@ -91,6 +91,27 @@ def test_ppo_learns_a_continuous_bandit():
     np.testing.assert_allclose(policy.act(obs[:1], deterministic=True)[0], TARGET, atol=0.15)
 
 
+def test_ppo_survives_a_tail_sample_of_a_narrow_gaussian():
+    """The racecar's NaN crash: one sample ~75 sigma out in a narrow Gaussian's tail, paid for,
+    gains thousands of nats of log-probability within an update; an uncapped ratio exp() gives
+    inf and the backward NaN weights. With the cap the weights stay finite."""
+    torch.manual_seed(0)
+    policy = GaussianPolicy(1, [-1.0], [1.0], [8], log_std_init=-5.0, squash="clip")
+    ppo = PPO(policy, partial(torch.optim.Adam, lr=0.1), epochs=10, minibatch_size=8, seed=0)
+    n = 8
+    obs = np.ones((n, 1), np.float32)
+    actions = policy.act(obs, deterministic=True).copy()
+    actions[0] += 0.5  # the tail sample
+    rewards = np.zeros(n, np.float32)
+    rewards[0] = 1.0
+    batch = Transitions(
+        obs, actions, rewards, obs, np.ones(n, bool), np.zeros(n, bool), np.arange(n)
+    )
+    metrics = ppo.update(batch, rewards)
+    assert all(torch.isfinite(p).all() for p in policy.parameters())
+    assert np.isfinite(metrics["losses/policy_loss"])
+
+
 def test_sac_learns_a_continuous_bandit():
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -176,8 +197,9 @@ def test_clipped_gaussian_keeps_edge_labels_finite_and_its_mean_in_the_box():
 
 def test_censored_clipped_gaussian_is_the_likelihood_of_clipped_samples():
     """clip_censored: an action on the box's edge gets the Gaussian's mass beyond the edge, one
-    inside its density; so the mass inside plus both edges' is 1, and a mean far outside the box
-    with a small sigma keeps PPO's ratio finite (the density version's overflows)."""
+    inside its density; so the mass inside plus both edges' is 1, and with the mean far outside
+    the box and a small sigma an edge action's likelihood stays near 1 while the mean moves (the
+    density's changes by thousands of nats)."""
     low, high = torch.tensor([-1.0]), torch.tensor([1.0])
     mean, std = torch.tensor([[0.3]]), torch.tensor([[0.8]])
     dist = ClippedNormal(mean, std, low, high, 1.0, censored=True)
@@ -197,7 +219,7 @@ def test_censored_clipped_gaussian_is_the_likelihood_of_clipped_samples():
         dist.log_prob(torch.tensor([[0.5]])),
         ClippedNormal(mean, std, low, high, 1.0).log_prob(torch.tensor([[0.5]])),
     )
-    # the racecar's crash: mean 3 above the top, sigma e^-5, the sample clipped to the edge
+    # mean 3 above the top, sigma e^-5, the sample clipped to the edge
     old_mean, new_mean, tiny = (
         torch.tensor([[4.0]]),
         torch.tensor([[3.5]]),

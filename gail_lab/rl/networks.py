@@ -202,10 +202,10 @@ class ClippedNormal:
 
     ``censored=False``: log-probabilities are the Gaussian's density at the (clipped) action.
     That is not the likelihood of a clipped sample: one clipped to the edge while the mean is d
-    outside the box gets -(d / sigma)^2 / 2, which for a small sigma overflows PPO's ratio (the
-    racecar's NaN crashes). ``censored=True``: the likelihood of what was sampled, the Gaussian's
-    mass beyond the edge for an action on it (log Phi, computed stably by ``log_ndtr``) and its
-    density inside, as in the clipped action policy gradient (Fujita & Maeda 2018)."""
+    outside the box gets -(d / sigma)^2 / 2 where its probability is near 1. ``censored=True``:
+    the likelihood of what was sampled, the Gaussian's mass beyond the edge for an action on it
+    (log Phi, computed stably by ``log_ndtr``) and its density inside, as in the clipped action
+    policy gradient (Fujita & Maeda 2018)."""
 
     def __init__(
         self,

@@ -28,6 +28,8 @@ class ValueNetwork(nn.Module):
 
 
 class PPO:
+    LOG_RATIO_MAX = 20.0  # the probability ratio is capped at e^20 (see update)
+
     def __init__(
         self,
         policy,
@@ -111,8 +113,13 @@ class PPO:
                 idx = torch.as_tensor(order[start : start + self.minibatch_size], device=device)
                 dist = self.policy.distribution(obs[idx])
                 logp = dist.log_prob(actions[idx])
+                # Capped before exp: a sample far in the tail of a narrow Gaussian (the racecar's
+                # steer, sigma ~0.02) can gain > 88 nats in one epoch; exp overflows to inf and
+                # the clipped objective's backward turns 0 * inf into NaN weights. Past the cap
+                # the sample is far outside the trust region and gets no gradient; below it
+                # nothing changes.
                 log_ratio = logp - old_logp[idx]
-                ratio = log_ratio.exp()
+                ratio = log_ratio.clamp(max=self.LOG_RATIO_MAX).exp()
                 a = adv_t[idx]
                 if self.normalize_advantages and len(idx) > 1:
                     a = (a - a.mean()) / (a.std() + 1e-8)
