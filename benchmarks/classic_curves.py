@@ -1,0 +1,123 @@
+"""Learning curves of the classic-control table: normalized greedy return of the training
+evaluations against env steps, mean over seeds with the range of the seeds shaded, one panel per
+env and number of trajectories, one line per algorithm and random-data control.
+
+    .venv/bin/python benchmarks/classic_curves.py --out docs/img/classic_curves.png
+
+Reads the runs benchmarks/tables.py classic wrote (benchmarks/results/classic/<row>/<seed>/:
+imitate/metrics.jsonl for the curve, summary.json for the expert's and a random policy's return
+that normalize it). BC has no env-step axis (it never acts) and is drawn as its final score, a
+dotted horizontal line. Rows or seeds not run are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gail_lab.io import atomic_write_bytes  # noqa: E402
+
+ENVS = ("acrobot", "mountaincar", "pendulum")
+SIZES = (1, 4, 16)
+LINES = {  # row name (benchmarks/tables.py classic_rows) -> (label, colour, style)
+    "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue", "-"),
+    "{env}_airl_{n}": ("airl", "tab:orange", "-"),
+    "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
+    "{env}_airl_{n}_random": ("airl, random data", "tab:orange", "--"),
+}
+
+
+def normalized_curve(run: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    summary, metrics = run / "summary.json", run / "imitate" / "metrics.jsonl"
+    if not (summary.is_file() and metrics.is_file()):
+        return None
+    s = json.loads(summary.read_text())
+    lo, hi = s["random_return"], s["expert_return"]
+    steps, scores = [], []
+    for line in metrics.read_text().splitlines():
+        row = json.loads(line)
+        if "eval/return_mean" in row:
+            steps.append(row["global_step"])
+            scores.append((row["eval/return_mean"] - lo) / (hi - lo))
+    return (np.asarray(steps, float), np.asarray(scores, float)) if steps else None
+
+
+def mean_curve(curves: list[tuple[np.ndarray, np.ndarray]]):
+    """Each seed's curve interpolated on a shared step grid (the seeds' evaluations fall at
+    slightly different env steps: episodes are completed), then mean and range over seeds."""
+    end = min(c[0][-1] for c in curves)
+    grid = np.linspace(max(c[0][0] for c in curves), end, 50)
+    ys = np.stack([np.interp(grid, x, y) for x, y in curves])
+    return grid, ys.mean(0), ys.min(0), ys.max(0)
+
+
+def final_score(run: Path) -> float | None:
+    summary = run / "summary.json"
+    return json.loads(summary.read_text())["normalized_score"] if summary.is_file() else None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "classic")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "classic_curves.png")
+    args = ap.parse_args()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(ENVS), len(SIZES), figsize=(13, 9.5), sharey=True)
+    for i, env in enumerate(ENVS):
+        for j, n in enumerate(SIZES):
+            ax = axes[i, j]
+            for name, (label, colour, style) in LINES.items():
+                row = args.results / name.format(env=env, n=n)
+                curves = [c for run in sorted(row.glob("[0-9]*")) if (c := normalized_curve(run))]
+                if not curves:
+                    continue
+                x, mean, low, high = mean_curve(curves)
+                ax.plot(x, mean, style, color=colour, label=f"{label} ({len(curves)} seeds)")
+                ax.fill_between(x, low, high, color=colour, alpha=0.12)
+            bc = [
+                s
+                for run in sorted((args.results / f"{env}_bc_{n}").glob("[0-9]*"))
+                if (s := final_score(run)) is not None
+            ]
+            if bc:
+                ax.axhline(
+                    np.mean(bc), color="tab:green", ls=":", label=f"bc, final ({len(bc)} seeds)"
+                )
+            ax.axhline(1.0, color="grey", lw=0.8)
+            ax.axhline(0.95, color="grey", lw=0.6, ls="--")
+            ax.set_title(f"{env}, {n} expert traj.", fontsize=10)
+            ax.set_ylim(-0.3, 1.15)
+            if i == len(ENVS) - 1:
+                ax.set_xlabel("env steps")
+            if j == 0:
+                ax.set_ylabel("normalized greedy return")
+            ax.tick_params(labelsize=8)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        "Classic control: training evaluations (10 greedy episodes), mean over seeds, seed range shaded;"
+        " grey: expert (1) and 0.95",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    atomic_write_bytes(args.out, buf.getvalue())
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
