@@ -1,5 +1,6 @@
 """Every named preset in conf/experiment/ composes with the real config tree and validates."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,26 @@ def test_cartpole_gail_ppo_fast_holds_the_measured_settings(compose_cfg):
 def test_experiment_leaves_the_logger_choice_alone(compose_cfg, name):
     """A preset must not switch W&B back on under logger=none."""
     assert compose_cfg(f"experiment={name}", "logger=none").logger.wandb is None
+
+
+def _benchmark_rows():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "tables.py"
+    spec = importlib.util.spec_from_file_location("benchmark_tables", path)
+    tables = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = tables  # its dataclasses look their module up there
+    spec.loader.exec_module(tables)
+    return [
+        pytest.param([*suite.common, *row.overrides], id=f"{name}-{row.name}")
+        for name, suite in tables.SUITES.items()
+        for row in suite.rows
+    ]
+
+
+@pytest.mark.parametrize("overrides", _benchmark_rows())
+def test_every_benchmark_row_composes_and_validates(compose_cfg, overrides):
+    """A typo in a row of benchmarks/tables.py fails here, not an hour into a benchmark."""
+    cfg = compose_cfg(*overrides, "logger=none")
+    validate_config(cfg)
+    OmegaConf.to_container(cfg, resolve=True)
