@@ -374,13 +374,21 @@ def plot_report(
 
     x_kinds = sorted({c.x_label for c in curves})
     cols = max(1, len(x_kinds))
-    labels = [s.group for s in summaries] + [c.group for c in curves]
-    colors = {g: f"C{i}" for i, g in enumerate(dict.fromkeys(labels))}
+    labels = list(dict.fromkeys([s.group for s in summaries] + [c.group for c in curves]))
+    # Past 10 groups the default cycle repeats colours: tab20 then, and past 20 numbers tell
+    # them apart. Each group is numbered (#k) on the top panel's axis; with many groups the
+    # curves' legend names the numbers only, not the whole overrides again.
+    cmap = plt.get_cmap("tab20") if len(labels) > 10 else None
+    colors = {g: (cmap(i % 20) if cmap else f"C{i}") for i, g in enumerate(labels)}
+    number = {g: i + 1 for i, g in enumerate(labels)}
+    short_legend = len(labels) > 6
 
     def wrap(label: str) -> str:
         return textwrap.fill(label, 40)
 
-    top = 0.9 + 0.55 * len(summaries)
+    # each row of the top panel tall enough for its wrapped label (0.17 in a line)
+    lines = max((wrap(s.group).count("\n") + 1 for s in summaries), default=1)
+    top = 0.9 + max(0.55, 0.17 * lines + 0.15) * len(summaries)
     fig = plt.figure(figsize=(6.5 * cols, top + 4.0))
     grid = fig.add_gridspec(2, cols, height_ratios=[top, 4.0])
     pct = f"{confidence * 100:g} %"
@@ -401,7 +409,11 @@ def plot_report(
             fontsize=8,
         )
     metric = summaries[0].metric if summaries else ""
-    ax.set_yticks(range(len(summaries)), [wrap(s.group) for s in summaries], fontsize=8)
+    ax.set_yticks(
+        range(len(summaries)),
+        [f"#{number[s.group]} {wrap(s.group)}" for s in summaries],
+        fontsize=8,
+    )
     ax.set_ylim(len(summaries) - 0.2, -0.6)  # the first group on top
     ax.margins(x=0.1)
     ax.set_title(f"final {metric}: IQM (mean where n < {IQM_MIN_RUNS}), {pct} CI", fontsize=10)
@@ -411,18 +423,20 @@ def plot_report(
         ax = fig.add_subplot(grid[1, col])
         for c in (c for c in curves if c.x_label == kind):
             color = colors[c.group]
-            ax.plot(
-                c.steps, c.center, color=color, label=f"{wrap(c.group)}\n({c.statistic}, n={c.n})"
+            name = (
+                f"#{number[c.group]}" if short_legend else f"#{number[c.group]} {wrap(c.group)}\n"
             )
+            ax.plot(c.steps, c.center, color=color, label=f"{name} ({c.statistic}, n={c.n})")
             ax.fill_between(c.steps, c.low, c.high, color=color, alpha=0.2, linewidth=0)
         ax.set_xlabel(kind)
         ax.set_ylabel(curve_key)
         ax.set_title(f"{curve_key}, {pct} bootstrap band", fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, ncol=2 if short_legend else 1)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    # leave the suptitle its own strip (~0.35 in) above the panels' titles
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()) if title else None)
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_png.with_name(f".{out_png.name}.tmp.png")
