@@ -311,12 +311,12 @@ def classic_overview(suite: Suite, base: Path) -> str:
     one column per algorithm and control (mean [95 % CI] over the finished seeds)."""
     score = Column("normalized_score", "normalized score")
     names = {r.name for r in suite.rows}
-    kinds = [
-        ("gail_ppo", "gail_ppo"),
-        ("airl", "airl"),
-        ("bc", "bc"),
-        ("gail_ppo_random", "gail_ppo, random data"),
-        ("airl_random", "airl, random data"),
+    kinds = [  # row names of classic_rows -> column header
+        ("{env}_gail_ppo_{n}", "gail_ppo"),
+        ("{env}_airl_{n}", "airl"),
+        ("{env}_bc_{n}", "bc"),
+        ("{env}_gail_ppo_{n}_random", "gail_ppo, random data"),
+        ("{env}_airl_{n}_random", "airl, random data"),
     ]
     lines = [
         "Normalized score (1 = the demonstrations' return, 0 = a uniform-random policy's):",
@@ -327,9 +327,8 @@ def classic_overview(suite: Suite, base: Path) -> str:
     for env in CC_ENVS:
         for n in CC_SIZES:
             cells = []
-            for kind, _ in kinds:
-                algo, _, control = kind.partition("_random")
-                name = f"{env}_{algo}_{n}" + ("_random" if kind.endswith("_random") else "")
+            for template, _ in kinds:
+                name = template.format(env=env, n=n)
                 if name not in names:
                     cells.append("")
                     continue
