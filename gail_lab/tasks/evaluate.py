@@ -107,9 +107,14 @@ def evaluate(
         reference = expert_paths(ctx, envs, where) if factory.position_dims is not None else None
     finally:
         envs.close()
+    expert_episodes = None
     if reference is not None:  # fidelity: the same seeds driven by the expert
         det.compare_paths(reference)
         sto.compare_paths(reference)
+        ref = reference.as_dict()
+        expert_episodes = {"return_mean": reference.mean} | {
+            k: ref[k] for k in ("length_mean", "outcome_counts")
+        }
     headline = det if cfg.eval.deterministic else sto
     if expert_return is None:
         expert_return = expert_reference(ctx)
@@ -125,10 +130,7 @@ def evaluate(
         "expert_return_mean": expert_return,
         "normalized_score": normalized_score(headline.mean, expert_return, rnd.mean),
         "success_rate": headline.success_rate,
-        "expert_reference": None
-        if reference is None
-        else {"return_mean": reference.mean}
-        | {k: reference.as_dict()[k] for k in ("length_mean", "outcome_counts")},
+        "expert_reference": expert_episodes,
     }
     if cfg.eval.video:
         report["video"] = str(record_episode(ctx, policy, stage_dir / "episode.gif"))
