@@ -14,6 +14,12 @@ claims a row (`<row>.claim`) before running it. Rows run
 one after another; `--jobs J` runs J seeds of a row at once (joblib launcher, one thread each):
 wall times are then shared-core times. The table goes to `benchmarks/results/<suite>/table.md`
 and `gail_lab.report` writes `report.md` and `report_curves.png` beside it.
+
+`benchmarks/results/` is not in git (checkpoints, datasets, curves), so each finished run's
+results (its flattened summaries) are also written to `benchmarks/records/<suite>.json`, which
+is: a clean checkout re-tabulates every row from it (`--table-only`), and a row's record is used
+only while the row's overrides are those it was run with (change a row, and it reads "not run"
+until it is run again). A run dir under `benchmarks/results/` takes precedence over its record.
 """
 
 from __future__ import annotations
@@ -60,8 +66,8 @@ class Suite:
     common: list[str] = field(default_factory=list)
     note: str = ""
     curve: str = "eval/return_mean"  # the metrics.jsonl key report_curves.png plots
-    # an overview placed above the full table: (suite, results folder) -> markdown
-    overview: Callable[[Suite, Path], str] | None = None
+    # an overview placed above the full table: (suite, {row name: its runs' results}) -> markdown
+    overview: Callable[[Suite, dict[str, list[dict]]], str] | None = None
 
 
 # The racecar (issue 9): seed experiments 3 and 4 made to work, their ablations and controls.
@@ -306,7 +312,7 @@ def classic_rows() -> list[Row]:
     return rows + controls
 
 
-def classic_overview(suite: Suite, base: Path) -> str:
+def classic_overview(suite: Suite, by_row: dict[str, list[dict]]) -> str:
     """The classic-control rows pivoted: normalized score per env and number of trajectories,
     one column per algorithm and control (mean [95 % CI] over the finished seeds)."""
     score = Column("normalized_score", "normalized score")
@@ -332,9 +338,10 @@ def classic_overview(suite: Suite, base: Path) -> str:
                 if name not in names:
                     cells.append("")
                     continue
-                done = [d for d in run_dirs(base / name) if (d / "summary.json").is_file()]
-                values = [results(d).get(score.key) for d in done]
-                cells.append(cell(values, score) + (f" (n={len(done)})" if len(done) < 5 else ""))
+                values = [r.get(score.key) for r in by_row[name]]
+                cells.append(
+                    cell(values, score) + (f" (n={len(values)})" if len(values) < 5 else "")
+                )
             lines.append(f"| {env} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -406,6 +413,61 @@ def run_row(suite: Suite, row: Row, out: Path, jobs: int, seeds: list[int]) -> f
     return time.time() - t0
 
 
+RECORDS = ROOT / "benchmarks" / "records"
+
+
+def row_command(suite: Suite, row: Row) -> list[str]:
+    """The overrides a row's runs get (besides seed, logging and the sweep dir)."""
+    return [*suite.common, *row.overrides]
+
+
+def load_records(suite_name: str) -> dict:
+    path = RECORDS / f"{suite_name}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
+    """Add every finished run under `base` to the suite's record file (atomically) and return
+    the records: {row: {"overrides": [...], "runs": {seed: results}}}."""
+    records = load_records(suite_name)
+    changed = False
+    for row in suite.rows:
+        finished = {
+            d.name: results(d) for d in run_dirs(base / row.name) if (d / "summary.json").is_file()
+        }
+        if not finished:
+            continue
+        overrides = row_command(suite, row)
+        rec = records.get(row.name)
+        if rec is None or rec["overrides"] != overrides:
+            rec = records[row.name] = {"overrides": overrides, "runs": {}}
+        for seed, res in finished.items():
+            if rec["runs"].get(seed) != res:
+                rec["runs"][seed] = res
+                changed = True
+        rec["runs"] = dict(sorted(rec["runs"].items(), key=lambda kv: int(kv[0])))
+    if changed:
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        path = RECORDS / f"{suite_name}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    return records
+
+
+def row_results(suite: Suite, row: Row, base: Path, records: dict) -> tuple[list[dict], int]:
+    """The row's finished runs' results by seed (run dirs first, then the record if it was
+    made with the row's current overrides) and how many runs were started."""
+    started = run_dirs(base / row.name)
+    found = {d.name: results(d) for d in started if (d / "summary.json").is_file()}
+    rec = records.get(row.name)
+    if rec and rec["overrides"] == row_command(suite, row):
+        for seed, res in rec["runs"].items():
+            found.setdefault(seed, res)
+    seeds = sorted(found, key=int)
+    return [found[s] for s in seeds], max(len(started), len(found))
+
+
 def results(run_dir: Path) -> dict:
     """summary.json merged with the stages' summary.json, nested keys flattened with dots."""
     merged: dict = {}
@@ -434,29 +496,30 @@ def cell(values: list, col: Column) -> str:
     return text
 
 
-def table(suite_name: str, suite: Suite, base: Path) -> str:
+def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None) -> str:
+    records = load_records(suite_name) if records is None else records
     lines = [
         f"# {suite_name}: mean [95 % bootstrap CI] over seeds {SEEDS[0]}-{SEEDS[-1]}",
         "",
         suite.note,
         "",
-        *([suite.overview(suite, base), ""] if suite.overview else []),
+    ]
+    by_row = {row.name: row_results(suite, row, base, records) for row in suite.rows}
+    if suite.overview:
+        lines += [suite.overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
+    lines += [
         "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
         "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
     ]
     commands = []
     for row in suite.rows:
-        started = run_dirs(base / row.name)
-        dirs = [d for d in started if (d / "summary.json").is_file()]
-        if not dirs:
-            what = f"crashed ({len(started)} started; {row.name}.log)" if started else "not run"
+        res, started = by_row[row.name]
+        if not res:
+            what = f"crashed ({started} started; {row.name}.log)" if started else "not run"
             lines.append(f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |")
             continue
-        res = [results(d) for d in dirs]
         cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
-        n = f"{len(dirs)}" + (
-            f" ({len(started) - len(dirs)} crashed)" if len(started) > len(dirs) else ""
-        )
+        n = f"{len(res)}" + (f" ({started - len(res)} crashed)" if started > len(res) else "")
         lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
         seeds = ",".join(map(str, SEEDS))
         commands.append(
@@ -465,8 +528,7 @@ def table(suite_name: str, suite: Suite, base: Path) -> str:
     per_seed = []
     key = suite.columns[0].key
     for row in suite.rows:
-        dirs = [d for d in run_dirs(base / row.name) if (d / "summary.json").is_file()]
-        vals = [results(d).get(key) for d in dirs]
+        vals = [r.get(key) for r in by_row[row.name][0]]
         if vals:
             shown = ", ".join("-" if v is None else f"{v * suite.columns[0].scale:g}" for v in vals)
             per_seed.append(f"- {row.what}: {shown}")
@@ -506,7 +568,8 @@ def main() -> int:
             finally:
                 (base / f"{row.name}.claim").unlink(missing_ok=True)
             print(f"[{row.name}] {took:.0f} s", flush=True)
-    text = table(args.suite, suite, base)
+    records = save_records(args.suite, suite, base)
+    text = table(args.suite, suite, base, records)
     (base / "table.md").write_text(text)
     print(text)
     try:

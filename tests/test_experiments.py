@@ -46,7 +46,7 @@ def test_experiment_leaves_the_logger_choice_alone(compose_cfg, name):
     assert compose_cfg(f"experiment={name}", "logger=none").logger.wandb is None
 
 
-def _benchmark_rows():
+def _tables():
     import importlib.util
 
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "tables.py"
@@ -54,6 +54,11 @@ def _benchmark_rows():
     tables = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = tables  # its dataclasses look their module up there
     spec.loader.exec_module(tables)
+    return tables
+
+
+def _benchmark_rows():
+    tables = _tables()
     return [
         pytest.param([*suite.common, *row.overrides], id=f"{name}-{row.name}")
         for name, suite in tables.SUITES.items()
@@ -67,3 +72,31 @@ def test_every_benchmark_row_composes_and_validates(compose_cfg, overrides):
     cfg = compose_cfg(*overrides, "logger=none")
     validate_config(cfg)
     OmegaConf.to_container(cfg, resolve=True)
+
+
+def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path, monkeypatch):
+    """benchmarks/results/ is not in git: the committed record must rebuild the row's cells,
+    and only for the overrides it was run with."""
+    import json
+    import shutil
+
+    tables = _tables()
+    monkeypatch.setattr(tables, "RECORDS", tmp_path / "records")
+    row = tables.Row("r", "a row", ["env=cartpole"])
+    suite = tables.Suite(rows=[row], columns=[tables.Column("normalized_score", "score")])
+    base = tmp_path / "results"
+    for seed, score in [(0, 0.5), (1, 0.7), (2, 0.9)]:
+        run = base / "r" / str(seed)
+        (run / ".hydra").mkdir(parents=True)
+        (run / ".hydra" / "config.yaml").write_text("{}")
+        (run / "summary.json").write_text(json.dumps({"normalized_score": score}))
+    (base / "r" / "3" / ".hydra").mkdir(parents=True)  # started, never finished
+    (base / "r" / "3" / ".hydra" / "config.yaml").write_text("{}")
+    before = tables.table("t", suite, base, tables.save_records("t", suite, base))
+    assert "| a row | 3 (1 crashed) | 0.70 [" in before
+    shutil.rmtree(base)
+    after = tables.table("t", suite, base)
+    assert "| a row | 3 | 0.70 [" in after
+    assert "- a row: 0.5, 0.7, 0.9" in after
+    changed = tables.Suite(rows=[tables.Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
+    assert "| a row | 0 | not run |" in tables.table("t", changed, base)
