@@ -580,7 +580,8 @@ class DiscriminatorConfig:
 @dataclass
 class AIRLDiscriminatorConfig(DiscriminatorConfig):
     """AIRL's structured discriminator (gail_lab/imitation/airl.py): logit = g(s) + gamma h(s')
-    - h(s) - log pi(a|s). ``inputs`` and ``absorbing`` do not apply."""
+    - h(s) - log pi(a|s). ``inputs`` does not apply; ``absorbing`` gives g and h absorbing
+    states (gail_lab/imitation/airl.py)."""
 
     _target_: str = "gail_lab.imitation.airl.AIRLDiscriminator"
     state_only: bool = True  # g(s) (the paper's disentangled reward) or g(s, a)
@@ -590,7 +591,6 @@ class AIRLDiscriminatorConfig(DiscriminatorConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
-        _require(not self.absorbing, "absorbing", "false for airl", self.absorbing)
 
 
 # --------------------------------------------------------------------------- logger, task

@@ -218,10 +218,56 @@ def test_airl_logit_is_shaped_reward_minus_log_pi():
     np.testing.assert_allclose(d.learned_reward(obs), g.numpy(), rtol=1e-6)
 
 
+def test_airl_with_absorbing_states_prices_the_ending_through_h():
+    """A terminal step's f uses h of its ending's absorbing state, the absorbing state's own
+    transition is g(abs) + gamma h(abs) - h(abs) with no log pi, and its observation is ignored."""
+    from gail_lab.imitation.absorbing import SUCCESS, with_absorbing
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    torch.manual_seed(0)
+    adam = functools.partial(torch.optim.Adam, lr=1e-3)
+    d = AIRLDiscriminator(2, 3, True, adam, gamma=0.9, absorbing=True)
+    policy = CategoricalPolicy(2, 3, [8])
+    d.attach_policy(policy)
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=(4, 2)).astype(np.float32)
+    t = Transitions(
+        observations=obs,
+        actions=np.array([0, 1, 2, 1]),
+        rewards=np.zeros(4, np.float32),
+        next_observations=obs + 1,
+        terminated=np.array([0, 1, 0, 0], bool),  # episode 1 reaches the goal, episode 2 is cut
+        truncated=np.array([0, 0, 0, 1], bool),
+        episode_starts=np.array([0, 2]),
+    )
+    batch = with_absorbing(t, "success")
+    assert list(batch["codes"]) == [0, 0, 0, 0, SUCCESS]
+    assert list(batch["next_codes"]) == [0, SUCCESS, 0, 0, SUCCESS]
+    logits, _ = d.batch_logits(batch)
+    zero = np.zeros((1, 2), np.float32)
+    with torch.no_grad():
+        g = d.net(d.inputs(obs, codes=np.zeros(4, int))).squeeze(-1)
+        h = d.potential(obs, np.zeros(4, int))
+        h_next = d.potential(obs + 1, np.zeros(4, int))
+        g_abs = d.net(d.inputs(zero, codes=[SUCCESS])).squeeze(-1)
+        h_abs = d.potential(zero, [SUCCESS])
+        log_pi = policy.distribution(torch.as_tensor(obs)).log_prob(torch.as_tensor(t.actions))
+    expected = g - h - log_pi + 0.9 * torch.stack([h_next[0], h_abs[0], h_next[2], h_next[3]])
+    torch.testing.assert_close(logits[:4].detach(), expected)
+    torch.testing.assert_close(logits[4:].detach(), g_abs + 0.9 * h_abs - h_abs)
+    # an absorbing state is its code only: whatever observation it is given
+    moved = dict(batch, obs=batch["obs"] + 5.0, next_obs=batch["next_obs"] + 5.0)
+    moved["obs"][:4], moved["next_obs"][:4] = batch["obs"][:4], batch["next_obs"][:4]
+    torch.testing.assert_close(d.batch_logits(moved)[0][4:].detach(), logits[4:].detach())
+    r_abs = d.absorbing_rewards()[SUCCESS]
+    np.testing.assert_allclose(r_abs, d.reward({k: v[4:] for k, v in batch.items()})[0], rtol=1e-5)
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
         ["algo=airl"],
+        ["algo=airl", "discriminator.absorbing=true", "env.terminal_outcome=failure"],
         ["algo=gail_offline", "algo.trainer.epochs=20", "algo.trainer.eval_every=10"],
         [
             "algo=gail_ppo",
@@ -233,7 +279,7 @@ def test_airl_logit_is_shaped_reward_minus_log_pi():
             "algo.trainer.env_reward_coef=0.1",
         ],
     ],
-    ids=["airl", "gail_offline", "gail_ppo_with_options"],
+    ids=["airl", "airl_absorbing", "gail_offline", "gail_ppo_with_options"],
 )
 def test_gail_family_runs_end_to_end_on_cartpole(tmp_path, overrides):
     from tests.conftest import TINY

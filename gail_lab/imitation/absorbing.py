@@ -62,9 +62,19 @@ def as_batch(t: Transitions) -> dict[str, np.ndarray]:
     }
 
 
+def next_codes(t: Transitions, terminal_outcome: str) -> np.ndarray:
+    """Per step, the code of the state it leads to: its ending's on terminated episodes' last
+    steps (the absorbing state comes next), NOT_ENDED elsewhere (AIRL's shaping term h(s'))."""
+    idx, codes = absorbing_entries(t, terminal_outcome)
+    out = np.zeros(len(t), np.int64)
+    out[idx] = codes
+    return out
+
+
 def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarray]:
     """The discriminator's sample pool: every transition (code NOT_ENDED) followed by one absorbing
-    entry (zero observation and action, its ending's code) per terminated episode."""
+    entry (zero observation and action, its ending's code) per terminated episode; ``next_codes``
+    says which absorbing state each step leads to (an absorbing state leads to itself)."""
     _, codes = absorbing_entries(t, terminal_outcome)
     k = len(codes)
     zeros_obs = np.zeros((k, *t.observations.shape[1:]), t.observations.dtype)
@@ -75,6 +85,7 @@ def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarra
         "next_obs": np.concatenate([t.next_observations, zeros_obs]),
         "terminated": np.concatenate([t.terminated, np.ones(k, bool)]),
         "codes": np.concatenate([np.zeros(len(t), np.int64), codes]),
+        "next_codes": np.concatenate([next_codes(t, terminal_outcome), codes]),
     }
 
 

@@ -6,6 +6,14 @@ so that D = exp f / (exp f + pi(a|s)). g is the reward approximator (state-only 
 paper's disentangled reward, which transfers across dynamics), h a shaping potential. Training is
 GAIL's BCE on expert vs agent samples; the policy's reward is a form of the logit (``logit`` by
 default: f - log pi, an entropy-regularized reward). ``learned_reward`` exposes g.
+
+With absorbing states (``absorbing=True``, DAC's fix of the termination bias; see
+imitation/absorbing.py), g and h see a one-hot ending code and an absorbing state is the zero
+observation with its code: a terminal transition's f is g(s) + gamma h(absorbing) - h(s) instead
+of g(s) - h(s), an absorbing state's own transition (it never leaves) is
+g(abs) + gamma h(abs) - h(abs), and log pi is 0 there (no action is chosen in it). Without them,
+the logit reward's sign decides whether ending an episode pays, whatever the expert did: positive
+on Acrobot, where the agent was then paid to never reach the goal.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from gail_lab.imitation.absorbing import NUM_CODES
 from gail_lab.imitation.discriminator import ACTIVATIONS, Batch, Discriminator
 from gail_lab.rl.networks import mlp
 
@@ -33,8 +42,6 @@ class AIRLDiscriminator(Discriminator):
         reward_form: str = "logit",
         **kwargs,
     ) -> None:
-        if kwargs.pop("absorbing", False):
-            raise ValueError("discriminator=airl does not support absorbing states")
         kwargs.pop("inputs", None)
         super().__init__(
             obs_dim,
@@ -48,7 +55,8 @@ class AIRLDiscriminator(Discriminator):
             **kwargs,
         )
         self.gamma = gamma
-        self.h_net = mlp(obs_dim, hidden_sizes, 1, ACTIVATIONS[activation])
+        h_in = obs_dim + (NUM_CODES if self.absorbing else 0)
+        self.h_net = mlp(h_in, hidden_sizes, 1, ACTIVATIONS[activation])
         self.optimizer = optimizer(list(self.net.parameters()) + list(self.h_net.parameters()))
         self.policy = None
 
@@ -56,8 +64,10 @@ class AIRLDiscriminator(Discriminator):
         """The policy whose log pi(a|s) enters the logit (the GAIL trainer attaches its own)."""
         self.policy = policy
 
-    def potential(self, obs) -> torch.Tensor:
-        return self.h_net(self.obs_norm(self._tensor(obs).reshape(len(obs), -1))).squeeze(-1)
+    def potential(self, obs, codes=None) -> torch.Tensor:
+        """h(s); with absorbing states h sees the ending code (an absorbing state: only it)."""
+        x = self.obs_norm(self._tensor(obs).reshape(len(obs), -1))
+        return self.h_net(self.with_codes(x, codes) if self.absorbing else x).squeeze(-1)
 
     @torch.no_grad()
     def learned_reward(self, obs, actions=None) -> np.ndarray:
@@ -67,15 +77,19 @@ class AIRLDiscriminator(Discriminator):
     def batch_logits(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         if self.policy is None:
             raise RuntimeError("AIRLDiscriminator needs attach_policy(policy) before use")
-        x = self.inputs(batch["obs"], batch.get("actions"))
-        done = self._tensor(np.asarray(batch["terminated"], dtype=np.float32))
-        f = (
-            self.net(x).squeeze(-1)
-            + self.gamma * (1.0 - done) * self.potential(batch["next_obs"])
-            - self.potential(batch["obs"])
-        )
+        codes = batch.get("codes") if self.absorbing else None
+        x = self.inputs(batch["obs"], batch.get("actions"), codes=codes)
+        if self.absorbing and batch.get("next_codes") is not None:
+            # the absorbing state follows a termination, and itself: h(s') always counts
+            next_h = self.potential(batch["next_obs"], batch["next_codes"])
+        else:
+            done = self._tensor(np.asarray(batch["terminated"], dtype=np.float32))
+            next_h = (1.0 - done) * self.potential(batch["next_obs"], codes)
+        f = self.net(x).squeeze(-1) + self.gamma * next_h - self.potential(batch["obs"], codes)
         with torch.no_grad():
             obs_t = self._tensor(batch["obs"]).reshape(len(x), -1)
             actions = torch.as_tensor(batch["actions"], device=self.device)
             log_pi = self.policy.distribution(obs_t).log_prob(actions)
+            if codes is not None:
+                log_pi = log_pi * self._tensor(np.asarray(codes) == 0)
         return f - log_pi, x

@@ -106,9 +106,12 @@ class Discriminator(nn.Module):
         else:
             parts = [obs_t, self._tensor(actions).reshape(n, -1)]
         x = torch.cat(parts, dim=-1)
-        if not self.absorbing:
-            return x
-        c = torch.zeros(n, dtype=torch.int64, device=self.device)
+        return self.with_codes(x, codes) if self.absorbing else x
+
+    def with_codes(self, x: torch.Tensor, codes=None) -> torch.Tensor:
+        """``x`` with the one-hot ending code appended and absorbing rows zeroed but their code
+        (``codes`` None: every row an ordinary transition)."""
+        c = torch.zeros(len(x), dtype=torch.int64, device=self.device)
         if codes is not None:
             c = torch.as_tensor(codes, dtype=torch.int64, device=self.device).reshape(-1)
         x = x * (c == 0).unsqueeze(-1).float()  # an absorbing state carries only its code
@@ -122,7 +125,8 @@ class Discriminator(nn.Module):
         """The per-step reward of each absorbing state (SUCCESS = 1, FAILURE = 2)."""
         obs = np.zeros((2, self.obs_dim), np.float32)
         act = np.zeros(2, np.int64) if self.discrete else np.zeros((2, self.n_actions), np.float32)
-        batch = {"obs": obs, "actions": act, "next_obs": obs, "codes": np.array([1, 2])}
+        codes = np.array([1, 2])  # an absorbing state never leaves: it is its own next state
+        batch = {"obs": obs, "actions": act, "next_obs": obs, "codes": codes, "next_codes": codes}
         batch["terminated"] = np.ones(2, bool)
         r = self.reward(batch)
         return {1: float(r[0]), 2: float(r[1])}

@@ -25,6 +25,7 @@ from gail_lab.imitation.absorbing import (
     FAILURE,
     SUCCESS,
     as_batch,
+    next_codes,
     terminal_bonus,
     with_absorbing,
 )
@@ -99,7 +100,10 @@ class GAILTrainer:
                         {k: v[e] for k, v in expert.items()}, {k: v[a] for k, v in agent.items()}
                     )
                 )
-            rewards = discriminator.reward(as_batch(roll), update_stats=True)
+            batch = as_batch(roll)
+            if absorbing:  # AIRL's h(s') of a terminal step is its absorbing state's
+                batch["next_codes"] = next_codes(roll, terminal_outcome)
+            rewards = discriminator.reward(batch, update_stats=True)
             metrics.update(
                 {
                     "disc/reward_mean": float(rewards.mean()),
