@@ -33,6 +33,16 @@ LINES = {  # row name (benchmarks/tables.py classic_rows) -> (label, colour, sty
     "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
     "{env}_airl_{n}_random": ("airl, random data", "tab:orange", "--"),
 }
+# --suite classic_fix: the rows of benchmarks/tables.py classic_fix_rows
+FIX_ENVS = ("mountaincar", "pendulum")
+FIX_LINES = {
+    "{env}_gp_{n}": ("gail_ppo + GP 10", "tab:blue", "-"),
+    "{env}_gp_bc_{n}": ("gail_ppo + GP 10 + BC", "tab:purple", "-"),
+    "{env}_it200_{n}": ("gail_ppo, 200 iterations", "tab:blue", "-"),
+    "{env}_gp_{n}_random": ("gail_ppo + GP 10, random data", "tab:blue", "--"),
+    "{env}_gp_bc_{n}_random": ("gail_ppo + GP 10 + BC, random data", "tab:purple", "--"),
+    "{env}_it200_{n}_random": ("gail_ppo, 200 it., random data", "tab:blue", "--"),
+}
 
 
 def normalized_curve(run: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -66,19 +76,26 @@ def final_score(run: Path) -> float | None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "classic")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "classic_curves.png")
+    ap.add_argument("--suite", choices=["classic", "classic_fix"], default="classic")
+    ap.add_argument("--results", type=Path, help="default: benchmarks/results/<suite>")
+    ap.add_argument("--out", type=Path, help="default: docs/img/<suite>_curves.png")
     args = ap.parse_args()
+    fix = args.suite == "classic_fix"
+    envs, lines = (FIX_ENVS, FIX_LINES) if fix else (ENVS, LINES)
+    args.results = args.results or ROOT / "benchmarks" / "results" / args.suite
+    args.out = args.out or ROOT / "docs" / "img" / f"{args.suite}_curves.png"
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(ENVS), len(SIZES), figsize=(13, 9.5), sharey=True)
-    for i, env in enumerate(ENVS):
+    fig, axes = plt.subplots(
+        len(envs), len(SIZES), figsize=(13, 3.2 * len(envs)), sharey=True, squeeze=False
+    )
+    for i, env in enumerate(envs):
         for j, n in enumerate(SIZES):
             ax = axes[i, j]
-            for name, (label, colour, style) in LINES.items():
+            for name, (label, colour, style) in lines.items():
                 row = args.results / name.format(env=env, n=n)
                 curves = [c for run in sorted(row.glob("[0-9]*")) if (c := normalized_curve(run))]
                 if not curves:
@@ -99,7 +116,7 @@ def main() -> int:
             ax.axhline(0.95, color="grey", lw=0.6, ls="--")
             ax.set_title(f"{env}, {n} expert traj.", fontsize=10)
             ax.set_ylim(-0.3, 1.15)
-            if i == len(ENVS) - 1:
+            if i == len(envs) - 1:
                 ax.set_xlabel("env steps")
             if j == 0:
                 ax.set_ylabel("normalized greedy return")
@@ -107,7 +124,7 @@ def main() -> int:
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(
-        "Classic control: training evaluations (10 greedy episodes), mean over seeds, seed range shaded;"
+        f"{args.suite}: training evaluations (10 greedy episodes), mean over seeds, seed range shaded;"
         " grey: expert (1) and 0.95",
         fontsize=10,
     )
