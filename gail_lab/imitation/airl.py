@@ -90,6 +90,7 @@ class AIRLDiscriminator(Discriminator):
             obs_t = self._tensor(batch["obs"]).reshape(len(x), -1)
             actions = torch.as_tensor(batch["actions"], device=self.device)
             log_pi = self.policy.distribution(obs_t).log_prob(actions)
-            if codes is not None:
-                log_pi = log_pi * self._tensor(np.asarray(codes) == 0)
+            if codes is not None:  # (where, not a product: a zero action may be -inf there)
+                real = torch.as_tensor(np.asarray(codes) == 0, device=self.device)
+                log_pi = torch.where(real, log_pi, torch.zeros_like(log_pi))
         return f - log_pi, x
