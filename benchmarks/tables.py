@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gail_lab.io import atomic_write_text  # noqa: E402
 from gail_lab.report import estimate, write_report  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -506,11 +507,8 @@ def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
                 changed = True
         rec["runs"] = dict(sorted(rec["runs"].items(), key=lambda kv: int(kv[0])))
     if changed:
-        RECORDS.mkdir(parents=True, exist_ok=True)
-        path = RECORDS / f"{suite_name}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        text = json.dumps(records, indent=1, sort_keys=True) + "\n"
+        atomic_write_text(RECORDS / f"{suite_name}.json", text)
     return records
 
 
