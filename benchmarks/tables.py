@@ -396,6 +396,13 @@ def classic_fix_rows() -> list[Row]:
         # the GP rows still climbed at 100 iterations: on seeds 2 and 3 (0.83 and 0.82 at 4
         # trajectories) 200 iterations reached 0.92 and 0.98
         ("mountaincar", "gp_it200", "gail_ppo + GP 10, 200 iterations", CC_GP + CC_LONG, (4, 16)),
+        (
+            "mountaincar",
+            "gp_bc_it200",
+            "gail_ppo + GP 10 + BC warm start + BC loss, 200 iterations",
+            CC_GP + CC_BC_LOOP + CC_LONG,
+            (4,),
+        ),
         ("pendulum", "it200", "gail_ppo, 200 iterations", CC_LONG, (1, 4)),
     ]:
         env_args, gail_args = CC_ENVS[env]
