@@ -401,7 +401,7 @@ def classic_fix_rows() -> list[Row]:
             "gp_bc_it200",
             "gail_ppo + GP 10 + BC warm start + BC loss, 200 iterations",
             CC_GP + CC_BC_LOOP + CC_LONG,
-            (4,),
+            (4, 16),
         ),
         ("pendulum", "it200", "gail_ppo, 200 iterations", CC_LONG, (1, 4)),
     ]:
