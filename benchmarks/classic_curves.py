@@ -39,10 +39,16 @@ FIX_LINES = {
     "{env}_gp_{n}": ("gail_ppo + GP 10", "tab:blue", "-"),
     "{env}_gp_bc_{n}": ("gail_ppo + GP 10 + BC", "tab:purple", "-"),
     "{env}_gp_it200_{n}": ("gail_ppo + GP 10, 200 it.", "tab:red", "-"),
+    "{env}_gp_bc_it200_{n}": ("gail_ppo + GP 10 + BC, 200 it.", "tab:olive", "-"),
     "{env}_it200_{n}": ("gail_ppo, 200 iterations", "tab:blue", "-"),
     "{env}_gp_{n}_random": ("gail_ppo + GP 10, random data", "tab:blue", "--"),
     "{env}_gp_bc_{n}_random": ("gail_ppo + GP 10 + BC, random data", "tab:purple", "--"),
     "{env}_gp_it200_{n}_random": ("gail_ppo + GP 10, 200 it., random data", "tab:red", "--"),
+    "{env}_gp_bc_it200_{n}_random": (
+        "gail_ppo + GP 10 + BC, 200 it., random data",
+        "tab:olive",
+        "--",
+    ),
     "{env}_it200_{n}_random": ("gail_ppo, 200 it., random data", "tab:blue", "--"),
 }
 
