@@ -429,11 +429,61 @@ CLASSIC_FIX = Suite(
     note=CLASSIC.note,
 )
 
+# Ho & Ermon's subsampled protocol on Acrobot (issue 9): in `classic`, BC and gail_ppo both reach
+# 1.00 at every size, so "GAIL above BC" cannot show. Ho & Ermon kept every 20th transition of
+# each trajectory (here from its first: `data.subsample_every=20`), about 4 state-action pairs of
+# an ~83-step Acrobot episode: BC has almost nothing to regress on, while GAIL matches the
+# occupancy through its own rollouts. On seed 0 (probe): gail_ppo 1.00 at 1 and 4 trajectories,
+# BC 0.00 at both; the random-data control (as many random episodes, subsampled alike) 0.00, and
+# with DAC absorbing states 1.00 at 4 (control 0.00) but 0.00 at 1. Same experts, datasets,
+# budget (40 iterations) and evaluation as `classic`.
+CC_SUB = ["data.subsample_every=20"]
+CC_ABSORBING = ["discriminator.absorbing=true"]
+
+
+def classic_sub_rows() -> list[Row]:
+    env_args, gail_args = CC_ENVS["acrobot"]
+    rows, controls = [], []
+    for n in CC_SIZES:
+        data = [*env_args, f"data.use_episodes={n}", *CC_SUB]
+        gail = [*data, "algo=gail_ppo", *CC_GAIL, *gail_args]
+        for tag, what, extra in [
+            ("gail_ppo", "gail_ppo", []),
+            ("absorbing", "gail_ppo + absorbing states", CC_ABSORBING),
+        ]:
+            rows.append(
+                Row(f"acrobot_{tag}_{n}", f"acrobot: {what}, {n} traj. / 20", [*gail, *extra])
+            )
+            if n in CC_CONTROL_SIZES:
+                controls.append(
+                    Row(
+                        f"acrobot_{tag}_{n}_random",
+                        f"acrobot: control: {what} on {n} random-policy episodes / 20",
+                        [*gail, *extra, "data.source=random"],
+                    )
+                )
+        rows.append(Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC]))
+    return rows + controls
+
+
+CLASSIC_SUB = Suite(
+    common=CC_COMMON,
+    rows=classic_sub_rows(),
+    columns=CLASSIC.columns,
+    note=(
+        "Acrobot-v1, Ho & Ermon's subsampling: every 20th transition of each of the first n"
+        " expert trajectories (of 16 per seed; '/ 20' in the row names), 50 evaluation episodes"
+        " per policy; normalized score = (R - R_random) / (R_expert - R_random) with R_expert the"
+        " demonstrations' mean return (of the whole trajectories)."
+    ),
+)
+
 SUITES = {
     "racecar": RACECAR,
     "cartpole": CARTPOLE,
     "classic": CLASSIC,
     "classic_fix": CLASSIC_FIX,
+    "classic_sub": CLASSIC_SUB,
 }
 
 

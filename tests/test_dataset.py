@@ -137,6 +137,24 @@ def test_subset_first_episodes_and_every_kth(demos):
     assert len(demos.subset()) == len(demos)
 
 
+def test_subset_keeps_the_terminal_step_of_terminated_episodes(demos):
+    """Subsampling must not erase how an episode ended: DAC's absorbing states (and AIRL's
+    shaping) read the terminal flag of each episode's last transition."""
+    arrays = {k: v.copy() for k, v in demos.arrays().items()}
+    arrays["terminated"][999] = True  # episode 1 ends terminated at its step 499
+    arrays["truncated"][999] = False
+    ended = Demonstrations(**arrays, metadata=demos.metadata)
+    sub = ended.subset(use_episodes=3, every=20)
+    # episode 0 (truncated): 25 steps; episode 1: 25 + its terminal step; episode 2: 25
+    np.testing.assert_array_equal(sub.episode_starts, [0, 25, 51])
+    assert len(sub) == 76 and sub.terminated.sum() == 1 and sub.terminated[50]
+    np.testing.assert_array_equal(sub.observations[50], ended.observations[999])
+    np.testing.assert_array_equal(sub.episode_ends, [24, 50, 75])
+    # every 1: unchanged; a terminal step that is a k-th one is not doubled
+    assert len(ended.subset(use_episodes=3)) == 1500
+    assert len(ended.subset(use_episodes=3, every=499)) == 2 + 2 + 2
+
+
 @pytest.mark.parametrize("label", ["executed", "clean"])
 def test_noisy_and_dart_collection(cartpole, label):
     expert = CartPoleController()

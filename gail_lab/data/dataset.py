@@ -50,13 +50,22 @@ class Demonstrations(Transitions):
 
     def subset(self, use_episodes: int | None = None, every: int = 1) -> Demonstrations:
         """The first ``use_episodes`` trajectories, keeping every ``every``-th transition of each
-        (from its first), as Ho & Ermon subsample their demonstrations."""
+        (from its first), as Ho & Ermon subsample their demonstrations.
+
+        A terminated episode also keeps its last (terminal) transition, as DAC keeps its absorbing
+        transitions when it subsamples: without it, no subsampled expert episode would end (the
+        terminal step is a k-th one once in k), and absorbing states would be paid as an ending
+        the expert never reaches. Time-limit truncations are not endings and are not kept."""
         lengths = self.episode_lengths
         n_eps = self.num_episodes if use_episodes is None else min(use_episodes, self.num_episodes)
         keep, starts = [], []
         for start, length in zip(self.episode_starts[:n_eps], lengths[:n_eps], strict=True):
             starts.append(len(keep))
-            keep.extend(range(start, start + length, every))
+            steps = list(range(start, start + length, every))
+            last = start + length - 1
+            if self.terminated[last] and steps[-1] != last:
+                steps.append(last)
+            keep.extend(steps)
         idx = np.asarray(keep, dtype=np.int64)
         arrays = {k: v[idx] for k, v in self.arrays().items() if k != "episode_starts"}
         meta = {
