@@ -34,8 +34,16 @@ LINES = {  # row name (benchmarks/tables.py classic_rows) -> (label, colour, sty
     "{env}_airl_{n}_random": ("airl, random data", "tab:orange", "--"),
 }
 # --suite classic_fix: the rows of benchmarks/tables.py classic_fix_rows
-FIX_ENVS = ("mountaincar", "pendulum")
+FIX_ENVS = ("acrobot", "mountaincar", "pendulum")
 FIX_LINES = {
+    "{env}_airl_log_d_{n}": ("airl, log D", "tab:orange", "-"),
+    "{env}_airl_log_d_{n}_random": ("airl, log D, random data", "tab:orange", "--"),
+    "{env}_airl_d32_it200_{n}": ("airl, 32 D steps, 200 it.", "tab:orange", "-"),
+    "{env}_airl_d32_it200_{n}_random": (
+        "airl, 32 D steps, 200 it., random data",
+        "tab:orange",
+        "--",
+    ),
     "{env}_gp_{n}": ("gail_ppo + GP 10", "tab:blue", "-"),
     "{env}_gp_bc_{n}": ("gail_ppo + GP 10 + BC", "tab:purple", "-"),
     "{env}_gp_it200_{n}": ("gail_ppo + GP 10, 200 it.", "tab:red", "-"),
@@ -50,6 +58,21 @@ FIX_LINES = {
         "--",
     ),
     "{env}_it200_{n}_random": ("gail_ppo, 200 it., random data", "tab:blue", "--"),
+}
+
+
+# --suite classic_sub: benchmarks/tables.py classic_sub_rows (Acrobot, every 20th transition)
+SUB_ENVS = ("acrobot",)
+SUB_LINES = {
+    "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue", "-"),
+    "{env}_absorbing_{n}": ("gail_ppo + absorbing", "tab:red", "-"),
+    "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
+    "{env}_absorbing_{n}_random": ("gail_ppo + absorbing, random data", "tab:red", "--"),
+}
+SUITE_LINES = {
+    "classic": (ENVS, LINES),
+    "classic_fix": (FIX_ENVS, FIX_LINES),
+    "classic_sub": (SUB_ENVS, SUB_LINES),
 }
 
 
@@ -84,12 +107,11 @@ def final_score(run: Path) -> float | None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--suite", choices=["classic", "classic_fix"], default="classic")
+    ap.add_argument("--suite", choices=sorted(SUITE_LINES), default="classic")
     ap.add_argument("--results", type=Path, help="default: benchmarks/results/<suite>")
     ap.add_argument("--out", type=Path, help="default: docs/img/<suite>_curves.png")
     args = ap.parse_args()
-    fix = args.suite == "classic_fix"
-    envs, lines = (FIX_ENVS, FIX_LINES) if fix else (ENVS, LINES)
+    envs, lines = SUITE_LINES[args.suite]
     args.results = args.results or ROOT / "benchmarks" / "results" / args.suite
     args.out = args.out or ROOT / "docs" / "img" / f"{args.suite}_curves.png"
     import matplotlib

@@ -382,6 +382,17 @@ CC_BC_LOOP = ["algo.trainer.bc_warm_start=2000", "algo.trainer.bc_coef=1"]
 CC_LONG = ["algo.trainer.iterations=200"]
 
 
+# AIRL missed everywhere in `classic`. Acrobot (0.00): its logit reward f - log pi is positive
+# per step (-log pi alone is ~ +1.1 for a near-uniform policy over 3 actions), so the agent is paid
+# to never reach the goal; probe on seed 0 at 4 trajectories: with log D of the same structured
+# discriminator (< 0 per step, as gail_ppo's Acrobot form) 0.86, its random-data control 0.00.
+# Pendulum (-0.17): D was under-trained (4 steps of 128 samples per iteration: D(agent) still 0.82
+# after 30k env steps, D(expert) 0.85); 32 steps of 256 on seed 0: 0.58 at 120 iterations, still
+# climbing, so 200 iterations.
+CC_AIRL_LOG_D = ["discriminator.reward_form=log_d"]
+CC_AIRL_D32 = ["algo.trainer.d_steps=32", "algo.trainer.d_batch_size=256"]
+
+
 def classic_fix_rows() -> list[Row]:
     rows, controls = [], []
     for env, tag, what, extra, sizes in [
@@ -404,12 +415,21 @@ def classic_fix_rows() -> list[Row]:
             (4, 16),
         ),
         ("pendulum", "it200", "gail_ppo, 200 iterations", CC_LONG, (1, 4)),
+        ("acrobot", "airl_log_d", "airl, log D reward", ["algo=airl", *CC_AIRL_LOG_D], CC_SIZES),
+        (
+            "pendulum",
+            "airl_d32_it200",
+            "airl, 32 D steps of 256, 200 iterations",
+            ["algo=airl", *CC_AIRL_D32, *CC_LONG],
+            (4,),
+        ),
     ]:
         env_args, gail_args = CC_ENVS[env]
         if any(x.startswith("algo.trainer.iterations=") for x in extra):
             gail_args = []  # the row sets its own budget
+        algo = [] if any(x.startswith("algo=") for x in extra) else ["algo=gail_ppo"]
         for n in sizes:
-            args = [*env_args, f"data.use_episodes={n}", "algo=gail_ppo", *CC_GAIL, *gail_args]
+            args = [*env_args, f"data.use_episodes={n}", *algo, *CC_GAIL, *gail_args]
             rows.append(Row(f"{env}_{tag}_{n}", f"{env}: {what}, {n} traj.", [*args, *extra]))
             if n in CC_CONTROL_SIZES:
                 controls.append(
