@@ -68,6 +68,8 @@ SUB_LINES = {
     "{env}_absorbing_{n}": ("gail_ppo + absorbing", "tab:red", "-"),
     "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
     "{env}_absorbing_{n}_random": ("gail_ppo + absorbing, random data", "tab:red", "--"),
+    "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple", "-"),
+    "{env}_absorbing_it100_{n}_random": ("absorbing, 100 it., random data", "tab:purple", "--"),
 }
 SUITE_LINES = {
     "classic": (ENVS, LINES),
