@@ -27,50 +27,44 @@ from gail_lab.io import atomic_write_bytes  # noqa: E402
 
 ENVS = ("acrobot", "mountaincar", "pendulum")
 SIZES = (1, 4, 16)
-LINES = {  # row name (benchmarks/tables.py classic_rows) -> (label, colour, style)
-    "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue", "-"),
-    "{env}_airl_{n}": ("airl", "tab:orange", "-"),
-    "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
-    "{env}_airl_{n}_random": ("airl, random data", "tab:orange", "--"),
-}
+
+
+def with_controls(lines: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str, str]]:
+    """Row name template -> (label, colour, style): each row solid, and its random-data control
+    (benchmarks/tables.py names it `<row>_random`) dashed in the same colour."""
+    out = {}
+    for template, (label, colour) in lines.items():
+        out[template] = (label, colour, "-")
+        out[f"{template}_random"] = (f"{label}, random data", colour, "--")
+    return out
+
+
+# --suite classic: the rows of benchmarks/tables.py classic_rows
+LINES = with_controls(
+    {"{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue"), "{env}_airl_{n}": ("airl", "tab:orange")}
+)
 # --suite classic_fix: the rows of benchmarks/tables.py classic_fix_rows
 FIX_ENVS = ("acrobot", "mountaincar", "pendulum")
-FIX_LINES = {
-    "{env}_airl_log_d_{n}": ("airl, log D", "tab:orange", "-"),
-    "{env}_airl_log_d_{n}_random": ("airl, log D, random data", "tab:orange", "--"),
-    "{env}_airl_d32_it200_{n}": ("airl, 32 D steps, 200 it.", "tab:orange", "-"),
-    "{env}_airl_d32_it200_{n}_random": (
-        "airl, 32 D steps, 200 it., random data",
-        "tab:orange",
-        "--",
-    ),
-    "{env}_gp_{n}": ("gail_ppo + GP 10", "tab:blue", "-"),
-    "{env}_gp_bc_{n}": ("gail_ppo + GP 10 + BC", "tab:purple", "-"),
-    "{env}_gp_it200_{n}": ("gail_ppo + GP 10, 200 it.", "tab:red", "-"),
-    "{env}_gp_bc_it200_{n}": ("gail_ppo + GP 10 + BC, 200 it.", "tab:olive", "-"),
-    "{env}_it200_{n}": ("gail_ppo, 200 iterations", "tab:blue", "-"),
-    "{env}_gp_{n}_random": ("gail_ppo + GP 10, random data", "tab:blue", "--"),
-    "{env}_gp_bc_{n}_random": ("gail_ppo + GP 10 + BC, random data", "tab:purple", "--"),
-    "{env}_gp_it200_{n}_random": ("gail_ppo + GP 10, 200 it., random data", "tab:red", "--"),
-    "{env}_gp_bc_it200_{n}_random": (
-        "gail_ppo + GP 10 + BC, 200 it., random data",
-        "tab:olive",
-        "--",
-    ),
-    "{env}_it200_{n}_random": ("gail_ppo, 200 it., random data", "tab:blue", "--"),
-}
-
-
+FIX_LINES = with_controls(
+    {
+        "{env}_airl_log_d_{n}": ("airl, log D", "tab:orange"),
+        "{env}_airl_d32_it200_{n}": ("airl, 32 D steps, 200 it.", "tab:orange"),
+        "{env}_gp_{n}": ("gail_ppo + GP 10", "tab:blue"),
+        "{env}_gp_bc_{n}": ("gail_ppo + GP 10 + BC", "tab:purple"),
+        "{env}_gp_it200_{n}": ("gail_ppo + GP 10, 200 it.", "tab:red"),
+        "{env}_gp_bc_it200_{n}": ("gail_ppo + GP 10 + BC, 200 it.", "tab:olive"),
+        "{env}_it200_{n}": ("gail_ppo, 200 it.", "tab:blue"),
+    }
+)
 # --suite classic_sub: benchmarks/tables.py classic_sub_rows (Acrobot, every 20th transition)
 SUB_ENVS = ("acrobot",)
-SUB_LINES = {
-    "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue", "-"),
-    "{env}_absorbing_{n}": ("gail_ppo + absorbing", "tab:red", "-"),
-    "{env}_gail_ppo_{n}_random": ("gail_ppo, random data", "tab:blue", "--"),
-    "{env}_absorbing_{n}_random": ("gail_ppo + absorbing, random data", "tab:red", "--"),
-    "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple", "-"),
-    "{env}_absorbing_it100_{n}_random": ("absorbing, 100 it., random data", "tab:purple", "--"),
-}
+SUB_LINES = with_controls(
+    {
+        "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue"),
+        "{env}_absorbing_{n}": ("gail_ppo + absorbing", "tab:red"),
+        "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple"),
+    }
+)
 SUITE_LINES = {
     "classic": (ENVS, LINES),
     "classic_fix": (FIX_ENVS, FIX_LINES),

@@ -315,6 +315,11 @@ def add_with_control(
         )
 
 
+def budget(gail_args: list[str], extra: list[str]) -> list[str]:
+    """The env's GAIL budget (CC_ENVS), unless the row's own overrides set one."""
+    return [] if any(x.startswith("algo.trainer.iterations=") for x in extra) else gail_args
+
+
 def classic_rows() -> list[Row]:
     """Every env x size x algo row, then the random-data controls (last: they run last)."""
     rows, controls = [], []
@@ -440,8 +445,7 @@ def classic_fix_rows() -> list[Row]:
         ),
     ]:
         env_args, gail_args = CC_ENVS[env]
-        if any(x.startswith("algo.trainer.iterations=") for x in extra):
-            gail_args = []  # the row sets its own budget
+        gail_args = budget(gail_args, extra)
         algo = [] if any(x.startswith("algo=") for x in extra) else ["algo=gail_ppo"]
         for n in sizes:
             args = [*env_args, f"data.use_episodes={n}", *algo, *CC_GAIL, *gail_args, *extra]
@@ -458,11 +462,11 @@ CLASSIC_FIX = Suite(
 
 # Ho & Ermon's subsampled protocol on Acrobot (issue 9): in `classic`, BC and gail_ppo both reach
 # 1.00 at every size, so "GAIL above BC" cannot show. Ho & Ermon kept every 20th transition of
-# each trajectory (here from its first: `data.subsample_every=20`), about 4 state-action pairs of
-# an ~83-step Acrobot episode: BC has almost nothing to regress on, while GAIL matches the
-# occupancy through its own rollouts. On seed 0 (probe): gail_ppo 1.00 at 1 and 4 trajectories,
-# BC 0.00 at both; the random-data control (as many random episodes, subsampled alike) 0.00, and
-# with DAC absorbing states 1.00 at 4 (control 0.00) but 0.00 at 1. Same experts, datasets,
+# each trajectory (here from its first: `data.subsample_every=20`, plus the terminal step of an
+# episode that ends), 5-6 state-action pairs of an ~83-step Acrobot episode: BC has almost nothing
+# to regress on, while GAIL matches the occupancy through its own rollouts. On seed 0 (probe, before
+# the terminal step was kept): gail_ppo 1.00 at 1 and 4 trajectories, BC 0.00 at both; the
+# random-data control (as many random episodes, subsampled alike) 0.00. Same experts, datasets,
 # budget (40 iterations) and evaluation as `classic`.
 CC_SUB = ["data.subsample_every=20"]
 CC_ABSORBING = ["discriminator.absorbing=true"]
@@ -485,9 +489,7 @@ def classic_sub_rows() -> list[Row]:
                 [*CC_ABSORBING, "algo.trainer.iterations=100"],
             ),
         ]:
-            if not any(x.startswith("algo.trainer.iterations=") for x in extra):
-                extra = [*gail_args, *extra]  # the env's budget, unless the row sets its own
-            name, args = f"acrobot_{tag}_{n}", [*gail, *extra]
+            name, args = f"acrobot_{tag}_{n}", [*gail, *budget(gail_args, extra), *extra]
             add_with_control(rows, controls, "acrobot", name, what, n, args, tail=" / 20")
         rows.append(Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC]))
     return rows + controls
