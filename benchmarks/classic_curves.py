@@ -54,6 +54,7 @@ FIX_LINES = with_controls(
         "{env}_gp_it200_{n}": ("gail_ppo + GP 10, 200 it.", "tab:red"),
         "{env}_gp_bc_it200_{n}": ("gail_ppo + GP 10 + BC, 200 it.", "tab:olive"),
         "{env}_it200_{n}": ("gail_ppo, 200 it.", "tab:blue"),
+        "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple"),
     }
 )
 # --suite classic_sub: benchmarks/tables.py classic_sub_rows (Acrobot, every 20th transition)
@@ -101,6 +102,30 @@ def final_score(run: Path) -> float | None:
     return json.loads(summary.read_text())["normalized_score"] if summary.is_file() else None
 
 
+def seeds_label(label: str, seeds: int) -> str:
+    return label if seeds == 5 else f"{label} ({seeds} seeds)"
+
+
+def row_legend(axes, order: list[str]) -> None:
+    """One legend per env, right of its last panel: every line drawn in the env's panels once,
+    in `order` (the suite's line labels: each row followed by its control); a panel's own legend
+    hid its curves once a row had 8 lines."""
+    seen = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    rank = {label: k for k, label in enumerate(order)}
+    labels = sorted(seen, key=lambda label: rank.get(label.split(" (")[0], len(rank)))
+    if labels:
+        axes[-1].legend(
+            [seen[x] for x in labels],
+            labels,
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1),
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--suite", choices=sorted(SUITE_LINES), default="classic")
@@ -127,7 +152,7 @@ def main() -> int:
                 if not curves:
                     continue
                 x, mean, low, high = mean_curve(curves)
-                ax.plot(x, mean, style, color=colour, label=f"{label} ({len(curves)} seeds)")
+                ax.plot(x, mean, style, color=colour, label=seeds_label(label, len(curves)))
                 ax.fill_between(x, low, high, color=colour, alpha=0.12)
             bc = [
                 s
@@ -136,7 +161,7 @@ def main() -> int:
             ]
             if bc:
                 ax.axhline(
-                    np.mean(bc), color="tab:green", ls=":", label=f"bc, final ({len(bc)} seeds)"
+                    np.mean(bc), color="tab:green", ls=":", label=seeds_label("bc, final", len(bc))
                 )
             ax.axhline(1.0, color="grey", lw=0.8)
             ax.axhline(0.95, color="grey", lw=0.6, ls="--")
@@ -147,16 +172,17 @@ def main() -> int:
             if j == 0:
                 ax.set_ylabel("normalized greedy return")
             ax.tick_params(labelsize=8)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=7, loc="lower right")
+            if not ax.get_lines()[:-2]:  # only the two grey reference lines
+                ax.text(0.5, 0.5, "no rows here", ha="center", transform=ax.transAxes, fontsize=9)
+        row_legend(axes[i], [label for label, _, _ in lines.values()])
     fig.suptitle(
-        f"{args.suite}: training evaluations (10 greedy episodes), mean over seeds, seed range shaded;"
-        " grey: expert (1) and 0.95",
+        f"{args.suite}: training evaluations (10 greedy episodes), mean over 5 seeds unless noted,"
+        " seed range shaded; grey: expert (1) and 0.95",
         fontsize=10,
     )
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     atomic_write_bytes(args.out, buf.getvalue())
     print(f"wrote {args.out}")
     return 0
