@@ -96,6 +96,7 @@ def test_every_task_end_to_end(tmp_path):
     )
     summary = json.loads((tmp_path / "pipeline" / "summary.json").read_text())
     assert set(summary["wall_time_s"]) == {"train_expert", "collect", "imitate", "evaluate"}
+    assert np.isfinite(summary["normalized_score_stochastic"])  # beside the greedy headline
     assert "normalized score" in out.stdout + out.stderr
 
 

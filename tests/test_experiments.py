@@ -100,3 +100,22 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     assert "- a row: 0.5, 0.7, 0.9" in after
     changed = tables.Suite(rows=[tables.Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
     assert "| a row | 0 | not run |" in tables.table("t", changed, base)
+
+
+def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, monkeypatch):
+    """Records written before summaries held `normalized_score_stochastic` get it from the
+    stochastic return they did keep; a run that has it keeps its own."""
+    import json
+
+    tables = _tables()
+    monkeypatch.setattr(tables, "RECORDS", tmp_path / "records")
+    old = {"imitation_return_stochastic": -100.0, "expert_return": -80.0, "random_return": -500.0}
+    new = old | {"normalized_score_stochastic": 0.5}
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "t.json").write_text(
+        json.dumps({"r": {"overrides": ["env=acrobot"], "runs": {"0": old, "1": new}}})
+    )
+    row = tables.Row("r", "a row", ["env=acrobot"])
+    col = tables.Column("normalized_score_stochastic", "score (stochastic)", "{:.3f}")
+    text = tables.table("t", tables.Suite(rows=[row], columns=[col]), tmp_path / "none")
+    assert "- a row: 0.952381, 0.5" in text  # (-100 + 500) / (-80 + 500)

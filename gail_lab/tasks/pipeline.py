@@ -79,6 +79,7 @@ def run(ctx: RunContext) -> float:
         "imitation_return_stochastic": report["stochastic"]["mean"],
         "random_return": report["random_return_mean"],
         "normalized_score": report["normalized_score"],
+        "normalized_score_stochastic": report["normalized_score_stochastic"],
         "imitation_env_steps": info["env_steps"],
         **first_reaching(
             ctx.run_dir / "imitate" / "metrics.jsonl",
@@ -95,7 +96,7 @@ def run(ctx: RunContext) -> float:
         f"  expert ({ctx.cfg.expert.name}) return   {expert_return:8.1f}",
         f"  {ctx.cfg.algo.name} return   {report['return_mean']:8.1f} +- {report['return_std']:.1f} over {ctx.cfg.eval.episodes} episodes (stochastic {report['stochastic']['mean']:.1f})",
         f"  random return         {report['random_return_mean']:8.1f}",
-        f"  normalized score      {report['normalized_score']:8.3f}",
+        f"  normalized score      {report['normalized_score']:8.3f} (stochastic {report['normalized_score_stochastic']:.3f})",
         "  wall time per stage   "
         + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
         + f" (total {sum(times.values()):.1f} s)",
