@@ -55,6 +55,7 @@ FIX_LINES = with_controls(
         "{env}_gp_bc_it200_{n}": ("gail_ppo + GP 10 + BC, 200 it.", "tab:olive"),
         "{env}_it200_{n}": ("gail_ppo, 200 it.", "tab:blue"),
         "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple"),
+        "{env}_absorbing_it200_{n}": ("gail_ppo + absorbing, 200 it.", "tab:brown"),
     }
 )
 # --suite classic_sub: benchmarks/tables.py classic_sub_rows (Acrobot, every 20th transition)
@@ -64,6 +65,7 @@ SUB_LINES = with_controls(
         "{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue"),
         "{env}_absorbing_{n}": ("gail_ppo + absorbing", "tab:red"),
         "{env}_absorbing_it100_{n}": ("gail_ppo + absorbing, 100 it.", "tab:purple"),
+        "{env}_absorbing_it200_{n}": ("gail_ppo + absorbing, 200 it.", "tab:brown"),
     }
 )
 SUITE_LINES = {
