@@ -394,19 +394,22 @@ def plot_report(
     pct = f"{confidence * 100:g} %"
 
     ax = fig.add_subplot(grid[0, :])
+    labels = []
     for i, s in enumerate(summaries):
         est, stat = (s.iqm, "IQM") if s.iqm else (s.mean, "mean")
         if est is None:
             continue
         err = [[est.value - est.low], [est.high - est.value]]
         ax.errorbar(est.value, i, xerr=err, fmt="o", color=colors[s.group], capsize=4)
-        ax.annotate(
-            f"{stat} {est}, n={s.n}",
-            (est.value, i),
-            textcoords="offset points",
-            xytext=(0, 6),
-            ha="center",
-            fontsize=8,
+        labels.append(
+            ax.annotate(
+                f"{stat} {est}, n={s.n}",
+                (est.value, i),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=8,
+            )
         )
     metric = summaries[0].metric if summaries else ""
     ax.set_yticks(
@@ -416,6 +419,10 @@ def plot_report(
     )
     ax.set_ylim(len(summaries) - 0.2, -0.6)  # the first group on top
     ax.margins(x=0.1)
+    lo, hi = ax.get_xlim()
+    for label in labels:  # a label near an edge grows inwards, not over the tick labels
+        at = (label.xy[0] - lo) / (hi - lo) if hi > lo else 0.5
+        label.set_horizontalalignment("left" if at < 0.3 else "right" if at > 0.7 else "center")
     ax.set_title(f"final {metric}: IQM (mean where n < {IQM_MIN_RUNS}), {pct} CI", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
 
