@@ -442,6 +442,25 @@ CC_LONG = ["algo.trainer.iterations=200"]
 CC_AIRL_LOG_D = ["discriminator.reward_form=log_d"]
 CC_AIRL_D32 = ["algo.trainer.d_steps=32", "algo.trainer.d_batch_size=256"]
 CC_ABSORBING = ["discriminator.absorbing=true"]  # DAC (Kostrikov et al. 2019)
+# gail_ppo + absorbing states on Acrobot at longer budgets, the same rows in `classic_fix` (whole
+# trajectories) and `classic_sub` (every 20th transition): (tag, what, overrides, sizes). At 100
+# iterations the weak seeds had learnt late (whole trajectories, 4: seed 1's first goal at 200k
+# env steps, its greedy policy 8/50 timeouts; 1: 0.04 and 0.56; subsampled, 4: seeds 1.00, 1.00,
+# 0.99, 0.79, 0.62), so 200 below 16 trajectories.
+ACROBOT_ABSORBING_LONG = [
+    (
+        "absorbing_it100",
+        "gail_ppo + absorbing states, 100 iterations",
+        [*CC_ABSORBING, "algo.trainer.iterations=100"],
+        CC_SIZES,
+    ),
+    (
+        "absorbing_it200",
+        "gail_ppo + absorbing states, 200 iterations",
+        [*CC_ABSORBING, *CC_LONG],
+        (1, 4),
+    ),
+]
 
 
 def classic_fix_rows() -> list[Row]:
@@ -477,22 +496,7 @@ def classic_fix_rows() -> list[Row]:
         # Acrobot's gail_ppo rows in `classic` (1.00) are mostly the termination bias (random-data
         # control 0.70): with DAC absorbing states, which remove it, the probe on seed 0 at 4
         # trajectories reached 0.98 in 100 iterations (286k env steps)
-        (
-            "acrobot",
-            "absorbing_it100",
-            "gail_ppo + absorbing states, 100 iterations",
-            CC_ABSORBING + ["algo.trainer.iterations=100"],
-            CC_SIZES,
-        ),
-        # at 100 iterations the weak seeds learnt late (4 trajectories, seed 1: first goal at
-        # 200k env steps, greedy policy 8/50 timeouts at the end; 1 trajectory: 0.04 and 0.56)
-        (
-            "acrobot",
-            "absorbing_it200",
-            "gail_ppo + absorbing states, 200 iterations",
-            CC_ABSORBING + CC_LONG,
-            (1, 4),
-        ),
+        *(("acrobot", *row) for row in ACROBOT_ABSORBING_LONG),
     ]:
         env_args, gail_args = CC_ENVS[env]
         gail_args = budget(gail_args, extra)
@@ -532,19 +536,7 @@ def classic_sub_rows() -> list[Row]:
             ("absorbing", "gail_ppo + absorbing states", CC_ABSORBING, CC_SIZES),
             # the absorbing rows still climbed at 40 iterations (seeds at 0.00 never reached the
             # goal: with absorbing states, the ending no longer stops log D's per-step charge)
-            (
-                "absorbing_it100",
-                "gail_ppo + absorbing states, 100 iterations",
-                [*CC_ABSORBING, "algo.trainer.iterations=100"],
-                CC_SIZES,
-            ),
-            # still climbing at 100 below 16 trajectories (4: seeds 1.00, 1.00, 0.99, 0.79, 0.62)
-            (
-                "absorbing_it200",
-                "gail_ppo + absorbing states, 200 iterations",
-                [*CC_ABSORBING, *CC_LONG],
-                (1, 4),
-            ),
+            *ACROBOT_ABSORBING_LONG,
         ]:
             if n not in sizes:
                 continue
