@@ -70,6 +70,9 @@ class Suite:
     curve: str = "eval/return_mean"  # the metrics.jsonl key report_curves.png plots
     # an overview placed above the full table: (suite, {row name: its runs' results}) -> markdown
     overview: Callable[[Suite, dict[str, list[dict]]], str] | None = None
+    # Raised when a code change makes the suite's recorded runs stale: a record counts only
+    # while its overrides and this revision both match (older records are re-run, not mixed in).
+    revision: int = 0
 
 
 # The racecar (issue 9): seed experiments 3 and 4 made to work, their ablations and controls.
@@ -180,7 +183,11 @@ RACECAR = Suite(
     note=(
         "Racecar, 10 DART-style scripted-expert episodes per seed (the seed's demos differ per"
         " seed), 100 evaluation episodes per policy and mode on the report seed stream."
+        " Revision 1: every row re-run after PPO's ratio was fixed to use the log-probabilities"
+        " recorded when the policy acted (before, they were recomputed after the observation"
+        " normalizer had been updated with the rollout, i.e. against a policy that never acted)."
     ),
+    revision=1,
 )
 
 FAST = ["experiment=cartpole_gail_ppo_fast"]
@@ -342,6 +349,12 @@ def add_with_control(
         )
 
 
+# AIRL rows made when AIRL's reward was the logit whatever the env (it now follows
+# env.gail_reward_form like GAIL's): the logit is named, so the commands reproduce those runs.
+CC_AIRL_LOGIT = ["algo=airl", "discriminator.reward_form=logit"]
+CC_ALGO = {"gail_ppo": ["algo=gail_ppo"], "airl": CC_AIRL_LOGIT}
+
+
 def budget(gail_args: list[str], extra: list[str]) -> list[str]:
     """The env's GAIL budget (CC_ENVS), unless the row's own overrides set one."""
     return [] if any(x.startswith("algo.trainer.iterations=") for x in extra) else gail_args
@@ -354,7 +367,7 @@ def classic_rows() -> list[Row]:
         for n in CC_SIZES:
             data = [*env_args, f"data.use_episodes={n}"]
             for algo in ("gail_ppo", "airl"):
-                args = [*data, f"algo={algo}", *CC_GAIL, *gail_args]
+                args = [*data, *CC_ALGO[algo], *CC_GAIL, *gail_args]
                 add_with_control(rows, controls, env, f"{env}_{algo}_{n}", algo, n, args)
             rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC]))
     return rows + controls
@@ -490,7 +503,7 @@ def classic_fix_rows() -> list[Row]:
             "pendulum",
             "airl_d32_it200",
             "airl, 32 D steps of 256, 200 iterations",
-            ["algo=airl", *CC_AIRL_D32, *CC_LONG],
+            [*CC_AIRL_LOGIT, *CC_AIRL_D32, *CC_LONG],
             (4,),
         ),
         # Acrobot's gail_ppo rows in `classic` (1.00) are mostly the termination bias (random-data
@@ -638,8 +651,10 @@ def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
             continue
         overrides = row_command(suite, row)
         rec = records.get(row.name)
-        if rec is None or rec["overrides"] != overrides:
+        if not record_matches(suite, row, rec):
             rec = records[row.name] = {"overrides": overrides, "runs": {}}
+            if suite.revision:
+                rec["revision"] = suite.revision
         for seed, res in finished.items():
             if rec["runs"].get(seed) != res:
                 rec["runs"][seed] = res
@@ -651,13 +666,22 @@ def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
     return records
 
 
+def record_matches(suite: Suite, row: Row, rec: dict | None) -> bool:
+    """A row's record counts while it was made with the row's overrides at the suite's revision."""
+    return (
+        rec is not None
+        and rec["overrides"] == row_command(suite, row)
+        and rec.get("revision", 0) == suite.revision
+    )
+
+
 def row_results(suite: Suite, row: Row, base: Path, records: dict) -> tuple[list[dict], int]:
     """The row's finished runs' results by seed (run dirs first, then the record if it was
     made with the row's current overrides) and how many runs were started."""
     started = run_dirs(base / row.name)
     found = {d.name: results(d) for d in started if (d / "summary.json").is_file()}
     rec = records.get(row.name)
-    if rec and rec["overrides"] == row_command(suite, row):
+    if record_matches(suite, row, rec):
         for seed, res in rec["runs"].items():
             found.setdefault(seed, with_stochastic_score(res))
     seeds = sorted(found, key=int)

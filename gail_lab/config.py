@@ -580,17 +580,24 @@ class DiscriminatorConfig:
 @dataclass
 class AIRLDiscriminatorConfig(DiscriminatorConfig):
     """AIRL's structured discriminator (gail_lab/imitation/airl.py): logit = g(s) + gamma h(s')
-    - h(s) - log pi(a|s). ``inputs`` does not apply; ``absorbing`` gives g and h absorbing
-    states (gail_lab/imitation/airl.py)."""
+    - h(s) - log pi(a|s). g's inputs are set by ``state_only`` (``inputs`` is refused); the
+    shaping discount is the learner's gamma (conf/discriminator/airl.yaml interpolates it; a
+    different value is refused); the gradient penalty covers the whole f (g and h);
+    ``absorbing`` gives g and h absorbing states."""
 
     _target_: str = "gail_lab.imitation.airl.AIRLDiscriminator"
     state_only: bool = True  # g(s) (the paper's disentangled reward) or g(s, a)
-    gamma: float = 0.99  # the shaping term's discount; match the learner's
-    reward_form: str = "logit"  # f - log pi: AIRL's own policy reward
+    gamma: float = 0.99  # the shaping term's discount: conf/discriminator/airl.yaml sets the learner's
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
+        _require(
+            self.inputs == "state_action",
+            "inputs",
+            "left unset for AIRL (g takes s or (s, a): set discriminator.state_only)",
+            self.inputs,
+        )
 
 
 # --------------------------------------------------------------------------- logger, task
@@ -824,3 +831,15 @@ def validate_config(cfg: DictConfig) -> None:
                 raise ConfigValueError(f"{path}.{msg}" if path else msg) from None
 
     visit(cfg, "")
+    disc, learner = cfg.get("discriminator"), cfg.algo.get("learner")
+    if (
+        disc is not None
+        and "state_only" in disc  # AIRL: its shaping term h discounts with the learner's gamma
+        and learner is not None
+        and "gamma" in learner
+        and disc.gamma != learner.gamma
+    ):
+        raise ConfigValueError(
+            f"discriminator.gamma: must equal algo.learner.gamma ({learner.gamma}), the discount "
+            f"AIRL's shaping term h assumes (got {disc.gamma}); set algo.learner.gamma instead"
+        )

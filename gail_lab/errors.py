@@ -19,3 +19,7 @@ class NonFiniteError(GailLabError):
 
 class DiskFullError(GailLabError, OSError):
     """The disk or quota filled up while writing a file; the file keeps its old content, if any."""
+
+
+class IncompatibleSpaceError(GailLabError, ValueError):
+    """A learner or expert was asked to drive an action space it cannot (DQN on Box actions)."""

@@ -159,6 +159,30 @@ CATALOGUE = [
         "values (Unsupported global: GLOBAL",
         2,
     ),
+    (
+        "absorbing_without_outcomes",
+        ["task=imitate", "data.path={dataset}", "discriminator.absorbing=true", "env.terminal_outcome=info"],
+        "these transitions do not say whether their episodes ended in success",
+        2,
+    ),
+    (
+        "dqn_expert_on_box_actions",
+        ["task=train_expert", "env=gym", "env.id=Pendulum-v1", "expert=dqn"],
+        "expert=dqn needs a discrete action space; Pendulum-v1 has Box(",
+        2,
+    ),
+    (
+        "more_episodes_than_the_dataset",
+        ["task=imitate", "data.path={dataset}", "data.use_episodes=50"],
+        "data.use_episodes=50 but the dataset holds 6 episodes",
+        2,
+    ),
+    (
+        "no_policy_in_the_run_dir",
+        ["task=evaluate"],
+        "eval.checkpoint is null and the run dir holds no policy.pt",
+        2,
+    ),
 ]
 
 
@@ -289,6 +313,16 @@ def test_no_secret_in_any_file(tmp_path):
     assert {"config.yaml", "run.log", "summary.json", "expert.pt", "policy.pt"} <= names
     assert any(p.suffix == ".wandb" for p in written) and any(p.suffix == ".npz" for p in written)
     assert files_holding(tmp_path, SECRET) == []
+
+
+def test_evaluate_without_checkpoint_scores_the_run_dirs_policy(tmp_path, files):
+    """eval.checkpoint=null means <run dir>/policy.pt (what task=imitate writes)."""
+    run_dir = tmp_path / "imitate_run"
+    run_dir.mkdir()
+    (run_dir / "policy.pt").write_bytes(files["policy"].read_bytes())
+    out = run_cli(tmp_path, *SCRIPTED, "task=evaluate", run_dir="imitate_run")
+    assert out.returncode == 0, out.stderr
+    assert (run_dir / "eval.json").is_file()
 
 
 def test_readme_table_names_every_catalogue_test():

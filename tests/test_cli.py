@@ -30,7 +30,7 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
         (["env.id=CartPole-v9"], "unknown gymnasium id 'CartPole-v9'. Did you mean CartPole-v1"),
         (["task=imitate"], "no demonstrations dataset at"),
         (["task=collect"], "no expert for this config at"),
-        (["task=evaluate"], "eval.checkpoint is not set"),
+        (["task=evaluate"], "eval.checkpoint is null and the run dir holds no policy.pt"),
     ],
 )
 def test_bad_input_fails_fast_with_one_message(tmp_path, overrides, message):

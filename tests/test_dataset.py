@@ -188,6 +188,28 @@ def test_minari_round_trip_is_exact(demos, tmp_path):
     assert len(Demonstrations.load(path)) == len(demos)
 
 
+def test_minari_round_trip_keeps_episode_successes(demos, tmp_path):
+    """Absorbing states need each episode's ending (the racecar's success flags): the export
+    writes them as Minari's info["is_success"] and the import reads them back."""
+    from dataclasses import replace
+
+    from gail_lab.data.minari_io import export_minari, import_minari
+
+    flagged = replace(demos, episode_successes=np.array([True, False, True, True]))
+    export_minari(flagged, "gail_lab/cartpole-success-v0", root=tmp_path / "minari")
+    back = import_minari("gail_lab/cartpole-success-v0", root=tmp_path / "minari")
+    np.testing.assert_array_equal(back.episode_successes, [True, False, True, True])
+    # without flags the import says "unknown", not "failure"
+    export_minari(demos, "gail_lab/cartpole-noflags-v0", root=tmp_path / "minari")
+    assert import_minari("gail_lab/cartpole-noflags-v0", root=tmp_path / "minari").episode_successes is None
+
+
+def test_subset_refuses_more_episodes_than_the_dataset_holds(demos):
+    with pytest.raises(DatasetError, match="data.use_episodes=50 .* holds 4 episodes"):
+        demos.subset(use_episodes=50)
+    assert demos.subset(use_episodes=4).num_episodes == 4
+
+
 def test_minari_missing_dataset_is_a_dataset_error(tmp_path):
     from gail_lab.data.minari_io import import_minari
 

@@ -336,3 +336,61 @@ def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time():
     with pytest.raises(ConfigValueError, match="disc_reward_coef"):
         GAILTrainerConfig(disc_reward_coef=0.0)
     GAILTrainerConfig(disc_reward_coef=0.0, env_reward_coef=1.0)  # the ablation itself is fine
+
+
+def test_airl_gradient_penalty_covers_g_and_h():
+    """The penalty is on the whole f = g + gamma h(s') - h(s): it must push on h's weights too
+    (it covered g only), and it equals ||grad f|| computed by hand at the same interpolates."""
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    torch.manual_seed(0)
+    adam = functools.partial(torch.optim.Adam, lr=1e-3)
+    d = AIRLDiscriminator(2, 3, True, adam, gamma=0.9, grad_penalty=10.0)
+    d.attach_policy(CategoricalPolicy(2, 3, [8]))
+    rng = np.random.default_rng(0)
+
+    def batch(shift):
+        obs = (rng.normal(size=(16, 2)) + shift).astype(np.float32)
+        return {
+            "obs": obs,
+            "actions": rng.integers(0, 3, 16),
+            "next_obs": obs + 0.5,
+            "terminated": np.zeros(16, bool),
+        }
+
+    e, a = batch(1.0), batch(-1.0)
+    _, pe = d.batch_logits(e)
+    _, pa = d.batch_logits(a)
+    torch.manual_seed(1)
+    gp = d.gradient_penalty(tuple(p.detach() for p in pe), tuple(p.detach() for p in pa))
+    gp.backward()
+    weights = [p for n, p in d.h_net.named_parameters() if n.endswith("weight")]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in weights)
+    torch.manual_seed(1)
+    eps = torch.rand(16, 1)
+    mix = [
+        (eps * torch.as_tensor(e[k]) + (1 - eps) * torch.as_tensor(a[k])).requires_grad_()
+        for k in ("obs", "obs", "next_obs")  # g's input, h(s)'s and h(s')'s
+    ]
+    f = d.net(mix[0]).squeeze(-1) + 0.9 * d.h_net(mix[2]).squeeze(-1) - d.h_net(mix[1]).squeeze(-1)
+    grads = torch.autograd.grad(f.sum(), mix)
+    expected = torch.cat(grads, -1).norm(dim=-1).pow(2).mean()
+    assert gp.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_airl_refuses_inputs_and_a_discount_other_than_the_learners(compose_cfg):
+    from gail_lab.config import ConfigValueError, validate_config
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    with pytest.raises(ValueError, match="inputs='state_next_state' does not apply"):
+        AIRLDiscriminator(2, 3, True, torch.optim.Adam, inputs="state_next_state")
+    cfg = compose_cfg("algo=airl", "algo.learner.gamma=0.95")
+    assert cfg.discriminator.gamma == 0.95  # h discounts with the learner's gamma
+    validate_config(cfg)
+    with pytest.raises(ConfigValueError, match="discriminator.gamma: must equal algo.learner.gamma"):
+        validate_config(compose_cfg("algo=airl", "discriminator.gamma=0.9"))
+    with pytest.raises(ConfigValueError, match="discriminator.inputs: must be left unset for AIRL"):
+        validate_config(compose_cfg("algo=airl", "discriminator.inputs=state"))
+    # the reward form follows the env preset, like GAIL's
+    assert compose_cfg("algo=airl", "env=acrobot").discriminator.reward_form == "log_d"
+    assert compose_cfg("algo=airl", "env=cartpole").discriminator.reward_form == "gail"

@@ -66,3 +66,49 @@ def test_linear_lr_decay():
     assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]
     sched.set_remaining(1.0)
     assert [g["lr"] for g in opt.param_groups] == pytest.approx([1e-3, 1e-2])
+
+
+def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
+    """The ratio pi_new / pi_old must be measured against the policy that acted. The loop updates
+    the observation normalizer after the rollout, so log-probs recomputed in the update belong to a
+    policy that never acted; the runner records them when the policy acts."""
+    from gail_lab.envs import EnvFactory
+    from gail_lab.rl.networks import CategoricalPolicy
+    from gail_lab.rl.ppo import PPO
+    from gail_lab.rl.rollout import EpisodeRunner
+
+    torch.manual_seed(0)
+    factory = EnvFactory("CartPole-v1", num_envs=2)
+    policy = CategoricalPolicy(4, 2, [16], normalize_obs=True)
+    policy.observe(np.random.default_rng(0).normal(size=(50, 4)) * 3)  # some earlier statistics
+    vec = factory.make_vec()
+    roll = EpisodeRunner(vec, seed=0).run(policy.decide, min_steps=64)
+    vec.close()
+    obs = torch.as_tensor(roll.observations)
+    acts = torch.as_tensor(roll.actions)
+    with torch.no_grad():
+        acting = policy.distribution(obs).log_prob(acts).numpy()
+    np.testing.assert_allclose(roll.log_probs, acting, rtol=1e-5, atol=1e-6)
+    policy.observe(roll.observations)  # what the loop does before the update
+    with torch.no_grad():
+        after = policy.distribution(obs).log_prob(acts).numpy()
+    assert np.abs(after - acting).max() > 1e-3  # the normalizer moved: a different policy
+    # With a zero learning rate nothing moves inside the update: its KL estimate is the one
+    # between the normalized policy and the acting one, not 0.
+    ppo = PPO(policy, functools.partial(torch.optim.SGD, lr=0.0), epochs=1, minibatch_size=len(roll))
+    metrics = ppo.update(roll, roll.rewards)
+    log_ratio = after - acting
+    expected_kl = np.mean(np.expm1(log_ratio) - log_ratio)
+    assert metrics["losses/approx_kl"] == pytest.approx(expected_kl, rel=1e-3)
+    assert metrics["losses/approx_kl"] > 1e-6
+
+
+def test_reinforce_returns_end_at_a_time_limit_cut():
+    """REINFORCE has no value estimate: a truncated episode's return is not bootstrapped (the
+    documented choice), while GAE bootstraps the same cut from V(next)."""
+    from gail_lab.rl.returns import discounted_returns
+
+    r = np.array([1.0, 1.0, 1.0])
+    np.testing.assert_allclose(discounted_returns(r, np.array([0]), 0.5), [1.75, 1.5, 1.0])
+    adv, _ = gae(r, np.zeros(3), np.array([0.0, 0.0, 8.0]), np.zeros(3, bool), np.array([0]), 0.5, 1.0)
+    assert adv[-1] == pytest.approx(1.0 + 0.5 * 8.0)

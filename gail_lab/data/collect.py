@@ -11,7 +11,7 @@ import numpy as np
 from gail_lab.data.dataset import FORMAT_VERSION, Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.logging import progress_bar
-from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.rl.rollout import Decision, EpisodeRunner
 
 
 def collect_demos(
@@ -45,7 +45,7 @@ def collect_demos(
         if noise_scale == 0:
             return clean
         executed = perturb(clean, factory.action_space, noise_scale, rng, noise_dims)
-        return executed, (clean if label == "clean" else executed)
+        return Decision(executed, clean if label == "clean" else executed)
 
     envs = factory.make_vec()
     total = num_transitions if num_episodes is None else None  # episodes: no ETA, steps/s only

@@ -57,7 +57,12 @@ class Demonstrations(Transitions):
         terminal step is a k-th one once in k), and absorbing states would be paid as an ending
         the expert never reaches. Time-limit truncations are not endings and are not kept."""
         lengths = self.episode_lengths
-        n_eps = self.num_episodes if use_episodes is None else min(use_episodes, self.num_episodes)
+        if use_episodes is not None and use_episodes > self.num_episodes:
+            raise DatasetError(
+                f"data.use_episodes={use_episodes} but the dataset holds {self.num_episodes} "
+                f"episodes: collect more (data.num_episodes) or use at most {self.num_episodes}"
+            )
+        n_eps = self.num_episodes if use_episodes is None else use_episodes
         keep, starts = [], []
         for start, length in zip(self.episode_starts[:n_eps], lengths[:n_eps], strict=True):
             starts.append(len(keep))

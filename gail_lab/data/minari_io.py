@@ -59,6 +59,11 @@ def export_minari(demos: Demonstrations, dataset_id: str, root: str | os.PathLik
         ends = np.append(demos.episode_starts[1:], len(demos))
         for k, (s, e) in enumerate(zip(demos.episode_starts, ends, strict=True)):
             obs = np.concatenate([demos.observations[s:e], demos.next_observations[e - 1 : e]])
+            infos = None
+            if demos.episode_successes is not None:  # Minari's infos: the reset's, then a step's
+                flags = np.zeros(e - s + 1, bool)
+                flags[-1] = bool(demos.episode_successes[k])
+                infos = {"is_success": flags}
             buffers.append(
                 EpisodeBuffer(
                     id=k,
@@ -67,6 +72,7 @@ def export_minari(demos: Demonstrations, dataset_id: str, root: str | os.PathLik
                     rewards=demos.rewards[s:e].tolist(),
                     terminations=demos.terminated[s:e].tolist(),
                     truncations=demos.truncated[s:e].tolist(),
+                    infos=infos,
                 )
             )
         with _datasets_root(root):
@@ -101,6 +107,12 @@ def import_minari(dataset_id: str, root: str | os.PathLike | None = None) -> Dem
     if not episodes:
         raise DatasetError(f"Minari dataset {dataset_id!r} holds no episodes")
     cols: dict[str, list] = {k: [] for k in ("obs", "next", "act", "rew", "term", "trunc")}
+    # info["is_success"] at each episode's last step, where every episode records it
+    successes = [
+        bool(np.asarray(ep.infos["is_success"])[-1])
+        for ep in episodes
+        if isinstance(ep.infos, dict) and "is_success" in ep.infos
+    ]
     starts, n = [], 0
     for ep in episodes:
         obs = np.asarray(ep.observations)
@@ -140,6 +152,7 @@ def import_minari(dataset_id: str, root: str | os.PathLike | None = None) -> Dem
         terminated=np.concatenate(cols["term"]).astype(bool),
         truncated=np.concatenate(cols["trunc"]).astype(bool),
         episode_starts=np.asarray(starts, dtype=np.int64),
+        episode_successes=np.asarray(successes, bool) if len(successes) == len(episodes) else None,
         metadata=metadata,
     )
     demos.validate(source=f"Minari dataset {dataset_id!r}")

@@ -31,6 +31,9 @@ class Transitions:
     # Per episode: did it end in success (the env's info["is_success"] at its last step)? None
     # when unknown (the env does not say, or a dataset made before this was recorded).
     episode_successes: np.ndarray | None = None
+    # Per step: log pi(a_t|s_t) of the policy that acted, recorded when it acted (rollouts for
+    # learners that need it, PPO's ratio); None in datasets.
+    log_probs: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rewards)

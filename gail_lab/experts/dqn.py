@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from gail_lab.envs import EnvFactory
+from gail_lab.errors import IncompatibleSpaceError
 from gail_lab.rl.dqn import DQN
 from gail_lab.rl.networks import QPolicy
 
@@ -66,13 +67,17 @@ class DQNExpert:
         self.eval_episodes = eval_episodes
         self.stop_at_return = stop_at_return
 
+    def check_env(self, factory: EnvFactory) -> None:
+        if not factory.discrete:
+            raise IncompatibleSpaceError(
+                f"expert=dqn needs a discrete action space; {factory.id} has {factory.action_space} "
+                "(use expert=sac or expert=ppo)"
+            )
+
     def fit(
         self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
     ) -> tuple[QPolicy, dict[str, Any]]:
-        if not factory.discrete:
-            raise ValueError(
-                f"expert=dqn needs a discrete action space; {factory.id} has {factory.action_space}"
-            )
+        self.check_env(factory)
         q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
         dqn = DQN(q, self.optimizer, **self.learner_kwargs)
         env = factory.make()

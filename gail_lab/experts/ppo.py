@@ -45,6 +45,9 @@ class PPOExpert:
         self.log_std_init = log_std_init
         self.ppo_kwargs = ppo_kwargs
 
+    def check_env(self, factory: EnvFactory) -> None:
+        """PPO drives discrete and Box actions alike."""
+
     def fit(
         self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
     ) -> tuple[Policy, dict[str, Any]]:

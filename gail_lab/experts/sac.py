@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from gail_lab.envs import EnvFactory
+from gail_lab.errors import IncompatibleSpaceError
 from gail_lab.logging import progress_bar
 from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
 from gail_lab.rl.networks import GaussianPolicy
@@ -51,14 +52,17 @@ class SACExpert:
         self.stop_at_return = stop_at_return
         self.sac_kwargs = sac_kwargs
 
-    def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
-    ) -> tuple[GaussianPolicy, dict[str, Any]]:
+    def check_env(self, factory: EnvFactory) -> None:
         if factory.discrete:
-            raise ValueError(
+            raise IncompatibleSpaceError(
                 f"expert=sac needs a Box action space; {factory.id} has {factory.action_space} "
                 "(use expert=dqn or expert=ppo)"
             )
+
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
+    ) -> tuple[GaussianPolicy, dict[str, Any]]:
+        self.check_env(factory)
         space = factory.action_space
         actor = GaussianPolicy(
             factory.obs_dim,

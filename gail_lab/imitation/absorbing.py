@@ -4,8 +4,9 @@ A terminated episode does not simply stop paying: it enters an absorbing state t
 leaves, and the discriminator learns a reward for that state like any other. With one absorbing
 state for every ending, reaching the goal and crashing look alike to D, and on envs whose expert
 episodes end in success (racecar, MountainCar) the agent is paid to end its episodes at once.
-Here each ending has its own: SUCCESS and FAILURE (time-limit truncations are not endings: the
-learner bootstraps through them). D sees an absorbing state as zero observation and action plus a
+Here each ending has its own: SUCCESS and FAILURE (time-limit truncations are not endings: PPO
+bootstraps through them with its critic; REINFORCE, which has no value estimate, ends its
+returns there). D sees an absorbing state as zero observation and action plus a
 one-hot code of the ending; the agent's terminal step earns gamma / (1 - gamma) times the
 absorbing state's reward, the discounted value of staying there forever.
 """
@@ -15,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 
 from gail_lab.data.transitions import Transitions
+from gail_lab.errors import GailLabError
 
 NOT_ENDED, SUCCESS, FAILURE = 0, 1, 2
 NUM_CODES = 2  # extra discriminator inputs: one-hot of SUCCESS, FAILURE
 
 
-class MissingOutcomesError(ValueError):
-    pass
+class MissingOutcomesError(GailLabError, ValueError):
+    """Absorbing states need each episode's ending, and these transitions do not record it."""
 
 
 def episode_outcomes(t: Transitions, terminal_outcome: str) -> np.ndarray:

@@ -42,7 +42,11 @@ class AIRLDiscriminator(Discriminator):
         reward_form: str = "logit",
         **kwargs,
     ) -> None:
-        kwargs.pop("inputs", None)
+        inputs = kwargs.pop("inputs", "state_action")
+        if inputs != "state_action":
+            raise ValueError(
+                f"AIRL's g takes s or (s, a), set by state_only; inputs={inputs!r} does not apply"
+            )
         super().__init__(
             obs_dim,
             n_actions,
@@ -74,23 +78,55 @@ class AIRLDiscriminator(Discriminator):
         """g(s) (or g(s, a)): the reward AIRL recovers, without shaping and policy terms."""
         return self.net(self.inputs(obs, actions)).squeeze(-1).cpu().numpy()
 
-    def batch_logits(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.policy is None:
-            raise RuntimeError("AIRLDiscriminator needs attach_policy(policy) before use")
+    def f_parts(self, batch: Batch) -> tuple[torch.Tensor, ...]:
+        """The network inputs of f = g(x) + gamma * w * h(x') - h(x_h): (x, x_h, x', w), where w
+        is 1 - done (1 wherever the next state is an absorbing state, which always counts)."""
         codes = batch.get("codes") if self.absorbing else None
         x = self.inputs(batch["obs"], batch.get("actions"), codes=codes)
+        n = len(x)
+        h_in = self.obs_norm(self._tensor(batch["obs"]).reshape(n, -1))
+        next_in = self.obs_norm(self._tensor(batch["next_obs"]).reshape(n, -1))
+        if self.absorbing:
+            next_codes = batch.get("next_codes")
+            h_in = self.with_codes(h_in, codes)
+            next_in = self.with_codes(next_in, codes if next_codes is None else next_codes)
         if self.absorbing and batch.get("next_codes") is not None:
-            # the absorbing state follows a termination, and itself: h(s') always counts
-            next_h = self.potential(batch["next_obs"], batch["next_codes"])
+            w = torch.ones(n, device=self.device)  # the absorbing state follows a termination
         else:
-            done = self._tensor(np.asarray(batch["terminated"], dtype=np.float32))
-            next_h = (1.0 - done) * self.potential(batch["next_obs"], codes)
-        f = self.net(x).squeeze(-1) + self.gamma * next_h - self.potential(batch["obs"], codes)
+            w = 1.0 - self._tensor(np.asarray(batch["terminated"], dtype=np.float32))
+        return x, h_in, next_in, w
+
+    def f(self, x, h_in, next_in, w) -> torch.Tensor:
+        g = self.net(x).squeeze(-1)
+        return g + self.gamma * w * self.h_net(next_in).squeeze(-1) - self.h_net(h_in).squeeze(-1)
+
+    def batch_logits(self, batch: Batch) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """(f - log pi, f's inputs: what the gradient penalty interpolates)."""
+        if self.policy is None:
+            raise RuntimeError("AIRLDiscriminator needs attach_policy(policy) before use")
+        parts = self.f_parts(batch)
+        f = self.f(*parts)
+        codes = batch.get("codes") if self.absorbing else None
         with torch.no_grad():
-            obs_t = self._tensor(batch["obs"]).reshape(len(x), -1)
+            obs_t = self._tensor(batch["obs"]).reshape(len(f), -1)
             actions = torch.as_tensor(batch["actions"], device=self.device)
             log_pi = self.policy.distribution(obs_t).log_prob(actions)
             if codes is not None:  # (where, not a product: a zero action may be -inf there)
                 real = torch.as_tensor(np.asarray(codes) == 0, device=self.device)
                 log_pi = torch.where(real, log_pi, torch.zeros_like(log_pi))
-        return f - log_pi, x
+        return f - log_pi, parts
+
+    def gradient_penalty(self, expert_parts, agent_parts) -> torch.Tensor:
+        """GAIL's penalty on the whole f: the gradient of f(s, a, s') with respect to the inputs of
+        g and of both h terms together, at interpolates of expert and agent samples (log pi is the
+        policy's and gets no gradient here)."""
+        n = min(len(expert_parts[0]), len(agent_parts[0]))
+        eps = torch.rand(n, 1, device=self.device)
+        mixed = [
+            (eps * e[:n] + (1 - eps) * a[:n]).requires_grad_(True)
+            for e, a in zip(expert_parts[:3], agent_parts[:3], strict=True)
+        ]
+        w = eps[:, 0] * expert_parts[3][:n] + (1 - eps[:, 0]) * agent_parts[3][:n]
+        grads = torch.autograd.grad(self.f(*mixed, w).sum(), mixed, create_graph=True)
+        norm = torch.cat(grads, dim=-1).norm(2, dim=-1)
+        return (norm - self.grad_penalty_target).pow(2).mean()

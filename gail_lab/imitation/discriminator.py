@@ -31,6 +31,11 @@ Batch = dict[str, np.ndarray]  # obs, actions, next_obs [, codes, terminated]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
+def detached(x: torch.Tensor | tuple[torch.Tensor, ...]):
+    """A network input (or AIRL's tuple of them) cut from the graph."""
+    return tuple(t.detach() for t in x) if isinstance(x, tuple) else x.detach()
+
+
 class Discriminator(nn.Module):
     def __init__(
         self,
@@ -174,7 +179,7 @@ class Discriminator(nn.Module):
         total = loss - self.entropy_coef * entropy if self.entropy_coef else loss
         gp = torch.zeros(())
         if self.grad_penalty > 0:
-            gp = self.gradient_penalty(x_e.detach(), x_a.detach())
+            gp = self.gradient_penalty(detached(x_e), detached(x_a))
             total = total + self.grad_penalty * gp
         acc_e = (logit_e > 0).float().mean().item()
         acc_a = (logit_a < 0).float().mean().item()

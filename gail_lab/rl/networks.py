@@ -9,6 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from gail_lab.errors import IncompatibleSpaceError
+from gail_lab.rl.rollout import Decision
+
 
 def mlp(
     in_dim: int, hidden_sizes: Sequence[int], out_dim: int, activation: type[nn.Module] = nn.ReLU
@@ -38,6 +41,24 @@ class Policy(nn.Module):
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         raise NotImplementedError
+
+    def check_env(self, factory) -> None:
+        """Refuse an env whose action space this policy cannot drive (one line, no traceback)."""
+        kind = "discrete" if factory.discrete else "continuous"
+        if kind not in self.action_kinds:
+            raise IncompatibleSpaceError(
+                f"{type(self).__name__} drives {list(self.action_kinds)} actions only; "
+                f"{factory.id} has {kind} actions {factory.action_space}"
+            )
+
+    @torch.no_grad()
+    def decide(self, obs: np.ndarray) -> Decision:
+        """Sample actions (the same draw as ``act``) with their log-probabilities under the policy
+        as it is now: learners that weigh samples by pi_new / pi_old (PPO) need the acting
+        policy's, before any update (the observation normalizer's included) changes it."""
+        dist = self.distribution(self._obs_tensor(obs))
+        actions = dist.sample()
+        return Decision(actions.cpu().numpy(), log_probs=dist.log_prob(actions).cpu().numpy())
 
 
 class RunningObsNorm(nn.Module):

@@ -216,7 +216,7 @@ class OnPolicyLoop:
                 it += 1
                 if self.anneal_lr:  # the policy's learning rate decays linearly to 0
                     schedule.set_remaining(1.0 - self.progress(it, steps))
-                roll = runner.run(policy.act, min_steps=self.samples_per_iteration)
+                roll = runner.run(policy.decide, min_steps=self.samples_per_iteration)
                 steps += len(roll)
                 policy.observe(roll.observations)
                 try:

@@ -89,7 +89,10 @@ class PPO:
         with torch.no_grad():
             values = self.value(obs).cpu().numpy()
             next_values = self.value(next_obs).cpu().numpy()
-            old_logp = self.policy.distribution(obs).log_prob(actions)
+            if batch.log_probs is not None:  # the behaviour policy's, recorded when it acted
+                old_logp = torch.as_tensor(batch.log_probs, dtype=torch.float32, device=device)
+            else:  # a batch made by hand: right only if the policy has not changed since
+                old_logp = self.policy.distribution(obs).log_prob(actions)
         adv, returns = gae(
             rewards,
             values,

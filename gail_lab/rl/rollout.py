@@ -10,6 +10,7 @@ has ended, so every returned episode is complete.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
@@ -17,16 +18,30 @@ import numpy as np
 from gail_lab.data.transitions import Transitions
 from gail_lab.rl.training_state import env_rng_states, set_env_rng_states
 
-# obs batch -> actions, or -> (executed actions, recorded actions) when they differ
-ActFn = Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Decision:
+    """What a policy decided for a batch of observations: the actions sent to the env, the ones
+    recorded when they differ (DART-style clean labels), and the acting policy's log pi(a|s) of
+    the executed actions where a learner needs them (PPO's old log-probabilities)."""
+
+    actions: np.ndarray
+    recorded: np.ndarray | None = None
+    log_probs: np.ndarray | None = None
+
+
+# obs batch -> actions, or a Decision
+ActFn = Callable[[np.ndarray], np.ndarray | Decision]
 
 
 class _Episode:
-    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc", "success", "index")
+    __slots__ = ("obs", "act", "rew", "next_obs", "term", "trunc", "logp", "success", "index")
 
     def __init__(self, index: int = 0) -> None:
         self.index = index  # the order it was started in
         self.obs, self.act, self.rew, self.next_obs, self.term, self.trunc = [], [], [], [], [], []
+        self.logp: list[float] = []
         self.success: bool | None = None  # info["is_success"] at the last step, when reported
 
 
@@ -110,9 +125,11 @@ class EpisodeRunner:
         start_on(np.ones(n, dtype=bool))
         while any(ep is not None for ep in current):
             obs = self._obs.copy()
-            out = act(obs)  # actions, or (executed, recorded) when the two differ (DART labels)
-            executed, recorded = out if isinstance(out, tuple) else (out, out)
-            actions = np.asarray(recorded)
+            out = act(obs)
+            decision = out if isinstance(out, Decision) else Decision(out)
+            executed = decision.actions
+            actions = np.asarray(executed if decision.recorded is None else decision.recorded)
+            log_probs = decision.log_probs
             next_obs, rewards, terminated, truncated, infos = self.vec_env.step(
                 np.asarray(executed)
             )
@@ -127,6 +144,8 @@ class EpisodeRunner:
                 ep.next_obs.append(next_obs[i])
                 ep.term.append(terminated[i])
                 ep.trunc.append(truncated[i])
+                if log_probs is not None:
+                    ep.logp.append(log_probs[i])
             steps += len(recording)
             self._obs = np.array(next_obs)
             done = np.logical_or(terminated, truncated)
@@ -153,6 +172,7 @@ def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
 
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if lengths else np.zeros(0)
     known = episodes and all(ep.success is not None for ep in episodes)
+    with_logp = episodes and all(len(ep.logp) == len(ep.rew) for ep in episodes)
     return Transitions(
         observations=cat("obs", np.float32),
         actions=cat("act", act_dtype),
@@ -162,4 +182,5 @@ def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
         truncated=cat("trunc", bool),
         episode_starts=starts.astype(np.int64),
         episode_successes=np.array([ep.success for ep in episodes], bool) if known else None,
+        log_probs=cat("logp", np.float32) if with_logp else None,
     )

@@ -224,13 +224,19 @@ def run(ctx: RunContext) -> float:
         label = f"expert {cfg.expert.name}"
         env_steps = meta.get("train", {}).get("env_steps", 0)
     else:
-        if not cfg.eval.checkpoint:
-            raise MissingArtifactError(
-                "eval.checkpoint is not set: give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt (task=imitate writes it), or eval.target=expert"
-            )
-        policy, meta = load_policy(cfg.eval.checkpoint, str(ctx.device))
-        check_policy_fits(policy, meta, ctx.factory, cfg.eval.checkpoint)
-        label = f"{meta.get('algo', 'policy')} ({cfg.eval.checkpoint})"
+        checkpoint = cfg.eval.checkpoint
+        if not checkpoint:  # the run dir's own policy (hydra.run.dir=<a task=imitate run>)
+            checkpoint = ctx.run_dir / "policy.pt"
+            if not checkpoint.is_file():
+                raise MissingArtifactError(
+                    f"eval.checkpoint is null and the run dir holds no policy.pt ({checkpoint}): "
+                    "give a policy file, e.g. eval.checkpoint=outputs/<date>/<time>/policy.pt "
+                    "(task=imitate writes it), run in that dir (hydra.run.dir=outputs/<date>/<time>), "
+                    "or set eval.target=expert"
+                )
+        policy, meta = load_policy(checkpoint, str(ctx.device))
+        check_policy_fits(policy, meta, ctx.factory, checkpoint)
+        label = f"{meta.get('algo', 'policy')} ({checkpoint})"
         env_steps = meta.get("env_steps", 0)
     report = evaluate(ctx, ctx.run_dir, policy, label, env_steps=env_steps)
     return float(report["normalized_score"])

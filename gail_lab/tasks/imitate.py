@@ -11,6 +11,7 @@ from hydra.utils import get_method
 
 from gail_lab.data import Demonstrations
 from gail_lab.errors import GailLabError, MissingArtifactError
+from gail_lab.imitation.absorbing import episode_outcomes
 from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
@@ -78,6 +79,8 @@ def imitate(
             n_actions=factory.n_actions,
             discrete=factory.discrete,
         ).to(ctx.device)
+        if discriminator.absorbing:  # fail now, not after the logger has opened its files
+            episode_outcomes(demos, factory.terminal_outcome)
     trainer = build(cfg.algo.trainer)
     dataset_info = {
         "path": str(dataset_path),

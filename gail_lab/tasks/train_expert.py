@@ -28,6 +28,7 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
         return load_policy(path, str(ctx.device))
     expert = build(ctx.cfg.expert)
     factory = ctx.factory
+    expert.check_env(factory)  # before the logger opens its files
     seed_everything(ctx.expert_seed)
     with ctx.logger(stage_dir, "train_expert") as logger:
         policy, info = expert.fit(
