@@ -128,7 +128,7 @@ class DQNExpertConfig:
         "eval_every_steps",
     )
 
-    _target_: str = "gail_lab.experts.dqn.DQNExpert"
+    _target_: str = "gail_lab.experts.trained.DQNExpert"
     name: str = "dqn"
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
     # The budget: training ends after `episodes` episodes or `total_steps` env steps, whichever
@@ -252,7 +252,7 @@ class PPOExpertConfig(PPOConfig):
     """PPO with a critic and GAE on the env reward (CleanRL's defaults unless a preset says):
     the PPO learner's settings plus the expert's network, budget and evaluation."""
 
-    _target_: str = "gail_lab.experts.ppo.PPOExpert"
+    _target_: str = "gail_lab.experts.trained.PPOExpert"
     # Options added after PPO experts were cached: left out of the cache key at their defaults.
     added_after_caching = ("log_std_init",)
     name: str = "ppo"
@@ -285,7 +285,7 @@ class PPOExpertConfig(PPOConfig):
 class SACExpertConfig:
     """SAC on the env's own reward for Box actions (SB3's SAC defaults unless a preset says)."""
 
-    _target_: str = "gail_lab.experts.sac.SACExpert"
+    _target_: str = "gail_lab.experts.trained.SACExpert"
     name: str = "sac"
     hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])  # actor and both critics
     total_steps: int = 20_000
@@ -587,7 +587,9 @@ class AIRLDiscriminatorConfig(DiscriminatorConfig):
 
     _target_: str = "gail_lab.imitation.airl.AIRLDiscriminator"
     state_only: bool = True  # g(s) (the paper's disentangled reward) or g(s, a)
-    gamma: float = 0.99  # the shaping term's discount: conf/discriminator/airl.yaml sets the learner's
+    gamma: float = (
+        0.99  # the shaping term's discount: conf/discriminator/airl.yaml sets the learner's
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -753,9 +755,11 @@ class Config:
         "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
     )
     reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
-    # Imitation checkpoints (GAIL-loop algos): the whole training state every checkpoint_every
-    # iterations and on SIGTERM/SIGUSR2, in <stage dir>/checkpoints/, the newest keep_checkpoints
-    # kept; a run started again in the same run dir resumes from the newest one (0: never).
+    # Training checkpoints (every learner, rl/loop.py): the whole training state, in
+    # <stage dir>/checkpoints/, on SIGTERM/SIGUSR2, at the end, and every checkpoint_every
+    # iterations of an imitation learner (experts: at every evaluation); the newest
+    # keep_checkpoints kept; a run started again in the same run dir resumes from the newest one
+    # (0: no checkpoints).
     checkpoint_every: int = 10
     keep_checkpoints: int = 3
     run_name: str = "${env.name}__${algo.name}__${seed}"

@@ -51,6 +51,18 @@ def compose_cfg():
     GlobalHydra.instance().clear()
 
 
+def from_schema(schema, **values):
+    """The object a config schema builds, from the schema's defaults (the one place they live)
+    and ``values``; callables (an optimizer) are passed to ``instantiate`` as they are."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    plain = {k: v for k, v in values.items() if not callable(v)}
+    objects = {k: v for k, v in values.items() if callable(v)}
+    node = OmegaConf.structured(schema(**plain, **{k: None for k in objects}))
+    return instantiate(node, **objects)
+
+
 def run_cli(
     tmp_path: Path,
     *overrides: str,

@@ -17,8 +17,8 @@ from gail_lab.imitation.absorbing import (
     with_absorbing,
 )
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.imitation.gail import GAILTrainer
 from tests.conftest import TINY, run_cli
+from tests.test_gail_family import gail_with
 
 
 def three_episodes(successes=(True, False, False)) -> Transitions:
@@ -81,8 +81,7 @@ def test_gail_reward_adds_the_tails_at_terminations():
     plain.net.load_state_dict(
         {k: v[:, :4] if k == "0.weight" else v for k, v in d.net.state_dict().items()}
     )
-    hook = GAILTrainer(d_steps=0).reward_hook(d, roll, np.random.default_rng(0), "info", 0.9)
-    rewards, metrics = hook(roll, 1)
+    rewards, metrics = gail_with(d, roll, gamma=0.9).compute_rewards(roll)
     base = plain.reward({"obs": roll.observations, "actions": roll.actions})
     r_abs = d.absorbing_rewards()
     expected = base + terminal_bonus(roll, "info", r_abs, 0.9)

@@ -161,7 +161,12 @@ CATALOGUE = [
     ),
     (
         "absorbing_without_outcomes",
-        ["task=imitate", "data.path={dataset}", "discriminator.absorbing=true", "env.terminal_outcome=info"],
+        [
+            "task=imitate",
+            "data.path={dataset}",
+            "discriminator.absorbing=true",
+            "env.terminal_outcome=info",
+        ],
         "these transitions do not say whether their episodes ended in success",
         2,
     ),

@@ -201,7 +201,10 @@ def test_minari_round_trip_keeps_episode_successes(demos, tmp_path):
     np.testing.assert_array_equal(back.episode_successes, [True, False, True, True])
     # without flags the import says "unknown", not "failure"
     export_minari(demos, "gail_lab/cartpole-noflags-v0", root=tmp_path / "minari")
-    assert import_minari("gail_lab/cartpole-noflags-v0", root=tmp_path / "minari").episode_successes is None
+    assert (
+        import_minari("gail_lab/cartpole-noflags-v0", root=tmp_path / "minari").episode_successes
+        is None
+    )
 
 
 def test_subset_refuses_more_episodes_than_the_dataset_holds(demos):

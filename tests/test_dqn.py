@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from gail_lab.envs import EnvFactory
-from gail_lab.rl.dqn import DQN, linear_epsilon
+from gail_lab.rl.dqn import DQN, DQNAgent, linear_epsilon
+from gail_lab.rl.loop import TrainingLoop
 from gail_lab.rl.networks import QPolicy
 from gail_lab.tasks.context import RunContext, build
 from tests.conftest import read_jsonl, run_cli
@@ -50,6 +51,7 @@ def test_step_based_options_schedule_updates_and_evaluations():
         target_update_steps=50,
         train_freq=16,
         gradient_steps=3,
+        total_steps=500,
     )
     calls = {"grad": 0, "sync": 0}
     step, sync = dqn._gradient_step, dqn.target.load_state_dict
@@ -62,21 +64,11 @@ def test_step_based_options_schedule_updates_and_evaluations():
         return wrapper
 
     dqn._gradient_step, dqn.target.load_state_dict = counted("grad", step), counted("sync", sync)
-    env, eval_envs = factory.make(), factory.make_vec()
     logger = Recorder()
-    result = dqn.train(
-        env,
-        eval_envs,
-        episodes=None,
-        seed=0,
-        eval_every_episodes=None,
-        eval_episodes=2,
-        logger=logger,
-        progress=False,
-        total_steps=500,
-        eval_every_steps=300,
+    loop = TrainingLoop(
+        budget={"env_steps": 500}, eval_every=("env_steps", 300), eval_episodes=2, keep_best=True
     )
-    env.close(), eval_envs.close()
+    result = loop.run(DQNAgent(dqn), factory, seed=0, logger=logger, progress=False)
     assert result.env_steps == 500 and result.episodes == 3  # 200 + 200 + 100 (cut at the budget)
     # steps 112, 128, ..., 496 (>= learning_starts, multiples of train_freq): 25 rounds of 3
     assert calls == {"grad": 25 * 3, "sync": 500 // 50}
@@ -87,7 +79,7 @@ def test_step_based_options_schedule_updates_and_evaluations():
         assert metrics["charts/epsilon"] == pytest.approx(linear_epsilon(s - 1, 1.0, 0.1, 250))
     # evaluations at the end of the episode crossing 300 steps, and at the end of the budget
     assert [s for s, m in logger.rows if "eval/return_mean" in m] == [400, 500]
-    assert result.best_env_step in (400, 500)
+    assert result.best_step in (400, 500)
 
 
 def test_new_options_keep_the_cartpole_experts_cache_paths(compose_cfg, tmp_path):

@@ -9,7 +9,7 @@ import torch
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.imitation.gail import GAILTrainer
+from gail_lab.imitation.gail import GAIL
 from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy
 from tests.conftest import run_cli
 
@@ -127,6 +127,36 @@ def test_reward_clip_and_normalization():
     assert abs(r.mean()) < 1e-4 and r.std() == pytest.approx(1.0, rel=1e-3)
 
 
+class StubLearner:
+    gamma = 0.99
+
+    def update(self, roll, rewards):
+        return {"losses/policy_loss": 0.0}
+
+
+def gail_with(d, demos, gamma=0.99, terminal_outcome="info", **options):
+    """GAIL's steps on their own (no env, no policy): D, demonstrations and the reward options."""
+    opts = dict(
+        samples_per_iteration=1,
+        d_steps=0,
+        d_batch_size=2,
+        env_reward_coef=0.0,
+        reward_scale=1.0,
+        disc_reward_coef=1.0,
+    )
+    learner = StubLearner()
+    learner.gamma = gamma
+    return GAIL(
+        None,
+        learner,
+        d,
+        demos,
+        terminal_outcome=terminal_outcome,
+        rng=np.random.default_rng(0),
+        **{**opts, **options},
+    )
+
+
 def four_steps(obs):
     """One 4-step episode with env rewards 1, 0, -1, 3 (observations = next observations)."""
     rewards = np.array([1, 0, -1, 3], np.float32)
@@ -140,12 +170,8 @@ def test_env_reward_is_mixed_in():
     obs = np.zeros((4, 2), np.float32)
     roll = four_steps(obs)
     demos = roll
-    hook0 = GAILTrainer(d_steps=0).reward_hook(d, demos, np.random.default_rng(0))
-    hook30 = GAILTrainer(d_steps=0, env_reward_coef=30.0).reward_hook(
-        d, demos, np.random.default_rng(0)
-    )
-    r0, m = hook0(roll, 1)
-    r30, _ = hook30(roll, 1)
+    r0, m = gail_with(d, demos).compute_rewards(roll)
+    r30, _ = gail_with(d, demos, env_reward_coef=30.0).compute_rewards(roll)
     np.testing.assert_allclose(r30 - r0, 30 * roll.rewards, rtol=1e-6)
     assert {"disc/reward_mean", "disc/reward_std", "disc/reward_min", "disc/reward_max"} <= set(m)
 
@@ -322,10 +348,13 @@ def test_no_discriminator_ablation_pays_the_env_reward_only_and_leaves_d_alone()
     before = {k: v.clone() for k, v in d.state_dict().items()}
     obs = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
     roll = four_steps(obs)
-    trainer = GAILTrainer(d_steps=4, env_reward_coef=30.0, reward_scale=0.01, disc_reward_coef=0)
-    r, metrics = trainer.reward_hook(d, roll, np.random.default_rng(0))(roll, 1)
+    gail = gail_with(
+        d, roll, d_steps=4, env_reward_coef=30.0, reward_scale=0.01, disc_reward_coef=0
+    )
+    r, metrics = gail.compute_rewards(roll)
     np.testing.assert_allclose(r, 0.3 * roll.rewards, rtol=1e-6)
-    assert metrics == {}  # D is neither trained nor asked
+    assert metrics == {}  # D is not asked
+    assert gail.update(roll) == {"losses/policy_loss": 0.0}  # and not trained: the policy step only
     for k, v in d.state_dict().items():
         assert torch.equal(v, before[k]), k
 
@@ -387,7 +416,9 @@ def test_airl_refuses_inputs_and_a_discount_other_than_the_learners(compose_cfg)
     cfg = compose_cfg("algo=airl", "algo.learner.gamma=0.95")
     assert cfg.discriminator.gamma == 0.95  # h discounts with the learner's gamma
     validate_config(cfg)
-    with pytest.raises(ConfigValueError, match="discriminator.gamma: must equal algo.learner.gamma"):
+    with pytest.raises(
+        ConfigValueError, match="discriminator.gamma: must equal algo.learner.gamma"
+    ):
         validate_config(compose_cfg("algo=airl", "discriminator.gamma=0.9"))
     with pytest.raises(ConfigValueError, match="discriminator.inputs: must be left unset for AIRL"):
         validate_config(compose_cfg("algo=airl", "discriminator.inputs=state"))

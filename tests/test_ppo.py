@@ -31,13 +31,15 @@ def test_gae_lambda_one_gamma_one_is_monte_carlo_minus_value():
 
 @pytest.mark.slow
 def test_ppo_expert_solves_cartpole():
+    from gail_lab.config import PPOExpertConfig
     from gail_lab.envs import EnvFactory
-    from gail_lab.experts.ppo import PPOExpert
     from gail_lab.rl.evaluation import evaluate_policy
+    from tests.conftest import from_schema
 
     torch.manual_seed(0)
-    expert = PPOExpert(
-        functools.partial(torch.optim.Adam, lr=2.5e-4),
+    expert = from_schema(
+        PPOExpertConfig,
+        optimizer=functools.partial(torch.optim.Adam, lr=2.5e-4),
         total_steps=150_000,
         epochs=10,
         stop_at_return=500,
@@ -95,7 +97,9 @@ def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
     assert np.abs(after - acting).max() > 1e-3  # the normalizer moved: a different policy
     # With a zero learning rate nothing moves inside the update: its KL estimate is the one
     # between the normalized policy and the acting one, not 0.
-    ppo = PPO(policy, functools.partial(torch.optim.SGD, lr=0.0), epochs=1, minibatch_size=len(roll))
+    ppo = PPO(
+        policy, functools.partial(torch.optim.SGD, lr=0.0), epochs=1, minibatch_size=len(roll)
+    )
     metrics = ppo.update(roll, roll.rewards)
     log_ratio = after - acting
     expected_kl = np.mean(np.expm1(log_ratio) - log_ratio)
@@ -110,5 +114,7 @@ def test_reinforce_returns_end_at_a_time_limit_cut():
 
     r = np.array([1.0, 1.0, 1.0])
     np.testing.assert_allclose(discounted_returns(r, np.array([0]), 0.5), [1.75, 1.5, 1.0])
-    adv, _ = gae(r, np.zeros(3), np.array([0.0, 0.0, 8.0]), np.zeros(3, bool), np.array([0]), 0.5, 1.0)
+    adv, _ = gae(
+        r, np.zeros(3), np.array([0.0, 0.0, 8.0]), np.zeros(3, bool), np.array([0]), 0.5, 1.0
+    )
     assert adv[-1] == pytest.approx(1.0 + 0.5 * 8.0)

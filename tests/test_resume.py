@@ -1,5 +1,6 @@
-"""Preemption: SIGTERM mid-way through GAIL, run again in the same run dir, and the result is
-identical to a run that was never interrupted (CPU, same seed)."""
+"""Preemption: SIGTERM mid-way through GAIL, BC or an expert's training (DQN, SAC, PPO), run again
+in the same run dir, and the result is identical to a run that was never interrupted (CPU, same
+seed); a NaN stops a run after saving its last finite state."""
 
 import os
 import signal
@@ -113,12 +114,11 @@ def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):
 def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_path):
     import functools
 
-    import pytest
-
     from gail_lab.envs import EnvFactory
     from gail_lab.errors import NonFiniteError
+    from gail_lab.rl.loop import TrainingLoop
     from gail_lab.rl.networks import CategoricalPolicy
-    from gail_lab.rl.on_policy import OnPolicyLoop
+    from gail_lab.rl.on_policy import OnPolicy
     from gail_lab.rl.ppo import PPO
 
     torch.manual_seed(0)
@@ -133,38 +133,136 @@ def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_
         return {**out, "losses/value_loss": float("nan")} if len(calls) == 3 else out
 
     ppo.update = poisoned
-    loop = OnPolicyLoop(samples_per_iteration=64, iterations=10, eval_every=100, eval_episodes=1)
+    loop = TrainingLoop(budget={"iterations": 10}, eval_every=("iterations", 100), eval_episodes=1)
     ckpts = TrainingCheckpoints(tmp_path / "ckpt", every=100)
     with pytest.raises(
         NonFiniteError, match=r"losses/value_loss became nan at iteration 3.*ckpt-000002\.pt"
     ):
-        loop.run(policy, ppo, factory, seed=0, progress=False, checkpoints=ckpts)
+        loop.run(OnPolicy(policy, ppo, 64), factory, seed=0, progress=False, checkpoints=ckpts)
     state, path = ckpts.latest()
-    assert state["iteration"] == 2 and path.name == "ckpt-000002.pt"
-    assert all(torch.isfinite(v).all() for v in state["policy"].values())
+    assert state["counters"]["iterations"] == 2 and path.name == "ckpt-000002.pt"
+    assert all(torch.isfinite(v).all() for v in state["algo"]["policy"].values())
 
 
 def test_non_finite_distribution_parameters_inside_an_update_become_a_named_error():
     """torch.distributions' argument check inside the learner's update (a NaN policy mean) is
     reported like a NaN metric: which iteration, and the hint; other ValueErrors pass through."""
     from gail_lab.errors import NonFiniteError
-    from gail_lab.rl.on_policy import OnPolicyLoop
+    from gail_lab.rl.loop import Counters, TrainingLoop
 
-    def no_reward(roll, it):
-        return None, {}
-
-    class Learner:
+    class Algo:
         def __init__(self, message):
             self.message = message
 
-        def update(self, roll, rewards):
+        def iterate(self, remaining):
             raise ValueError(self.message)
 
-    loop = OnPolicyLoop(samples_per_iteration=8, iterations=1, nan_hint="try a smaller lr")
-    bad = Learner(
+    loop = TrainingLoop(budget={"iterations": 1}, nan_hint="try a smaller lr")
+    bad = Algo(
         "Expected parameter loc ... to satisfy the constraint Real(), but found invalid values:"
     )
     with pytest.raises(NonFiniteError, match=r"iteration 7 .*try a smaller lr"):
-        loop._update(no_reward, bad, None, 7)
+        loop._iterate(bad, Counters(iterations=6))
     with pytest.raises(ValueError, match="something else"):
-        loop._update(no_reward, Learner("something else"), None, 7)
+        loop._iterate(Algo("something else"), Counters(iterations=6))
+
+
+def interrupt(tmp_path, overrides, run_dir, metrics, rows):
+    """Start run.py, send SIGTERM once ``metrics`` (relative to the run dir) has ``rows`` rows,
+    and return its output (it must have stopped with the resume message)."""
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        *overrides,
+        f"hydra.run.dir={tmp_path / run_dir}",
+        f"artifacts_dir={tmp_path / 'artifacts'}",
+    ]
+    env = {**os.environ, "WANDB_MODE": "offline"}
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    path = tmp_path / run_dir / metrics
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if path.is_file() and len(path.read_text().splitlines()) >= rows:
+            proc.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.01)
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode != 0, "the run finished before it could be interrupted"
+    assert "run the same command in the same run dir to resume" in out, out[-2000:]
+    return out
+
+
+def weights(path):
+    return torch.load(path, weights_only=True)["state_dict"]
+
+
+QUIET = ["logger=none", "progress=false", "env.num_envs=2", "eval.episodes=3"]
+EXPERTS = {
+    # SIGTERM mid-way through each expert's training (SAC's lands mid-episode: the env itself is
+    # in the checkpoint), run again, and the expert is the one an uninterrupted run makes
+    "dqn": (["expert=dqn", "expert.episodes=80", "expert.eval_every_episodes=10"], 20),
+    "sac": (
+        [
+            "env=pendulum",
+            "expert=sac",
+            "expert.total_steps=1500",
+            "expert.learning_starts=100",
+            "expert.eval_every_steps=150",
+            "expert.eval_episodes=2",
+        ],
+        3,
+    ),
+    "ppo": (
+        [
+            "expert=ppo",
+            "expert.total_steps=8000",
+            "expert.samples_per_iteration=512",
+            "expert.eval_every=2",
+        ],
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPERTS))
+def test_expert_sigterm_then_resume_is_bit_identical(tmp_path, name):
+    overrides, rows = EXPERTS[name]
+    args = ["task=train_expert", *QUIET, *overrides]
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    whole.mkdir(), cut.mkdir()
+    assert run_cli(whole, *args).returncode == 0
+    interrupt(cut, args, "run", "metrics.jsonl", rows)
+    resumed = run_cli(cut, *args)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resumed from" in resumed.stdout + resumed.stderr
+    assert "not bit-exact" not in resumed.stdout + resumed.stderr
+    assert comparable(read_jsonl(cut / "run" / "metrics.jsonl")) == comparable(
+        read_jsonl(whole / "run" / "metrics.jsonl")
+    )
+    (a,) = (whole / "artifacts" / "experts").glob("*/expert.pt")
+    (b,) = (cut / "artifacts" / "experts").glob("*/expert.pt")
+    wa, wb = weights(a), weights(b)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_bc_sigterm_then_resume_is_bit_identical(tmp_path):
+    args = [
+        *[o for o in TINY if not o.startswith("algo.trainer.")],
+        "expert=scripted_cartpole",
+        "algo=bc",
+        "algo.trainer.steps=4000",
+        "algo.trainer.eval_every=500",
+        "checkpoint_every=100",
+    ]
+    assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0
+    interrupt(tmp_path, args, "cut", "imitate/metrics.jsonl", 600)
+    resumed = run_cli(tmp_path, *args, run_dir="cut")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    whole, again = tmp_path / "whole" / "imitate", tmp_path / "cut" / "imitate"
+    assert comparable(read_jsonl(again / "metrics.jsonl")) == comparable(
+        read_jsonl(whole / "metrics.jsonl")
+    )
+    wa, wb = weights(whole / "policy.pt"), weights(again / "policy.pt")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)

@@ -364,6 +364,11 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         frame = np.asarray(rgba, dtype=np.uint8).reshape(self.render_height, self.render_width, 4)
         return np.ascontiguousarray(frame[:, :, :3])
 
+    def __getstate__(self):
+        raise TypeError(
+            "a PyBullet simulation cannot be pickled (its state lives in the physics server)"
+        )
+
     def close(self) -> None:
         if self._client is not None:
             try:

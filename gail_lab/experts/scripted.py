@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from gail_lab.envs import EnvFactory
+from gail_lab.envs.factory import EnvError
 from gail_lab.rl.checkpoint import register_policy_kind
 from gail_lab.rl.networks import Policy
 
@@ -26,11 +27,14 @@ class CartPoleController(Policy):
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         return (np.asarray(obs) @ self.gains > 0).astype(np.int64)
 
-    def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
-    ) -> tuple[Policy, dict[str, Any]]:
+    def check_env(self, factory: EnvFactory) -> None:
         if not factory.id.startswith("CartPole"):
-            raise ValueError(f"expert={self.name} drives CartPole only, not {factory.id}")
+            raise EnvError(f"expert={self.name} drives CartPole only, not {factory.id}")
+
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
+    ) -> tuple[Policy, dict[str, Any]]:
+        self.check_env(factory)
         return self, {"env_steps": 0, "wall_time_s": 0.0}
 
 
@@ -80,9 +84,12 @@ class RacecarPurePursuit(Policy):
             ]
         ).astype(np.float32)
 
-    def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True
-    ) -> tuple[Policy, dict[str, Any]]:
+    def check_env(self, factory: EnvFactory) -> None:
         if not factory.id.startswith("gail_lab/Racecar"):
-            raise ValueError(f"expert={self.name} drives gail_lab/Racecar only, not {factory.id}")
+            raise EnvError(f"expert={self.name} drives gail_lab/Racecar only, not {factory.id}")
+
+    def fit(
+        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
+    ) -> tuple[Policy, dict[str, Any]]:
+        self.check_env(factory)
         return self, {"env_steps": 0, "wall_time_s": 0.0}

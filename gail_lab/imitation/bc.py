@@ -7,18 +7,15 @@ of a GAIL policy, and an auxiliary loss added to the GAIL policy's loss (``bc_co
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import training_evaluation
-from gail_lab.rl.on_policy import check_finite
+from gail_lab.rl.loop import LoopResult, Progress, TrainingLoop
+from gail_lab.rl.training_state import TrainingCheckpoints
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +60,57 @@ def behavior_cloning(
     return float(loss.item())
 
 
-@dataclass
-class OfflineResult:
-    """What a trainer without env interaction (bc, gail_offline) reports."""
+class BC:
+    """Behavior cloning as a training-loop algorithm: one gradient step per iteration."""
 
-    iterations: int = 0
-    env_steps: int = 0  # only evaluation touches the env
-    wall_time_s: float = 0.0
-    eval_history: list[tuple[int, float]] = field(default_factory=list)  # (gradient step, return)
+    def __init__(self, policy, demos: Demonstrations, optimizer, batch_size: int, rng) -> None:
+        self.policy, self.demos, self.optimizer, self.rng = policy, demos, optimizer, rng
+        self.batch_size = batch_size
+
+    def setup(self, factory: EnvFactory, seed: int) -> None:
+        self.policy.observe(self.demos.observations)  # a normalizing policy: the expert's states
+        self.loss = BCLoss(self.policy, self.demos, self.batch_size, self.rng)
+
+    def iterate(self, remaining: dict[str, int | None]) -> Progress:
+        loss = self.loss()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return Progress({"losses/bc_loss": float(loss.item())}, gradient_steps=1)
+
+    def optimizers(self) -> list:
+        return [self.optimizer]
+
+    def state_dict(self) -> dict:
+        return {
+            "policy": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> bool:
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        return True
+
+    def close(self) -> None:
+        pass
 
 
 class BCTrainer:
-    """``algo=bc``: behavior cloning with periodic greedy evaluations (logged only)."""
+    """``algo=bc``: behavior cloning for ``steps`` gradient steps, with periodic greedy
+    evaluations (logged only) in the training loop; no env interaction besides evaluation."""
 
-    def __init__(
-        self,
-        steps: int = 2000,
-        batch_size: int = 64,
-        eval_every: int = 500,
-        eval_episodes: int = 5,
-    ) -> None:
-        self.steps, self.batch_size = steps, batch_size
-        self.eval_every, self.eval_episodes = eval_every, eval_episodes
+    def __init__(self, steps: int, batch_size: int, eval_every: int, eval_episodes: int) -> None:
+        self.batch_size = batch_size
+        self.loop = TrainingLoop(
+            budget={"gradient_steps": steps},
+            eval_every=("gradient_steps", eval_every),
+            eval_episodes=eval_episodes,
+            x_axis="gradient_steps",
+            desc="bc",
+        )
 
     def train(
         self,
@@ -97,29 +123,13 @@ class BCTrainer:
         discriminator=None,
         logger=None,
         progress: bool = True,
-    ) -> OfflineResult:
-        opt = optimizer(policy.parameters())
-        rng = np.random.default_rng(seed + 1)
-        eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
-        result, t0 = OfflineResult(), time.time()
-        bar = progress_bar(self.steps, "bc", progress)
-
-        def on_step(step: int, loss: float) -> None:
-            metrics = {"losses/bc_loss": loss}
-            check_finite(metrics, step)
-            if step % self.eval_every == 0 or step == self.steps:
-                det, eval_metrics = training_evaluation(policy, eval_envs, self.eval_episodes, seed)
-                metrics.update(eval_metrics)
-                result.eval_history.append((step, det.mean))
-                bar.set_postfix(loss=f"{loss:.3f}", eval=f"{det.mean:.0f}")
-            if logger is not None:
-                logger.log(metrics, step)
-            bar.update(1)
-
-        try:
-            behavior_cloning(policy, demos, opt, self.steps, self.batch_size, rng, on_step)
-        finally:
-            bar.close()
-            eval_envs.close()
-        result.iterations, result.wall_time_s = self.steps, time.time() - t0
-        return result
+        checkpoints: TrainingCheckpoints | None = None,
+    ) -> LoopResult:
+        algo = BC(
+            policy,
+            demos,
+            optimizer(policy.parameters()),
+            self.batch_size,
+            np.random.default_rng(seed + 1),
+        )
+        return self.loop.run(algo, factory, seed, logger, progress, checkpoints)

@@ -11,7 +11,6 @@ BC): the seed measured episodes of 157-281 steps of 500.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -19,29 +18,121 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.imitation.bc import OfflineResult
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import training_evaluation
-from gail_lab.rl.on_policy import check_finite
+from gail_lab.rl.loop import LoopResult, Progress, TrainingLoop
 from gail_lab.rl.returns import normalize
+from gail_lab.rl.training_state import TrainingCheckpoints
+
+
+class OfflineGAIL:
+    """One epoch per iteration: D steps on expert vs policy actions at expert states, then
+    one-step REINFORCE steps on D's reward."""
+
+    def __init__(
+        self,
+        policy,
+        demos: Demonstrations,
+        discriminator: Discriminator,
+        optimizer,
+        batch_size: int,
+        d_steps: int,
+        policy_steps: int,
+        normalize_rewards: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        self.policy, self.demos, self.discriminator = policy, demos, discriminator
+        self.optimizer, self.rng = optimizer, rng
+        self.batch_size, self.d_steps, self.policy_steps = batch_size, d_steps, policy_steps
+        self.normalize_rewards = normalize_rewards
+
+    def setup(self, factory: EnvFactory, seed: int) -> None:
+        self.policy.observe(self.demos.observations)  # a normalizing policy sees expert states only
+
+    def batch(self, idx: np.ndarray, actions: np.ndarray) -> dict[str, np.ndarray]:
+        d = self.demos
+        return {
+            "obs": d.observations[idx],
+            "actions": actions,
+            "next_obs": d.next_observations[idx],
+            "terminated": d.terminated[idx],
+        }
+
+    def iterate(self, remaining: dict[str, int | None]) -> Progress:
+        demos, metrics = self.demos, {}
+        for _ in range(self.d_steps):
+            idx = self.rng.integers(0, len(demos), self.batch_size)
+            fake = self.policy.act(demos.observations[idx])
+            metrics.update(
+                self.discriminator.update(
+                    self.batch(idx, demos.actions[idx]), self.batch(idx, fake)
+                )
+            )
+        for _ in range(self.policy_steps):
+            idx = self.rng.integers(0, len(demos), self.batch_size)
+            obs = torch.as_tensor(
+                demos.observations[idx], dtype=torch.float32, device=self.policy.device
+            )
+            dist = self.policy.distribution(obs)
+            actions = dist.sample()
+            r = self.discriminator.reward(self.batch(idx, actions.cpu().numpy()))
+            metrics["disc/reward_mean"] = float(r.mean())
+            if self.normalize_rewards:
+                r = normalize(r)
+            r_t = torch.as_tensor(r, dtype=torch.float32, device=self.policy.device)
+            loss = -(dist.log_prob(actions) * r_t).mean()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            metrics["losses/policy_loss"] = float(loss.item())
+            metrics["losses/entropy"] = float(dist.entropy().mean().item())
+        return Progress(metrics, gradient_steps=self.d_steps + self.policy_steps)
+
+    def optimizers(self) -> list:
+        return [self.optimizer]
+
+    def state_dict(self) -> dict:
+        return {
+            "policy": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "d_optimizer": self.discriminator.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> bool:
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        return True
+
+    def close(self) -> None:
+        pass
 
 
 class OfflineGAILTrainer:
+    """``algo=gail_offline``: ``epochs`` iterations of :class:`OfflineGAIL` in the training loop."""
+
     def __init__(
         self,
-        epochs: int = 500,
-        batch_size: int = 128,
-        d_steps: int = 5,
-        policy_steps: int = 1,
-        normalize_rewards: bool = True,
-        eval_every: int = 50,
-        eval_episodes: int = 5,
+        epochs: int,
+        batch_size: int,
+        d_steps: int,
+        policy_steps: int,
+        normalize_rewards: bool,
+        eval_every: int,
+        eval_episodes: int,
     ) -> None:
-        self.epochs, self.batch_size = epochs, batch_size
-        self.d_steps, self.policy_steps = d_steps, policy_steps
+        self.batch_size, self.d_steps, self.policy_steps = batch_size, d_steps, policy_steps
         self.normalize_rewards = normalize_rewards
-        self.eval_every, self.eval_episodes = eval_every, eval_episodes
+        self.loop = TrainingLoop(
+            budget={"iterations": epochs},
+            eval_every=("iterations", eval_every),
+            eval_episodes=eval_episodes,
+            x_axis="iterations",
+            desc="gail_offline",
+        )
 
     def train(
         self,
@@ -54,69 +145,17 @@ class OfflineGAILTrainer:
         learner=None,
         logger=None,
         progress: bool = True,
-    ) -> OfflineResult:
-        opt = optimizer(policy.parameters())
-        rng = np.random.default_rng(seed + 1)
-        policy.observe(demos.observations)  # a normalizing policy sees only expert states
-        device = policy.device
-        eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
-        result, t0 = OfflineResult(), time.time()
-        bar = progress_bar(self.epochs, "gail_offline", progress, unit="epoch")
-
-        def batch(idx: np.ndarray, actions: np.ndarray) -> dict[str, np.ndarray]:
-            return {
-                "obs": demos.observations[idx],
-                "actions": actions,
-                "next_obs": demos.next_observations[idx],
-                "terminated": demos.terminated[idx],
-            }
-
-        try:
-            for epoch in range(1, self.epochs + 1):
-                metrics: dict[str, float] = {}
-                for _ in range(self.d_steps):
-                    idx = rng.integers(0, len(demos), self.batch_size)
-                    fake = policy.act(demos.observations[idx])
-                    metrics.update(
-                        discriminator.update(batch(idx, demos.actions[idx]), batch(idx, fake))
-                    )
-                for _ in range(self.policy_steps):
-                    idx = rng.integers(0, len(demos), self.batch_size)
-                    obs = torch.as_tensor(
-                        demos.observations[idx], dtype=torch.float32, device=device
-                    )
-                    dist = policy.distribution(obs)
-                    actions = dist.sample()
-                    r = discriminator.reward(batch(idx, actions.cpu().numpy()))
-                    metrics["disc/reward_mean"] = float(r.mean())
-                    if self.normalize_rewards:
-                        r = normalize(r)
-                    r_t = torch.as_tensor(r, dtype=torch.float32, device=device)
-                    loss = -(dist.log_prob(actions) * r_t).mean()
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    metrics.update(
-                        {
-                            "losses/policy_loss": float(loss.item()),
-                            "losses/entropy": float(dist.entropy().mean().item()),
-                        }
-                    )
-                check_finite(metrics, epoch)
-                if epoch % self.eval_every == 0 or epoch == self.epochs:
-                    det, eval_metrics = training_evaluation(
-                        policy, eval_envs, self.eval_episodes, seed
-                    )
-                    metrics.update(eval_metrics)
-                    result.eval_history.append((epoch, det.mean))
-                    bar.set_postfix(
-                        eval=f"{det.mean:.0f}", d_acc=f"{metrics['disc/acc_agent']:.2f}"
-                    )
-                if logger is not None:
-                    logger.log(metrics, epoch)
-                bar.update(1)
-        finally:
-            bar.close()
-            eval_envs.close()
-        result.iterations, result.wall_time_s = self.epochs, time.time() - t0
-        return result
+        checkpoints: TrainingCheckpoints | None = None,
+    ) -> LoopResult:
+        algo = OfflineGAIL(
+            policy,
+            demos,
+            discriminator,
+            optimizer(policy.parameters()),
+            self.batch_size,
+            self.d_steps,
+            self.policy_steps,
+            self.normalize_rewards,
+            np.random.default_rng(seed + 1),
+        )
+        return self.loop.run(algo, factory, seed, logger, progress, checkpoints)

@@ -1,5 +1,6 @@
-"""DQN on one env with a replay buffer, a target network and epsilon-greedy exploration; greedy
-evaluations during training keep the best snapshot.
+"""DQN on one env with a replay buffer, a target network and epsilon-greedy exploration:
+:class:`DQN` is the maths (TD targets, the gradient step, the target sync), :class:`DQNAgent`
+the training-loop algorithm, one episode per iteration (the loop keeps the best greedy snapshot).
 
 Two recipes share this loop. The defaults are the seed's CartPole expert: epsilon multiplied down
 after every episode, the target synced every few episodes, one gradient step per env step, a budget
@@ -11,21 +12,19 @@ epsilon decayed linearly over a fraction of it, the target synced every N env st
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gail_lab.logging import progress_bar
-from gail_lab.rl.evaluation import TRAINING_STREAM, evaluate_policy
+from gail_lab.envs import EnvFactory
+from gail_lab.rl.loop import Progress
 from gail_lab.rl.networks import QPolicy
 from gail_lab.rl.replay import ReplayBuffer
+from gail_lab.rl.training_state import generator_state, set_generator_state
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +38,6 @@ def linear_epsilon(step: int, start: float, end: float, decay_steps: float) -> f
 def _every(count: int, period: int | None) -> bool:
     """True on each ``period``-th count; never when the period is None (that unit is not used)."""
     return period is not None and count % period == 0
-
-
-@dataclass
-class DQNResult:
-    policy: QPolicy  # the best greedy snapshot
-    best_eval_return: float
-    best_episode: int
-    best_env_step: int
-    episodes: int
-    env_steps: int
-    wall_time_s: float
 
 
 class DQN:
@@ -72,6 +60,7 @@ class DQN:
         target_update_steps: int | None = None,
         train_freq: int = 1,
         gradient_steps: int = 1,
+        total_steps: int | None = None,
     ) -> None:
         self.q = q
         self.target = copy.deepcopy(q).eval()
@@ -88,6 +77,9 @@ class DQN:
         self.train_freq, self.gradient_steps = train_freq, gradient_steps
         self.loss_fn = {"mse": F.mse_loss, "huber": F.smooth_l1_loss}[loss]
         self.max_grad_norm = max_grad_norm
+        self.total_steps = total_steps  # the env-step budget (a linear epsilon decays over it)
+        if eps_schedule == "linear" and total_steps is None:
+            raise ValueError("a linear epsilon schedule decays over total_steps; it is not set")
 
     def _gradient_step(self, batch: dict[str, torch.Tensor]) -> float:
         obs, act, rew, next_obs, term = (
@@ -104,117 +96,110 @@ class DQN:
         self.optimizer.step()
         return float(loss.item())
 
-    def train(
-        self,
-        env: gym.Env,
-        eval_envs: gym.vector.VectorEnv,
-        episodes: int | None,
-        seed: int,
-        eval_every_episodes: int | None,
-        eval_episodes: int,
-        stop_at_return: float | None = None,
-        logger=None,
-        progress: bool = True,
-        total_steps: int | None = None,
-        eval_every_steps: int | None = None,
-    ) -> DQNResult:
-        """Train for ``episodes`` episodes or ``total_steps`` env steps, whichever ends first (None:
-        no limit in that unit), evaluating greedily every ``eval_every_episodes`` episodes or, at
-        the end of the episode that crosses it, every ``eval_every_steps`` env steps."""
-        if episodes is None and total_steps is None:
-            raise ValueError("DQN.train needs a budget: episodes or total_steps")
-        if self.eps_schedule == "linear" and total_steps is None:
-            raise ValueError("a linear epsilon schedule decays over total_steps; it is not set")
-        rng = np.random.default_rng(seed)
-        buffer = ReplayBuffer(self.buffer_size, self.q.init_kwargs["obs_dim"], (), np.int64, rng)
-        env.action_space.seed(seed)
-        eps = self.eps_start
-        steps, best, best_state = 0, -np.inf, copy.deepcopy(self.q.state_dict())
-        best_ep, best_step, next_eval_step = 0, 0, eval_every_steps
-        t0 = time.time()
-        if total_steps is not None:
-            bar = progress_bar(total_steps, "expert dqn", progress, unit="step")
-        else:
-            bar = progress_bar(episodes, "expert dqn", progress, unit="ep")
-        obs, _ = env.reset(seed=seed)
-        loss = float("nan")
-        for ep in itertools.count(1):
-            ep_return, ep_len, done = 0.0, 0, False
-            while not done:
-                if self.eps_schedule == "linear":
-                    eps = linear_epsilon(
-                        steps, self.eps_start, self.eps_min, self.eps_fraction * total_steps
-                    )
-                if rng.random() < eps:
-                    action = int(rng.integers(env.action_space.n))
-                else:
-                    action = int(self.q.act(obs[None])[0])
-                next_obs, reward, terminated, truncated, _ = env.step(action)
-                buffer.add(obs, action, reward, next_obs, float(terminated))
-                obs, ep_return, ep_len, steps = next_obs, ep_return + reward, ep_len + 1, steps + 1
-                done = terminated or truncated or steps == total_steps
-                learning = steps >= self.learning_starts and len(buffer) >= self.batch_size
-                if learning and steps % self.train_freq == 0:
-                    for _ in range(self.gradient_steps):
-                        loss = self._gradient_step(buffer.sample(self.batch_size))
-                if _every(steps, self.target_update_steps):
-                    self.target.load_state_dict(self.q.state_dict())
-            obs, _ = env.reset()
-            if self.eps_schedule == "multiplicative":
-                eps = max(self.eps_min, eps * self.eps_decay)
-            if _every(ep, self.target_update_episodes):
-                self.target.load_state_dict(self.q.state_dict())
-            metrics = {
-                "charts/episodic_return": ep_return,
-                "charts/episodic_length": ep_len,
-                "charts/epsilon": eps,
-                "losses/td_loss": loss,
-                "charts/SPS": steps / (time.time() - t0),
-            }
-            last = ep == episodes or steps == total_steps
-            step_eval_due = next_eval_step is not None and steps >= next_eval_step
-            if step_eval_due:
-                next_eval_step = (steps // eval_every_steps + 1) * eval_every_steps
-            if _every(ep, eval_every_episodes) or step_eval_due or last:
-                result = evaluate_policy(
-                    self.q,
-                    eval_envs,
-                    eval_episodes,
-                    seed,
-                    deterministic=True,
-                    stream=TRAINING_STREAM,
-                )
-                if result.mean >= best:
-                    best, best_state = result.mean, copy.deepcopy(self.q.state_dict())
-                    best_ep, best_step = ep, steps
-                metrics.update(
-                    {
-                        "eval/return_mean": result.mean,
-                        "eval/return_std": result.std,
-                        "eval/best_return": best,
-                    }
-                )
-                bar.set_postfix(eps=f"{eps:.3f}", eval=f"{result.mean:.0f}", best=f"{best:.0f}")
-            if logger is not None:
-                logger.log(metrics, steps)
-            bar.update(ep_len if total_steps is not None else 1)
-            if stop_at_return is not None and best >= stop_at_return:
-                log.info(
-                    "greedy evaluation reached %.1f >= stop_at_return at episode %d: stopping",
-                    best,
-                    ep,
-                )
-                break
-            if last:
-                break
-        bar.close()
-        self.q.load_state_dict(best_state)
-        return DQNResult(
-            policy=self.q.eval(),
-            best_eval_return=float(best),
-            best_episode=best_ep,
-            best_env_step=best_step,
-            episodes=ep,
-            env_steps=steps,
-            wall_time_s=time.time() - t0,
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "q": self.q.state_dict(),
+            "target": self.target.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.q.load_state_dict(state["q"])
+        self.target.load_state_dict(state["target"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class DQNAgent:
+    """DQN in the training loop: one episode per iteration (cut where the env-step budget ends),
+    a gradient step every ``train_freq`` env steps, epsilon and the target sync on their
+    schedules. Its state between iterations (the env about to reset) restores exactly."""
+
+    def __init__(self, dqn: DQN) -> None:
+        self.dqn, self.policy = dqn, dqn.q
+
+    def setup(self, factory: EnvFactory, seed: int) -> None:
+        d = self.dqn
+        self.seed, self.rng = seed, np.random.default_rng(seed)
+        self.buffer = ReplayBuffer(
+            d.buffer_size, d.q.init_kwargs["obs_dim"], (), np.int64, self.rng
         )
+        self.env = factory.make()
+        self.env.action_space.seed(seed)
+        self.eps, self.steps, self.episodes, self.loss = d.eps_start, 0, 0, float("nan")
+
+    def iterate(self, remaining: dict[str, int | None]) -> Progress:
+        d, env, rng = self.dqn, self.env, self.rng
+        if self.episodes == 0:
+            obs, _ = env.reset(seed=self.seed)
+        else:
+            obs, _ = env.reset()
+        cut = remaining["env_steps"]  # the env-step budget left, if there is one
+        ep_return, ep_len, done = 0.0, 0, False
+        while not done:
+            if d.eps_schedule == "linear":
+                self.eps = linear_epsilon(
+                    self.steps, d.eps_start, d.eps_min, d.eps_fraction * d.total_steps
+                )
+            if rng.random() < self.eps:
+                action = int(rng.integers(env.action_space.n))
+            else:
+                action = int(d.q.act(obs[None])[0])
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            self.buffer.add(obs, action, reward, next_obs, float(terminated))
+            obs, ep_return, ep_len, self.steps = (
+                next_obs,
+                ep_return + reward,
+                ep_len + 1,
+                self.steps + 1,
+            )
+            done = terminated or truncated or ep_len == cut
+            learning = self.steps >= d.learning_starts and len(self.buffer) >= d.batch_size
+            if learning and self.steps % d.train_freq == 0:
+                for _ in range(d.gradient_steps):
+                    self.loss = d._gradient_step(self.buffer.sample(d.batch_size))
+            if _every(self.steps, d.target_update_steps):
+                d.target.load_state_dict(d.q.state_dict())
+        self.episodes += 1
+        if d.eps_schedule == "multiplicative":
+            self.eps = max(d.eps_min, self.eps * d.eps_decay)
+        if _every(self.episodes, d.target_update_episodes):
+            d.target.load_state_dict(d.q.state_dict())
+        metrics = {
+            "charts/episodic_return": ep_return,
+            "charts/episodic_length": ep_len,
+            "charts/epsilon": self.eps,
+        }
+        if not np.isnan(self.loss):  # (no gradient step before learning_starts)
+            metrics["losses/td_loss"] = self.loss
+        return Progress(metrics, env_steps=ep_len, episodes=1)
+
+    def optimizers(self) -> list:
+        return [self.dqn.optimizer]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "dqn": self.dqn.state_dict(),
+            "buffer": self.buffer.state_dict(),
+            "rng": generator_state(self.rng),
+            "env_rng": generator_state(self.env.unwrapped.np_random),
+            "counters": [self.eps, self.steps, self.episodes, self.loss],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        self.dqn.load_state_dict(state["dqn"])
+        self.buffer.load_state_dict(state["buffer"])
+        set_generator_state(self.rng, state["rng"])
+        env_rng = np.random.Generator(np.random.PCG64())
+        set_generator_state(env_rng, state["env_rng"])
+        self.env.unwrapped.np_random = env_rng
+        eps, steps, episodes, loss = state["counters"]
+        self.eps, self.steps, self.episodes, self.loss = (
+            float(eps),
+            int(steps),
+            int(episodes),
+            float(loss),
+        )
+        return True
+
+    def close(self) -> None:
+        self.env.close()

@@ -44,3 +44,26 @@ class ReplayBuffer:
             name: torch.as_tensor(getattr(self, name)[idx], device=device)
             for name in ("obs", "actions", "rewards", "next_obs", "terminated")
         }
+
+    def state_dict(self) -> dict:
+        """The filled part of the buffer, its write position and its sampling RNG."""
+        n = self.size
+        return {
+            "obs": torch.from_numpy(self.obs[:n].copy()),
+            "next_obs": torch.from_numpy(self.next_obs[:n].copy()),
+            "actions": torch.from_numpy(self.actions[:n].copy()),
+            "rewards": torch.from_numpy(self.rewards[:n].copy()),
+            "terminated": torch.from_numpy(self.terminated[:n].copy()),
+            "size": n,
+            "pos": self.pos,
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        n = int(state["size"])
+        if n > self.capacity:
+            raise ValueError(f"a buffer of {n} transitions does not fit capacity {self.capacity}")
+        for name in ("obs", "next_obs", "actions", "rewards", "terminated"):
+            getattr(self, name)[:n] = state[name].numpy()
+        self.size, self.pos = n, int(state["pos"])
+        self.rng.bit_generator.state = state["rng"]

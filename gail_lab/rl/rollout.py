@@ -19,7 +19,6 @@ from gail_lab.data.transitions import Transitions
 from gail_lab.rl.training_state import env_rng_states, set_env_rng_states
 
 
-
 @dataclass
 class Decision:
     """What a policy decided for a batch of observations: the actions sent to the env, the ones

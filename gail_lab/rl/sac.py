@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gail_lab.envs import EnvFactory
+from gail_lab.rl.loop import Progress
 from gail_lab.rl.networks import GaussianPolicy, mlp
+from gail_lab.rl.replay import ReplayBuffer
+from gail_lab.rl.training_state import env_snapshot, restore_env
 
 
 class QNetwork(nn.Module):
@@ -104,3 +110,122 @@ class SAC:
             ):
                 tp.lerp_(p, self.tau)
         return metrics
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "critics": self.critics.state_dict(),
+            "critic_targets": self.critic_targets.state_dict(),
+            "actor_optimizer": self.actor_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "log_alpha": self.log_alpha.detach().clone(),
+            "alpha_optimizer": None
+            if self.alpha_optimizer is None
+            else self.alpha_optimizer.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.critics.load_state_dict(state["critics"])
+        self.critic_targets.load_state_dict(state["critic_targets"])
+        self.actor_optimizer.load_state_dict(state["actor_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        with torch.no_grad():
+            self.log_alpha.copy_(state["log_alpha"])
+        if self.alpha_optimizer is not None:
+            self.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
+
+
+class SACAgent:
+    """SAC in the training loop: one env step per iteration (uniform random actions for the first
+    ``learning_starts``), then ``gradient_steps`` updates every ``train_freq`` steps on batches
+    from the replay buffer, the env's own reward. Mid-episode checkpoints carry the env itself
+    (pickled), so a resume continues the same episode; an env that cannot be pickled (PyBullet)
+    restarts its episode on resume instead (not bit-exact, and said so)."""
+
+    def __init__(
+        self,
+        sac: SAC,
+        buffer_size: int,
+        learning_starts: int,
+        batch_size: int,
+        train_freq: int,
+        gradient_steps: int,
+    ) -> None:
+        self.sac, self.policy = sac, sac.actor
+        self.buffer_size, self.learning_starts, self.batch_size = (
+            buffer_size,
+            learning_starts,
+            batch_size,
+        )
+        self.train_freq, self.gradient_steps = train_freq, gradient_steps
+
+    def setup(self, factory: EnvFactory, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        space = factory.action_space
+        self.buffer = ReplayBuffer(
+            self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
+        )
+        self.env = factory.make()
+        self.env.action_space.seed(seed)
+        self.obs, _ = self.env.reset(seed=seed)
+        self.steps, self.ep_return, self.ep_len = 0, 0.0, 0
+
+    def iterate(self, remaining: dict[str, int | None]) -> Progress:
+        env, actor = self.env, self.sac.actor
+        self.steps += 1
+        if self.steps <= self.learning_starts:
+            action = env.action_space.sample()
+        else:
+            action = actor.act(self.obs[None])[0]
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        self.buffer.add(self.obs, action, reward, next_obs, float(terminated))
+        self.obs, self.ep_return, self.ep_len = (
+            next_obs,
+            self.ep_return + float(reward),
+            self.ep_len + 1,
+        )
+        metrics: dict[str, float] = {}
+        episodes = 0
+        if terminated or truncated:
+            metrics["charts/episodic_return"] = self.ep_return
+            metrics["charts/episodic_length"] = self.ep_len
+            self.obs, _ = env.reset()
+            self.ep_return, self.ep_len, episodes = 0.0, 0, 1
+        updates = 0
+        if self.steps > self.learning_starts and self.steps % self.train_freq == 0:
+            for _ in range(self.gradient_steps):
+                metrics.update(self.sac.update(self.buffer.sample(self.batch_size, actor.device)))
+            updates = self.gradient_steps
+        return Progress(metrics, env_steps=1, episodes=episodes, gradient_steps=updates)
+
+    def optimizers(self) -> list:
+        return [self.sac.actor_optimizer, self.sac.critic_optimizer]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.sac.actor.state_dict(),
+            "sac": self.sac.state_dict(),
+            "buffer": self.buffer.state_dict(),
+            "env": env_snapshot(self.env),
+            "obs": torch.as_tensor(np.asarray(self.obs)),
+            "counters": [self.steps, self.ep_return, self.ep_len],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        self.sac.actor.load_state_dict(state["actor"])
+        self.sac.load_state_dict(state["sac"])
+        self.buffer.load_state_dict(state["buffer"])
+        steps, ep_return, ep_len = state["counters"]
+        self.steps = int(steps)
+        env = restore_env(state["env"])
+        if env is None:  # a new episode from the restored RNG-free env: not the same run
+            self.obs, _ = self.env.reset()
+            self.ep_return, self.ep_len = 0.0, 0
+            return False
+        self.env.close()
+        self.env = env
+        self.obs = state["obs"].numpy()
+        self.ep_return, self.ep_len = float(ep_return), int(ep_len)
+        return True
+
+    def close(self) -> None:
+        self.env.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
 import random
 import re
 from pathlib import Path
@@ -79,14 +80,33 @@ def set_env_rng_states(vec_env: gym.vector.VectorEnv, states: list[dict[str, Any
     return True
 
 
+def env_snapshot(env: gym.Env) -> torch.Tensor | None:
+    """The whole env, mid-episode, as bytes (a uint8 tensor, so the checkpoint still loads with
+    ``weights_only``); None for envs that cannot be pickled (a PyBullet simulation). Restored
+    only from the run's own checkpoints by :func:`restore_env`."""
+    try:
+        blob = pickle.dumps(env)
+    except (TypeError, AttributeError, pickle.PicklingError) as err:
+        log.debug("env not snapshotted (%s)", err)
+        return None
+    return torch.frombuffer(bytearray(blob), dtype=torch.uint8)
+
+
+def restore_env(snapshot: torch.Tensor | None) -> gym.Env | None:
+    return None if snapshot is None else pickle.loads(snapshot.numpy().tobytes())
+
+
 class TrainingCheckpoints:
-    """``ckpt-<iteration>.pt`` files in ``folder``: save every ``every`` iterations, keep the last
-    ``keep_last``, load the newest valid one."""
+    """``ckpt-<iteration>.pt`` files in ``folder``: the training loop saves one every ``every``
+    ``unit`` (a loop counter: iterations, env_steps, episodes, gradient_steps, or evaluations),
+    keeps the last ``keep_last``, and loads the newest valid one."""
 
     PATTERN = re.compile(r"ckpt-(\d+)\.pt")
 
-    def __init__(self, folder: str | Path, every: int = 10, keep_last: int = 3) -> None:
-        self.folder, self.every, self.keep_last = Path(folder), every, keep_last
+    def __init__(
+        self, folder: str | Path, every: int = 10, keep_last: int = 3, unit: str = "iterations"
+    ) -> None:
+        self.folder, self.every, self.keep_last, self.unit = Path(folder), every, keep_last, unit
 
     def files(self) -> list[tuple[int, Path]]:
         if not self.folder.is_dir():

@@ -53,6 +53,14 @@ def wandb_group(cfg: DictConfig) -> str:
     return str(cfg.run_name)
 
 
+# Expert classes that moved after experts were cached under their old module: their cache keys
+# keep the old name, so a move does not orphan (and retrain) every cached expert and dataset.
+CACHED_TARGETS = {
+    f"gail_lab.experts.trained.{cls}": f"gail_lab.experts.{module}.{cls}"
+    for module, cls in (("dqn", "DQNExpert"), ("ppo", "PPOExpert"), ("sac", "SACExpert"))
+}
+
+
 @dataclass
 class RunContext:
     cfg: DictConfig
@@ -122,6 +130,8 @@ class RunContext:
         """The resolved node, less the options its schema lists in ``added_after_caching`` while
         they hold their defaults: artifacts cached before those options existed keep their paths."""
         key = self.container(node)
+        if key.get("_target_") in CACHED_TARGETS:
+            key["_target_"] = CACHED_TARGETS[key["_target_"]]
         schema = OmegaConf.get_type(node)
         later = getattr(schema, "added_after_caching", ())
         for f in dataclasses.fields(schema) if dataclasses.is_dataclass(schema) else ():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from pathlib import Path
 from typing import Any
@@ -97,9 +96,9 @@ def imitate(
             [dataset_path],
             {"sha256": dataset_info["sha256"]},
         )
-        extra = {}
-        if cfg.checkpoint_every and "checkpoints" in inspect.signature(trainer.train).parameters:
-            extra["checkpoints"] = TrainingCheckpoints(
+        checkpoints = None
+        if cfg.checkpoint_every:
+            checkpoints = TrainingCheckpoints(
                 stage_dir / "checkpoints", cfg.checkpoint_every, cfg.keep_checkpoints
             )
         result = trainer.train(
@@ -112,7 +111,7 @@ def imitate(
             discriminator=discriminator,
             logger=logger,
             progress=cfg.progress,
-            **extra,
+            checkpoints=checkpoints,
         )
         logger.summary(
             {

@@ -14,6 +14,7 @@ from gail_lab.io import atomic_write_text
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import load_policy, save_policy
 from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.rl.training_state import TrainingCheckpoints
 from gail_lab.runtime import seed_everything
 from gail_lab.tasks.context import RunContext, build
 
@@ -31,8 +32,17 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
     expert.check_env(factory)  # before the logger opens its files
     seed_everything(ctx.expert_seed)
     with ctx.logger(stage_dir, "train_expert") as logger:
+        checkpoints = None
+        if ctx.cfg.checkpoint_every:  # experts save at every evaluation (and on SIGTERM)
+            checkpoints = TrainingCheckpoints(
+                stage_dir / "checkpoints", 1, ctx.cfg.keep_checkpoints, unit="evaluations"
+            )
         policy, info = expert.fit(
-            factory, ctx.expert_seed, logger=logger, progress=ctx.cfg.progress
+            factory,
+            ctx.expert_seed,
+            logger=logger,
+            progress=ctx.cfg.progress,
+            checkpoints=checkpoints,
         )
         envs = factory.make_vec()
         try:

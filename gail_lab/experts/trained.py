@@ -1,0 +1,216 @@
+"""Experts trained on the env's own reward by gail_lab's learners (rl/): each recipe names a
+network, a learner and a budget, and runs it in the one training loop (rl/loop.py), which keeps
+the best greedy snapshot and checkpoints the whole state (SIGTERM, rerun, and the result is the
+same as an uninterrupted run). The settings and their sources live in the config
+(gail_lab/config.py, conf/expert/*.yaml); these classes take them as they come."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from gail_lab.envs import EnvFactory
+from gail_lab.errors import IncompatibleSpaceError
+from gail_lab.rl.dqn import DQN, DQNAgent
+from gail_lab.rl.loop import LoopResult, TrainingLoop
+from gail_lab.rl.networks import GaussianPolicy, QPolicy, policy_for_space
+from gail_lab.rl.on_policy import OnPolicy
+from gail_lab.rl.ppo import PPO
+from gail_lab.rl.sac import SAC, SACAgent
+from gail_lab.rl.training_state import TrainingCheckpoints
+
+
+def fitted(policy, result: LoopResult) -> tuple[Any, dict[str, Any]]:
+    """The best greedy snapshot, and what the expert's metadata records of its training."""
+    policy.load_state_dict(result.best_state)
+    info = {
+        "best_eval_return": result.best_return,
+        "best_env_step": result.best_step,
+        "episodes": result.episodes,
+        "env_steps": result.env_steps,
+        "wall_time_s": result.wall_time_s,
+    }
+    return policy.eval(), info
+
+
+def require(factory: EnvFactory, name: str, discrete: bool, instead: str) -> None:
+    if factory.discrete != discrete:
+        kind = "a discrete" if discrete else "a Box"
+        raise IncompatibleSpaceError(
+            f"expert={name} needs {kind} action space; {factory.id} has {factory.action_space} "
+            f"(use {instead})"
+        )
+
+
+class DQNExpert:
+    """DQN (rl/dqn.py): the seed's CartPole recipe (a budget in episodes) or SB3's step-based one."""
+
+    def __init__(
+        self,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        name: str,
+        hidden_sizes: Sequence[int],
+        episodes: int | None,
+        total_steps: int | None,
+        eval_every_episodes: int | None,
+        eval_every_steps: int | None,
+        eval_episodes: int,
+        stop_at_return: float | None,
+        **dqn_kwargs: Any,
+    ) -> None:
+        self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.total_steps, self.dqn_kwargs = total_steps, dqn_kwargs
+        budget = {"env_steps": total_steps, "episodes": episodes}  # the env-step bar first
+        every = (
+            ("episodes", eval_every_episodes)
+            if eval_every_episodes is not None
+            else ("env_steps", eval_every_steps)
+        )
+        self.loop = TrainingLoop(
+            budget=budget,
+            eval_every=every,
+            eval_episodes=eval_episodes,
+            stop_at_return=stop_at_return,
+            keep_best=True,
+            snapshot_before_iterations=False,
+            desc=f"expert {name}",
+        )
+
+    def check_env(self, factory: EnvFactory) -> None:
+        require(factory, self.name, True, "expert=sac or expert=ppo")
+
+    def fit(
+        self,
+        factory: EnvFactory,
+        seed: int,
+        logger=None,
+        progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
+    ) -> tuple[QPolicy, dict[str, Any]]:
+        self.check_env(factory)
+        q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
+        dqn = DQN(q, self.optimizer, total_steps=self.total_steps, **self.dqn_kwargs)
+        result = self.loop.run(DQNAgent(dqn), factory, seed, logger, progress, checkpoints)
+        return fitted(q, result)
+
+
+class PPOExpert:
+    """PPO with a critic and GAE (rl/ppo.py) on complete episodes, discrete or Box actions."""
+
+    def __init__(
+        self,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        name: str,
+        hidden_sizes: Sequence[int],
+        total_steps: int,
+        samples_per_iteration: int,
+        normalize_obs: bool,
+        anneal_lr: bool,
+        eval_every: int,
+        eval_episodes: int,
+        stop_at_return: float | None,
+        log_std_init: float,
+        **ppo_kwargs: Any,
+    ) -> None:
+        self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.samples_per_iteration, self.normalize_obs = samples_per_iteration, normalize_obs
+        self.log_std_init, self.ppo_kwargs = log_std_init, ppo_kwargs
+        self.loop = TrainingLoop(
+            budget={"env_steps": total_steps},
+            eval_every=("iterations", eval_every),
+            eval_episodes=eval_episodes,
+            anneal_lr=anneal_lr,
+            stop_at_return=stop_at_return,
+            keep_best=True,
+            desc=f"expert {name}",
+        )
+
+    def check_env(self, factory: EnvFactory) -> None:
+        """PPO drives discrete and Box actions alike."""
+
+    def fit(
+        self,
+        factory: EnvFactory,
+        seed: int,
+        logger=None,
+        progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
+    ):
+        continuous = {} if factory.discrete else {"log_std_init": self.log_std_init}
+        policy = policy_for_space(
+            factory.obs_dim,
+            factory.action_space,
+            self.hidden_sizes,
+            self.normalize_obs,
+            **continuous,
+        )
+        ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
+        algo = OnPolicy(policy, ppo, self.samples_per_iteration)
+        return fitted(policy, self.loop.run(algo, factory, seed, logger, progress, checkpoints))
+
+
+class SACExpert:
+    """SAC (rl/sac.py) for Box actions: one env stepped in order, as in SB3 and CleanRL."""
+
+    def __init__(
+        self,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        name: str,
+        hidden_sizes: Sequence[int],
+        total_steps: int,
+        buffer_size: int,
+        learning_starts: int,
+        batch_size: int,
+        train_freq: int,
+        gradient_steps: int,
+        eval_every_steps: int,
+        eval_episodes: int,
+        stop_at_return: float | None,
+        **sac_kwargs: Any,
+    ) -> None:
+        self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.agent_kwargs = dict(
+            buffer_size=buffer_size,
+            learning_starts=learning_starts,
+            batch_size=batch_size,
+            train_freq=train_freq,
+            gradient_steps=gradient_steps,
+        )
+        self.sac_kwargs = sac_kwargs
+        self.loop = TrainingLoop(
+            budget={"env_steps": total_steps},
+            eval_every=("env_steps", eval_every_steps),
+            log_every=("env_steps", eval_every_steps),
+            eval_episodes=eval_episodes,
+            stop_at_return=stop_at_return,
+            keep_best=True,
+            snapshot_before_iterations=False,
+            desc=f"expert {name}",
+        )
+
+    def check_env(self, factory: EnvFactory) -> None:
+        require(factory, self.name, False, "expert=dqn or expert=ppo")
+
+    def fit(
+        self,
+        factory: EnvFactory,
+        seed: int,
+        logger=None,
+        progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
+    ) -> tuple[GaussianPolicy, dict[str, Any]]:
+        self.check_env(factory)
+        space = factory.action_space
+        actor = GaussianPolicy(
+            factory.obs_dim,
+            space.low,
+            space.high,
+            self.hidden_sizes,
+            state_dependent_std=True,
+            activation="relu",
+        )
+        sac = SAC(actor, self.optimizer, critic_hidden_sizes=self.hidden_sizes, **self.sac_kwargs)
+        agent = SACAgent(sac, **self.agent_kwargs)
+        return fitted(actor, self.loop.run(agent, factory, seed, logger, progress, checkpoints))
