@@ -17,6 +17,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from gail_lab.errors import GailLabError
+from gail_lab.imitation.rewards import REWARD_FORMS
 
 
 class ConfigValueError(GailLabError, ValueError):
@@ -32,7 +33,6 @@ def _require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
     _require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
 
 
-REWARD_FORMS = ("gail", "log_d", "logit")
 
 
 # --------------------------------------------------------------------------- optimizer

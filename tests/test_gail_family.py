@@ -425,3 +425,27 @@ def test_airl_refuses_inputs_and_a_discount_other_than_the_learners(compose_cfg)
     # the reward form follows the env preset, like GAIL's
     assert compose_cfg("algo=airl", "env=acrobot").discriminator.reward_form == "log_d"
     assert compose_cfg("algo=airl", "env=cartpole").discriminator.reward_form == "gail"
+
+
+@pytest.mark.parametrize("kind", ["gail", "airl"])
+def test_the_reward_model_is_usable_on_its_own(kind):
+    """reward(obs, act, next_obs) outside any trainer: after D learned that the expert takes
+    action 0 and the agent action 2, the expert's transitions are paid more (GAIL's D and AIRL's
+    structured one alike)."""
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    torch.manual_seed(0)
+    adam = functools.partial(torch.optim.Adam, lr=1e-2)
+    if kind == "gail":
+        d = Discriminator(2, 3, True, adam)
+    else:
+        d = AIRLDiscriminator(2, 3, True, adam, state_only=False, reward_form="logit")
+        d.attach_policy(CategoricalPolicy(2, 3, [8]))
+    expert, agent = separable_batch()
+    for b in (expert, agent):
+        b["terminated"] = np.zeros(len(b["obs"]), bool)
+    for _ in range(200):
+        d.update(expert, agent)
+    r_e = d.predict_reward(expert["obs"], expert["actions"], expert["next_obs"])
+    r_a = d.predict_reward(agent["obs"], agent["actions"], agent["next_obs"])
+    assert r_e.shape == (64,) and r_e.mean() > r_a.mean() + 1.0

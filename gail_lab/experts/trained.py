@@ -14,7 +14,7 @@ import torch
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import IncompatibleSpaceError
 from gail_lab.rl.dqn import DQN, DQNAgent
-from gail_lab.rl.loop import LoopResult, TrainingLoop
+from gail_lab.rl.loop import Algorithm, TrainingLoop
 from gail_lab.rl.networks import GaussianPolicy, QPolicy, policy_for_space
 from gail_lab.rl.on_policy import OnPolicy
 from gail_lab.rl.ppo import PPO
@@ -22,17 +22,38 @@ from gail_lab.rl.sac import SAC, SACAgent
 from gail_lab.rl.training_state import TrainingCheckpoints
 
 
-def fitted(policy, result: LoopResult) -> tuple[Any, dict[str, Any]]:
-    """The best greedy snapshot, and what the expert's metadata records of its training."""
-    policy.load_state_dict(result.best_state)
-    info = {
-        "best_eval_return": result.best_return,
-        "best_env_step": result.best_step,
-        "episodes": result.episodes,
-        "env_steps": result.env_steps,
-        "wall_time_s": result.wall_time_s,
-    }
-    return policy.eval(), info
+class TrainedExpert:
+    """A recipe: ``build`` makes the learner for an env; ``fit`` runs it in ``self.loop`` and
+    returns the best greedy snapshot with what the expert's metadata records of its training."""
+
+    loop: TrainingLoop
+
+    def check_env(self, factory: EnvFactory) -> None:
+        """Refuse an action space the learner cannot drive (before any file is written)."""
+
+    def build(self, factory: EnvFactory, seed: int) -> Algorithm:
+        raise NotImplementedError
+
+    def fit(
+        self,
+        factory: EnvFactory,
+        seed: int,
+        logger=None,
+        progress: bool = True,
+        checkpoints: TrainingCheckpoints | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        self.check_env(factory)
+        algo = self.build(factory, seed)
+        result = self.loop.run(algo, factory, seed, logger, progress, checkpoints)
+        algo.policy.load_state_dict(result.best_state)
+        info = {
+            "best_eval_return": result.best_return,
+            "best_env_step": result.best_step,
+            "episodes": result.episodes,
+            "env_steps": result.env_steps,
+            "wall_time_s": result.wall_time_s,
+        }
+        return algo.policy.eval(), info
 
 
 def require(factory: EnvFactory, name: str, discrete: bool, instead: str) -> None:
@@ -44,7 +65,7 @@ def require(factory: EnvFactory, name: str, discrete: bool, instead: str) -> Non
         )
 
 
-class DQNExpert:
+class DQNExpert(TrainedExpert):
     """DQN (rl/dqn.py): the seed's CartPole recipe (a budget in episodes) or SB3's step-based one."""
 
     def __init__(
@@ -81,22 +102,12 @@ class DQNExpert:
     def check_env(self, factory: EnvFactory) -> None:
         require(factory, self.name, True, "expert=sac or expert=ppo")
 
-    def fit(
-        self,
-        factory: EnvFactory,
-        seed: int,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ) -> tuple[QPolicy, dict[str, Any]]:
-        self.check_env(factory)
+    def build(self, factory: EnvFactory, seed: int) -> DQNAgent:
         q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
-        dqn = DQN(q, self.optimizer, total_steps=self.total_steps, **self.dqn_kwargs)
-        result = self.loop.run(DQNAgent(dqn), factory, seed, logger, progress, checkpoints)
-        return fitted(q, result)
+        return DQNAgent(DQN(q, self.optimizer, total_steps=self.total_steps, **self.dqn_kwargs))
 
 
-class PPOExpert:
+class PPOExpert(TrainedExpert):
     """PPO with a critic and GAE (rl/ppo.py) on complete episodes, discrete or Box actions."""
 
     def __init__(
@@ -127,17 +138,7 @@ class PPOExpert:
             desc=f"expert {name}",
         )
 
-    def check_env(self, factory: EnvFactory) -> None:
-        """PPO drives discrete and Box actions alike."""
-
-    def fit(
-        self,
-        factory: EnvFactory,
-        seed: int,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ):
+    def build(self, factory: EnvFactory, seed: int) -> OnPolicy:
         continuous = {} if factory.discrete else {"log_std_init": self.log_std_init}
         policy = policy_for_space(
             factory.obs_dim,
@@ -147,11 +148,10 @@ class PPOExpert:
             **continuous,
         )
         ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
-        algo = OnPolicy(policy, ppo, self.samples_per_iteration)
-        return fitted(policy, self.loop.run(algo, factory, seed, logger, progress, checkpoints))
+        return OnPolicy(policy, ppo, self.samples_per_iteration)
 
 
-class SACExpert:
+class SACExpert(TrainedExpert):
     """SAC (rl/sac.py) for Box actions: one env stepped in order, as in SB3 and CleanRL."""
 
     def __init__(
@@ -193,15 +193,7 @@ class SACExpert:
     def check_env(self, factory: EnvFactory) -> None:
         require(factory, self.name, False, "expert=dqn or expert=ppo")
 
-    def fit(
-        self,
-        factory: EnvFactory,
-        seed: int,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ) -> tuple[GaussianPolicy, dict[str, Any]]:
-        self.check_env(factory)
+    def build(self, factory: EnvFactory, seed: int) -> SACAgent:
         space = factory.action_space
         actor = GaussianPolicy(
             factory.obs_dim,
@@ -212,5 +204,4 @@ class SACExpert:
             activation="relu",
         )
         sac = SAC(actor, self.optimizer, critic_hidden_sizes=self.hidden_sizes, **self.sac_kwargs)
-        agent = SACAgent(sac, **self.agent_kwargs)
-        return fitted(actor, self.loop.run(agent, factory, seed, logger, progress, checkpoints))
+        return SACAgent(sac, **self.agent_kwargs)

@@ -14,8 +14,8 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.rl.loop import LoopResult, Progress, TrainingLoop
-from gail_lab.rl.training_state import TrainingCheckpoints
+from gail_lab.imitation.trainer import ImitationTrainer
+from gail_lab.rl.loop import Progress, TrainingLoop
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class BC:
         pass
 
 
-class BCTrainer:
+class BCTrainer(ImitationTrainer):
     """``algo=bc``: behavior cloning for ``steps`` gradient steps, with periodic greedy
     evaluations (logged only) in the training loop; no env interaction besides evaluation."""
 
@@ -112,24 +112,6 @@ class BCTrainer:
             desc="bc",
         )
 
-    def train(
-        self,
-        policy,
-        demos: Demonstrations,
-        factory: EnvFactory,
-        seed: int,
-        optimizer: Callable[..., torch.optim.Optimizer],
-        learner=None,
-        discriminator=None,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ) -> LoopResult:
-        algo = BC(
-            policy,
-            demos,
-            optimizer(policy.parameters()),
-            self.batch_size,
-            np.random.default_rng(seed + 1),
-        )
-        return self.loop.run(algo, factory, seed, logger, progress, checkpoints)
+    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> BC:
+        rng = np.random.default_rng(seed + 1)
+        return BC(policy, demos, optimizer(policy.parameters()), self.batch_size, rng)

@@ -209,6 +209,14 @@ class Discriminator(nn.Module):
             r = r.clamp(-self.reward_clip, self.reward_clip)
         return r
 
+    def predict_reward(self, obs, actions, next_obs, terminated=None) -> np.ndarray:
+        """The reward model on its own: r(s, a, s') for a batch of transitions (numpy arrays), as
+        the learner is paid (the reward form, clipping and the running normalization as they are
+        now); ``terminated`` matters to AIRL's shaping term only."""
+        done = np.zeros(len(obs), bool) if terminated is None else np.asarray(terminated, bool)
+        batch = {"obs": obs, "actions": actions, "next_obs": next_obs, "terminated": done}
+        return self.reward(batch)
+
     @torch.no_grad()
     def reward(self, batch: Batch, update_stats: bool = False) -> np.ndarray:
         """Per-step rewards. ``reward_normalization``: ``scale`` divides by the running standard

@@ -17,15 +17,12 @@ iterations in the one training loop (rl/loop.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.data.transitions import Transitions
-from gail_lab.envs import EnvFactory
 from gail_lab.imitation.absorbing import (
     FAILURE,
     SUCCESS,
@@ -36,9 +33,9 @@ from gail_lab.imitation.absorbing import (
 )
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.rl.loop import LoopResult, TrainingLoop
+from gail_lab.imitation.trainer import ImitationTrainer
+from gail_lab.rl.loop import TrainingLoop
 from gail_lab.rl.on_policy import OnPolicy
-from gail_lab.rl.training_state import TrainingCheckpoints
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +147,7 @@ class GAIL(OnPolicy):
         return exact
 
 
-class GAILTrainer:
+class GAILTrainer(ImitationTrainer):
     """``algo.trainer`` of gail_reinforce, gail_ppo and airl: builds :class:`GAIL` and runs it for
     ``iterations`` iterations in the training loop."""
 
@@ -186,16 +183,8 @@ class GAILTrainer:
         self.bc_coef, self.bc_batch_size, self.bc_warm_start = bc_coef, bc_batch_size, bc_warm_start
         self.bc_warm_start_lr = bc_warm_start_lr
 
-    def algorithm(
-        self,
-        policy,
-        demos: Demonstrations,
-        learner,
-        discriminator: Discriminator,
-        terminal_outcome: str,
-        seed: int,
-    ) -> GAIL:
-        return GAIL(
+    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> GAIL:
+        algo = GAIL(
             policy,
             learner,
             discriminator,
@@ -206,26 +195,9 @@ class GAILTrainer:
             self.env_reward_coef,
             self.reward_scale,
             self.disc_reward_coef,
-            terminal_outcome,
+            factory.terminal_outcome,
             np.random.default_rng(seed + 1),
         )
-
-    def train(
-        self,
-        policy,
-        demos: Demonstrations,
-        factory: EnvFactory,
-        seed: int,
-        optimizer: Callable[..., torch.optim.Optimizer],
-        learner,
-        discriminator: Discriminator,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ) -> LoopResult:
-        """Train; with ``checkpoints``, save the whole state every few iterations and on SIGTERM,
-        and resume from the newest checkpoint there."""
-        algo = self.algorithm(policy, demos, learner, discriminator, factory.terminal_outcome, seed)
         if self.bc_warm_start:
             lr = {} if self.bc_warm_start_lr is None else {"lr": self.bc_warm_start_lr}
             loss = behavior_cloning(
@@ -242,4 +214,4 @@ class GAILTrainer:
             bc = BCLoss(policy, demos, self.bc_batch_size, bc_rng)
             learner.aux_loss = lambda: self.bc_coef * bc()
             algo.extra_rngs["bc"] = bc_rng
-        return self.loop.run(algo, factory, seed, logger, progress, checkpoints)
+        return algo

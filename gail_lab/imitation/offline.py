@@ -11,17 +11,15 @@ BC): the seed measured episodes of 157-281 steps of 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.imitation.discriminator import Discriminator
-from gail_lab.rl.loop import LoopResult, Progress, TrainingLoop
+from gail_lab.imitation.trainer import ImitationTrainer
+from gail_lab.rl.loop import Progress, TrainingLoop
 from gail_lab.rl.returns import normalize
-from gail_lab.rl.training_state import TrainingCheckpoints
 
 
 class OfflineGAIL:
@@ -111,7 +109,7 @@ class OfflineGAIL:
         pass
 
 
-class OfflineGAILTrainer:
+class OfflineGAILTrainer(ImitationTrainer):
     """``algo=gail_offline``: ``epochs`` iterations of :class:`OfflineGAIL` in the training loop."""
 
     def __init__(
@@ -134,20 +132,8 @@ class OfflineGAILTrainer:
             desc="gail_offline",
         )
 
-    def train(
-        self,
-        policy,
-        demos: Demonstrations,
-        factory: EnvFactory,
-        seed: int,
-        optimizer: Callable[..., torch.optim.Optimizer],
-        discriminator: Discriminator,
-        learner=None,
-        logger=None,
-        progress: bool = True,
-        checkpoints: TrainingCheckpoints | None = None,
-    ) -> LoopResult:
-        algo = OfflineGAIL(
+    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator):
+        return OfflineGAIL(
             policy,
             demos,
             discriminator,
@@ -158,4 +144,3 @@ class OfflineGAILTrainer:
             self.normalize_rewards,
             np.random.default_rng(seed + 1),
         )
-        return self.loop.run(algo, factory, seed, logger, progress, checkpoints)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gail_lab.config import REWARD_FORMS
+REWARD_FORMS = ("gail", "log_d", "logit")
 
 
 def gail_reward(logits: torch.Tensor, form: str = "gail") -> torch.Tensor:
