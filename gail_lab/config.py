@@ -33,8 +33,6 @@ def _require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
     _require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
 
 
-
-
 # --------------------------------------------------------------------------- optimizer
 @dataclass
 class AdamConfig:
@@ -396,10 +394,10 @@ class MLPPolicyConfig:
 
 @dataclass
 class ReinforceConfig:
-    _target_: str = "gail_lab.rl.reinforce.Reinforce"
-    gamma: float = 0.99
-    policy_steps: int = 2  # gradient steps per batch of episodes
-    normalize_returns: bool = True
+    _target_: str = "gail_lab.rl.reinforce.Reinforce"  # values: conf/algo/gail_reinforce.yaml
+    gamma: float = MISSING
+    policy_steps: int = MISSING  # gradient steps per batch of episodes
+    normalize_returns: bool = MISSING
 
     def __post_init__(self) -> None:
         _require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
@@ -408,16 +406,15 @@ class ReinforceConfig:
 
 @dataclass
 class GAILTrainerConfig:
+    # Fields without a default here are set by each algo preset (conf/algo/*.yaml): one place.
     _target_: str = "gail_lab.imitation.gail.GAILTrainer"
-    iterations: int = 500
-    samples_per_iteration: int = (
-        2048  # complete episodes are rolled out until at least this many steps
-    )
-    d_steps: int = 4
-    d_batch_size: int = 128  # half expert, half agent pairs
+    iterations: int = MISSING
+    samples_per_iteration: int = MISSING  # complete episodes until at least this many steps
+    d_steps: int = MISSING
+    d_batch_size: int = MISSING  # half expert, half agent pairs
     eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
     eval_episodes: int = 5
-    anneal_lr: bool = False  # decay the policy's learning rate linearly to 0 over the iterations
+    anneal_lr: bool = MISSING  # decay the policy's learning rate linearly to 0 over the iterations
     # reward = D's reward + env_reward_coef * env reward (the seed's racecar probe used 30 x)
     env_reward_coef: float = 0.0
     reward_scale: float = 1.0  # multiplies the final reward (the racecar probe used 1 - gamma)
@@ -463,10 +460,10 @@ class GAILTrainerConfig:
 class BCTrainerConfig:
     """Behavior cloning: maximize log pi(a|s) on expert pairs (the optimizer group's Adam)."""
 
-    _target_: str = "gail_lab.imitation.bc.BCTrainer"
-    steps: int = 2000  # gradient steps
-    batch_size: int = 64
-    eval_every: int = 500  # gradient steps between evaluations (logging only)
+    _target_: str = "gail_lab.imitation.bc.BCTrainer"  # values: conf/algo/bc.yaml
+    steps: int = MISSING  # gradient steps
+    batch_size: int = MISSING
+    eval_every: int = MISSING  # gradient steps between evaluations (logging only)
     eval_episodes: int = 5
 
     def __post_init__(self) -> None:
@@ -480,11 +477,11 @@ class BCTrainerConfig:
 class OfflineGAILTrainerConfig:
     """The seed's experiment 2: GAIL without env interaction (fake pairs on expert states)."""
 
-    _target_: str = "gail_lab.imitation.offline.OfflineGAILTrainer"
-    epochs: int = 500
-    batch_size: int = 128
-    d_steps: int = 5
-    policy_steps: int = 1
+    _target_: str = "gail_lab.imitation.offline.OfflineGAILTrainer"  # conf/algo/gail_offline.yaml
+    epochs: int = MISSING
+    batch_size: int = MISSING
+    d_steps: int = MISSING
+    policy_steps: int = MISSING
     normalize_rewards: bool = True  # within the batch, as the seed
     eval_every: int = 50  # epochs between evaluations (logging only)
     eval_episodes: int = 5

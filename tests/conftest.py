@@ -54,12 +54,15 @@ def compose_cfg():
 def from_schema(schema, **values):
     """The object a config schema builds, from the schema's defaults (the one place they live)
     and ``values``; callables (an optimizer) are passed to ``instantiate`` as they are."""
+    import dataclasses
+
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
+    fields = {f.name for f in dataclasses.fields(schema)}
     plain = {k: v for k, v in values.items() if not callable(v)}
     objects = {k: v for k, v in values.items() if callable(v)}
-    node = OmegaConf.structured(schema(**plain, **{k: None for k in objects}))
+    node = OmegaConf.structured(schema(**plain, **{k: None for k in objects if k in fields}))
     return instantiate(node, **objects)
 
 

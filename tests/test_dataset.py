@@ -79,7 +79,7 @@ def test_collection_is_byte_identical_for_a_seed(cartpole, tmp_path):
 
 
 def test_other_env_refused_naming_both_spaces(demos):
-    pendulum = EnvFactory("Pendulum-v1")
+    pendulum = EnvFactory("Pendulum-v1", num_envs=1)
     with pytest.raises(DatasetError) as err:
         demos.check_compatible(pendulum.observation_space, pendulum.action_space, "Pendulum-v1")
     msg = str(err.value)
@@ -182,7 +182,7 @@ def test_minari_round_trip_is_exact(demos, tmp_path):
         assert a.dtype == b.dtype, name
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert back.metadata == demos.metadata
-    env = EnvFactory("CartPole-v1")
+    env = EnvFactory("CartPole-v1", num_envs=1)
     back.check_compatible(env.observation_space, env.action_space, "CartPole-v1")
     path = back.save(tmp_path / "imported.npz")  # and into gail_lab's own format
     assert len(Demonstrations.load(path)) == len(demos)

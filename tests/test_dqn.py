@@ -52,6 +52,8 @@ def test_step_based_options_schedule_updates_and_evaluations():
         train_freq=16,
         gradient_steps=3,
         total_steps=500,
+        loss="mse",
+        max_grad_norm=None,
     )
     calls = {"grad": 0, "sync": 0}
     step, sync = dqn._gradient_step, dqn.target.load_state_dict

@@ -42,12 +42,12 @@ def test_unknown_id_names_it_and_suggests():
     with pytest.raises(
         EnvError, match=r"unknown gymnasium id 'Acrobat-v1'. Did you mean Acrobot-v1"
     ):
-        EnvFactory("Acrobat-v1")
+        EnvFactory("Acrobat-v1", num_envs=1)
 
 
 def test_wrong_kwargs_name_the_id():
     with pytest.raises(EnvError, match=r"env.kwargs: CartPole-v1 rejects \{'wind': 3\}"):
-        EnvFactory("CartPole-v1", kwargs={"wind": 3})
+        EnvFactory("CartPole-v1", kwargs={"wind": 3}, num_envs=1)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -113,7 +113,7 @@ def test_bad_racecar_kwarg_value_names_the_id():
         EnvError,
         match=r"env.kwargs: gail_lab/Racecar-v1 rejects \{'obs_mode': 'pixels'\}.*obs_mode",
     ):
-        EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pixels"})
+        EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pixels"}, num_envs=1)
 
 
 def test_racecar_evaluation_reports_outcomes_and_fidelity_to_the_expert(tmp_path):

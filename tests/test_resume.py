@@ -114,17 +114,20 @@ def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):
 def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_path):
     import functools
 
+    from gail_lab.config import PPOConfig
     from gail_lab.envs import EnvFactory
     from gail_lab.errors import NonFiniteError
     from gail_lab.rl.loop import TrainingLoop
     from gail_lab.rl.networks import CategoricalPolicy
     from gail_lab.rl.on_policy import OnPolicy
-    from gail_lab.rl.ppo import PPO
+    from tests.conftest import from_schema
 
     torch.manual_seed(0)
     factory = EnvFactory("CartPole-v1", num_envs=2)
     policy = CategoricalPolicy(4, 2, [16])
-    ppo = PPO(policy, functools.partial(torch.optim.Adam, lr=1e-3), epochs=1)
+    ppo = from_schema(
+        PPOConfig, policy=policy, optimizer=functools.partial(torch.optim.Adam, lr=1e-3), epochs=1
+    )
     update, calls = ppo.update, []
 
     def poisoned(batch, rewards):

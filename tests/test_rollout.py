@@ -35,7 +35,7 @@ class LeanPolicy:
 
 
 def test_evaluation_episodes_do_not_depend_on_env_count():
-    f = EnvFactory("CartPole-v1")
+    f = EnvFactory("CartPole-v1", num_envs=1)
     a = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=3)
     b = evaluate_policy(LeanPolicy(), f.make_vec(1), 6, seed=3)
     assert sorted(a.returns) == sorted(b.returns) and len(set(a.returns)) > 1
@@ -45,7 +45,7 @@ def test_evaluation_episodes_do_not_depend_on_env_count():
 
 def test_seeded_episodes_come_back_in_seed_order():
     """Episode k is the one reset with seed k, whatever order the envs finished them in."""
-    f = EnvFactory("CartPole-v1")
+    f = EnvFactory("CartPole-v1", num_envs=1)
     seeds = [11, 12, 13, 14, 15, 16]
     batched = EpisodeRunner(f.make_vec(3), 0).run(LeanPolicy().act, episode_seeds=seeds)
     for k, s in enumerate(seeds):
@@ -79,7 +79,7 @@ def test_outcomes_paths_and_path_distance():
 
 
 def test_evaluation_reports_outcomes_and_fidelity_to_a_reference():
-    f = EnvFactory("CartPole-v1")
+    f = EnvFactory("CartPole-v1", num_envs=1)
     ref = evaluate_policy(LeanPolicy(), f.make_vec(2), 4, seed=0, position_dims=[0])
     same = evaluate_policy(LeanPolicy(), f.make_vec(3), 4, seed=0, position_dims=[0])
     same.compare_paths(ref)

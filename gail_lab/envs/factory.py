@@ -46,10 +46,11 @@ class EnvFactory:
     def __init__(
         self,
         id: str,
+        *,
+        num_envs: int,
         name: str | None = None,
         kwargs: dict[str, Any] | None = None,
         max_episode_steps: int | None = None,
-        num_envs: int = 1,
         vectorization: str = "sync",
         normalize_obs: bool = False,
         expert_min_return: float | None = None,

@@ -53,14 +53,14 @@ class DQN:
         eps_decay: float,
         eps_min: float,
         target_update_episodes: int | None,
-        loss: str = "mse",
-        max_grad_norm: float | None = None,
-        eps_schedule: str = "multiplicative",
-        eps_fraction: float = 0.1,
-        target_update_steps: int | None = None,
-        train_freq: int = 1,
-        gradient_steps: int = 1,
-        total_steps: int | None = None,
+        loss: str,
+        max_grad_norm: float | None,
+        eps_schedule: str,
+        eps_fraction: float,
+        target_update_steps: int | None,
+        train_freq: int,
+        gradient_steps: int,
+        total_steps: int | None,
     ) -> None:
         self.q = q
         self.target = copy.deepcopy(q).eval()

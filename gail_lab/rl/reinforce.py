@@ -22,9 +22,9 @@ class Reinforce:
         self,
         policy: CategoricalPolicy,
         optimizer: Callable[..., torch.optim.Optimizer],
-        gamma: float = 0.99,
-        policy_steps: int = 2,
-        normalize_returns: bool = True,
+        gamma: float,
+        policy_steps: int,
+        normalize_returns: bool,
         aux_loss: Callable[[], torch.Tensor] | None = None,
     ) -> None:
         self.policy = policy

@@ -37,12 +37,12 @@ class SAC:
         self,
         actor: GaussianPolicy,
         optimizer: Callable[..., torch.optim.Optimizer],
-        gamma: float = 0.99,
-        tau: float = 0.005,
-        critic_hidden_sizes: Sequence[int] = (256, 256),
-        alpha: float | None = None,
-        alpha_init: float = 1.0,
-        target_entropy: float | None = None,
+        gamma: float,
+        tau: float,
+        critic_hidden_sizes: Sequence[int],
+        alpha: float | None,
+        alpha_init: float,
+        target_entropy: float | None,
     ) -> None:
         self.actor = actor
         obs_dim = actor.init_kwargs["obs_dim"]
