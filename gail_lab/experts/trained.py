@@ -2,7 +2,7 @@
 network, a learner and a budget, and runs it in the one training loop (rl/loop.py), which keeps
 the best greedy snapshot and checkpoints the whole state (SIGTERM, rerun, and the result is the
 same as an uninterrupted run). The settings and their sources live in the config
-(gail_lab/config.py, conf/expert/*.yaml); these classes take them as they come."""
+(gail_lab/config/experts.py, conf/expert/*.yaml); these classes take them as they come."""
 
 from __future__ import annotations
 

@@ -1,0 +1,151 @@
+"""Structured configs: one dataclass schema per config group (a module per group family here),
+registered in Hydra's ConfigStore.
+
+The YAML files under ``conf/`` pick a schema through their defaults list
+(``- /schema/<group>@_here_``), so every group node is typed: an unknown key or a wrong type fails
+when Hydra composes the config. Value checks (``lr > 0``, ``0 < gamma <= 1``...) live in each
+dataclass's ``__post_init__`` and run in :func:`validate_config`, before any work starts, with an
+error that names the full key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from gail_lab.config.algo import (
+    AIRLDiscriminatorConfig,
+    AlgoConfig,
+    BCTrainerConfig,
+    CategoricalPolicyConfig,
+    DiscriminatorConfig,
+    GAILTrainerConfig,
+    MLPPolicyConfig,
+    OfflineGAILTrainerConfig,
+    PPOConfig,
+    ReinforceConfig,
+)
+from gail_lab.config.checks import ConfigValueError
+from gail_lab.config.env import AdamConfig, EnvConfig
+from gail_lab.config.experts import (
+    DQNExpertConfig,
+    PPOExpertConfig,
+    SACExpertConfig,
+    ScriptedCartPoleConfig,
+    ScriptedRacecarConfig,
+)
+from gail_lab.config.root import (
+    Config,
+    DataConfig,
+    EvalConfig,
+    LoggerConfig,
+    ReportTaskConfig,
+    TaskConfig,
+    WandbConfig,
+)
+from gail_lab.imitation.rewards import REWARD_FORMS
+
+__all__ = [
+    "REWARD_FORMS",
+    "AIRLDiscriminatorConfig",
+    "AdamConfig",
+    "AlgoConfig",
+    "BCTrainerConfig",
+    "CategoricalPolicyConfig",
+    "Config",
+    "ConfigValueError",
+    "DQNExpertConfig",
+    "DataConfig",
+    "DiscriminatorConfig",
+    "EnvConfig",
+    "EvalConfig",
+    "GAILTrainerConfig",
+    "LoggerConfig",
+    "MLPPolicyConfig",
+    "OfflineGAILTrainerConfig",
+    "PPOConfig",
+    "PPOExpertConfig",
+    "ReinforceConfig",
+    "ReportTaskConfig",
+    "SACExpertConfig",
+    "ScriptedCartPoleConfig",
+    "ScriptedRacecarConfig",
+    "TaskConfig",
+    "WandbConfig",
+    "register_configs",
+    "validate_config",
+]
+
+SCHEMAS: dict[str, dict[str, type]] = {
+    "optimizer": {"adam": AdamConfig},
+    "env": {"env": EnvConfig},
+    "expert": {
+        "dqn": DQNExpertConfig,
+        "ppo": PPOExpertConfig,
+        "sac": SACExpertConfig,
+        "scripted_cartpole": ScriptedCartPoleConfig,
+        "scripted_racecar": ScriptedRacecarConfig,
+    },
+    "algo": {"algo": AlgoConfig},
+    "algo/policy": {"categorical": CategoricalPolicyConfig, "mlp": MLPPolicyConfig},
+    "algo/learner": {"reinforce": ReinforceConfig, "ppo": PPOConfig},
+    "algo/trainer": {
+        "gail": GAILTrainerConfig,
+        "bc": BCTrainerConfig,
+        "gail_offline": OfflineGAILTrainerConfig,
+    },
+    "discriminator": {"mlp": DiscriminatorConfig, "airl": AIRLDiscriminatorConfig},
+    "logger": {"logger": LoggerConfig},
+    "task": {"task": TaskConfig, "report": ReportTaskConfig},
+}
+
+
+def register_configs() -> None:
+    """Store every schema as ``schema/<group>/<name>``; YAML options extend them."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    for group, schemas in SCHEMAS.items():
+        for name, node in schemas.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Run every dataclass's checks; raise :class:`ConfigValueError` naming the full key."""
+
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigValueError(
+            f"{missing[0]}: is required and has no value (set it on the command line, "
+            f"e.g. {missing[0]}=...)" + (f"; also missing: {missing[1:]}" if missing[1:] else "")
+        )
+
+    def visit(node: Any, path: str) -> None:
+        if not isinstance(node, DictConfig):
+            return
+        for key in node.keys():
+            child = node._get_node(key)
+            visit(child, f"{path}.{key}" if path else str(key))
+        obj_type = OmegaConf.get_type(node)
+        if obj_type is not None and dataclasses.is_dataclass(obj_type):
+            try:
+                OmegaConf.to_object(node)
+            except ConfigValueError as err:
+                msg = str(err)
+                raise ConfigValueError(f"{path}.{msg}" if path else msg) from None
+
+    visit(cfg, "")
+    disc, learner = cfg.get("discriminator"), cfg.algo.get("learner")
+    if (
+        disc is not None
+        and "state_only" in disc  # AIRL: its shaping term h discounts with the learner's gamma
+        and learner is not None
+        and "gamma" in learner
+        and disc.gamma != learner.gamma
+    ):
+        raise ConfigValueError(
+            f"discriminator.gamma: must equal algo.learner.gamma ({learner.gamma}), the discount "
+            f"AIRL's shaping term h assumes (got {disc.gamma}); set algo.learner.gamma instead"
+        )

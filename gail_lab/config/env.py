@@ -1,0 +1,82 @@
+"""Schemas of the ``optimizer`` and ``env`` groups (conf/optimizer/, conf/env/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from gail_lab.config.checks import require
+from gail_lab.imitation.rewards import REWARD_FORMS
+
+
+# --------------------------------------------------------------------------- optimizer
+@dataclass
+class AdamConfig:
+    _target_: str = "torch.optim.Adam"
+    _partial_: bool = True
+    lr: float = 1e-4
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        require(self.lr > 0, "lr", "> 0", self.lr)
+        require(self.eps > 0, "eps", "> 0", self.eps)
+        require(self.weight_decay >= 0, "weight_decay", ">= 0", self.weight_decay)
+
+
+# --------------------------------------------------------------------------- env
+@dataclass
+class EnvConfig:
+    _target_: str = "gail_lab.envs.EnvFactory"
+    name: str = MISSING  # short name used in run names, e.g. "cartpole"
+    id: str = MISSING  # any registered gymnasium id
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    max_episode_steps: int | None = None  # None: the id's own limit
+    num_envs: int = 8  # envs stepped together (batched policy forward) by every task
+    vectorization: str = "sync"  # sync: one process; async: one worker process per env
+    # Standardize observations inside the imitation policy with running statistics (saved in its
+    # checkpoint); datasets always keep raw observations.
+    normalize_obs: bool = False
+    # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
+    expert_min_return: float | None = None
+    # What a termination means: info (the env's info["is_success"]), success, or failure.
+    terminal_outcome: str = "info"
+    # The GAIL reward form that suits how this env's episodes end (conf/discriminator/mlp.yaml
+    # reads it): gail = -log(1-D) > 0 pays for survival, right where episodes end in failure
+    # (CartPole); log_d = log D < 0 charges every step, right where they end in success
+    # (MountainCar, Acrobot). Ho & Ermon's code made the same choice per env.
+    gail_reward_form: str = "gail"
+    # Observation dims that hold the agent's position, and the factor to metres: evaluation then
+    # reports the mean distance of the driven path from the expert's on the same seeds (fidelity).
+    position_dims: list[int] | None = None
+    position_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        require(
+            self.gail_reward_form in REWARD_FORMS,
+            "gail_reward_form",
+            f"one of {list(REWARD_FORMS)}",
+            self.gail_reward_form,
+        )
+        require(
+            self.terminal_outcome in ("info", "success", "failure"),
+            "terminal_outcome",
+            "one of ['info', 'success', 'failure']",
+            self.terminal_outcome,
+        )
+        require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
+        require(
+            self.vectorization in ("sync", "async"),
+            "vectorization",
+            "one of ['sync', 'async']",
+            self.vectorization,
+        )
+        if self.max_episode_steps is not None:
+            require(
+                self.max_episode_steps >= 1,
+                "max_episode_steps",
+                ">= 1 or null",
+                self.max_episode_steps,
+            )

@@ -1,0 +1,186 @@
+"""Schemas of the ``logger`` and ``task`` groups, the data and evaluation settings, and the root
+config (conf/config.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from gail_lab.config.checks import require
+
+
+# --------------------------------------------------------------------------- logger, task
+@dataclass
+class WandbConfig:
+    mode: str = (
+        "offline"  # offline (default: no server needed; `wandb sync` later), online, disabled
+    )
+    project: str = "gail_lab"
+    entity: str | None = None
+    # null: the sweep under --multirun, else the +experiment name, else run_name
+    group: str | None = None
+    tags: list[str] = field(default_factory=list)  # added to env:<name>, algo:<name>, expert:<name>
+    log_artifacts: bool = True  # datasets (collect), expert and policy checkpoints; dataset lineage
+    init_timeout: float = 30.0  # online: seconds to reach W&B before logging offline instead
+
+    def __post_init__(self) -> None:
+        require(
+            self.mode in ("offline", "online", "disabled"),
+            "mode",
+            "one of ['offline', 'online', 'disabled']",
+            self.mode,
+        )
+        require(self.init_timeout > 0, "init_timeout", "> 0", self.init_timeout)
+
+
+@dataclass
+class LoggerConfig:
+    _target_: str = "gail_lab.logging.RunLogger"
+    wandb: WandbConfig | None = None
+
+
+@dataclass
+class TaskConfig:
+    _target_: str = MISSING  # the task function, e.g. gail_lab.tasks.pipeline.run
+    name: str = MISSING
+
+
+@dataclass
+class ReportTaskConfig(TaskConfig):
+    """task=report (gail_lab/report.py): aggregate the runs under ``dir`` by config over seeds."""
+
+    dir: str = MISSING  # a sweep dir (multirun/<date>/<time>) or any folder holding run dirs
+    metrics: list[str] = field(
+        default_factory=lambda: ["normalized_score", "imitation_return_mean"]
+    )  # keys of each run's summary.json; the first one is plotted
+    curve: str = "eval/return_mean"  # the metrics.jsonl key of the learning curves
+    confidence: float = 0.95
+    resamples: int = 10_000  # bootstrap resamples
+    bootstrap_seed: int = 0  # the bootstrap's RNG seed: the same runs give the same intervals
+
+    def __post_init__(self) -> None:
+        require(0 < self.confidence < 1, "confidence", "in (0, 1)", self.confidence)
+        require(self.resamples >= 1, "resamples", ">= 1", self.resamples)
+        require(len(self.metrics) >= 1, "metrics", "a non-empty list", self.metrics)
+
+
+# --------------------------------------------------------------------------- root
+@dataclass
+class DataConfig:
+    """Demonstrations: how task=collect makes them and where task=imitate finds them."""
+
+    num_transitions: int | None = (
+        200_000  # collect complete episodes until at least this many pairs
+    )
+    num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
+    allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
+    path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
+    # Sub-optimal or DART-style demonstrations: the executed action is perturbed (discrete: a
+    # uniform random action with probability noise_scale; continuous: Gaussian noise of std
+    # noise_scale, clipped to the action box). label=executed records what was executed;
+    # label=clean (DART, Laskey et al. 2017) records the expert's clean action.
+    noise_scale: float = 0.0
+    label: str = "executed"
+    noise_dims: list[int] | None = None  # Box actions: perturb only these dimensions (null: all)
+    # expert, or random: the control that replaces the demonstrations by uniform-random-policy data
+    # (how much of a result the demonstrations explain, not the termination bias; DAC, Kostrikov
+    # et al. 2019). Normalized scores still use the real expert's return as the reference.
+    source: str = "expert"
+    # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
+    use_episodes: int | None = None  # the first n trajectories only
+    subsample_every: int = 1  # keep every k-th transition of each trajectory (from its first)
+
+    def __post_init__(self) -> None:
+        require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
+        require(
+            self.label in ("executed", "clean"), "label", "one of ['executed', 'clean']", self.label
+        )
+        require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
+        require(
+            self.source in ("expert", "random"),
+            "source",
+            "one of ['expert', 'random']",
+            self.source,
+        )
+        if self.use_episodes is not None:
+            require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
+        require(
+            self.num_transitions is not None or self.num_episodes is not None,
+            "num_transitions/num_episodes",
+            "set (one of them)",
+            None,
+        )
+        if self.num_episodes is not None:
+            require(self.num_episodes >= 1, "num_episodes", ">= 1", self.num_episodes)
+        if self.num_transitions is not None:
+            require(self.num_transitions >= 1, "num_transitions", ">= 1", self.num_transitions)
+
+
+@dataclass
+class EvalConfig:
+    episodes: int = 10
+    deterministic: bool = True  # argmax actions; stochastic returns are reported beside them
+    target: str = (
+        "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
+    )
+    checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
+    video: bool = False  # also render one greedy episode (first evaluation seed) to episode.gif
+    video_max_frames: int = 600  # longer episodes keep every k-th frame to fit
+
+    def __post_init__(self) -> None:
+        require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        require(self.video_max_frames >= 1, "video_max_frames", ">= 1", self.video_max_frames)
+        require(
+            self.target in ("imitation", "expert"),
+            "target",
+            "one of ['imitation', 'expert']",
+            self.target,
+        )
+
+
+@dataclass
+class Config:
+    task: Any = MISSING
+    expert: Any = MISSING
+    env: Any = MISSING
+    algo: Any = MISSING
+    discriminator: Any = MISSING
+    optimizer: Any = MISSING
+    logger: Any = MISSING
+    data: DataConfig = field(default_factory=DataConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+    expert_seed: int | None = (
+        None  # null: same as seed; fix it to share one expert across a seed sweep
+    )
+    device: str = "cpu"  # cpu, or cuda (used when asked for and present)
+    torch_threads: int = (
+        1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
+    )
+    progress: bool = True  # progress bars with steps/s and ETA
+    artifacts_dir: str = (
+        "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
+    )
+    reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
+    # Training checkpoints (every learner, rl/loop.py): the whole training state, in
+    # <stage dir>/checkpoints/, on SIGTERM/SIGUSR2, at the end, and every checkpoint_every
+    # iterations of an imitation learner (experts: at every evaluation); the newest
+    # keep_checkpoints kept; a run started again in the same run dir resumes from the newest one
+    # (0: no checkpoints).
+    checkpoint_every: int = 10
+    keep_checkpoints: int = 3
+    run_name: str = "${env.name}__${algo.name}__${seed}"
+
+    def __post_init__(self) -> None:
+        require(
+            self.device in ("cpu", "cuda") or self.device.startswith("cuda:"),
+            "device",
+            "cpu, cuda or cuda:N",
+            self.device,
+        )
+        require(self.torch_threads >= 1, "torch_threads", ">= 1", self.torch_threads)
+        require(self.seed >= 0, "seed", ">= 0", self.seed)
+        require(self.checkpoint_every >= 0, "checkpoint_every", ">= 0", self.checkpoint_every)
+        require(self.keep_checkpoints >= 1, "keep_checkpoints", ">= 1", self.keep_checkpoints)
