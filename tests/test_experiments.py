@@ -68,7 +68,7 @@ def _benchmark_rows():
 
 @pytest.mark.parametrize("overrides", _benchmark_rows())
 def test_every_benchmark_row_composes_and_validates(compose_cfg, overrides):
-    """A typo in a row of benchmarks/tables.py fails here, not an hour into a benchmark."""
+    """A typo in a row of benchmarks/suites.py fails here, not an hour into a benchmark."""
     cfg = compose_cfg(*overrides, "logger=none")
     validate_config(cfg)
     OmegaConf.to_container(cfg, resolve=True)
@@ -81,7 +81,7 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     import shutil
 
     tables = _tables()
-    monkeypatch.setattr(tables, "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
     row = tables.Row("r", "a row", ["env=cartpole"])
     suite = tables.Suite(rows=[row], columns=[tables.Column("normalized_score", "score")])
     base = tmp_path / "results"
@@ -108,7 +108,7 @@ def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, mo
     import json
 
     tables = _tables()
-    monkeypatch.setattr(tables, "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
     old = {"imitation_return_stochastic": -100.0, "expert_return": -80.0, "random_return": -500.0}
     new = old | {"normalized_score_stochastic": 0.5}
     (tmp_path / "records").mkdir()

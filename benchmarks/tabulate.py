@@ -1,0 +1,148 @@
+"""Records and tables of the benchmark suites: each finished run's flattened results kept in
+`benchmarks/records/<suite>.json` (in git), and a suite's markdown table built from run dirs and
+records (mean [95 % CI] per cell, the exact command of every row)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.suites import SEEDS, Row, Suite, cell  # noqa: E402
+from gail_lab.io import atomic_write_text  # noqa: E402
+from gail_lab.tasks.evaluate import normalized_score  # noqa: E402
+
+
+def run_dirs(out: Path) -> list[Path]:
+    return sorted(p.parent.parent for p in out.glob("*/.hydra/config.yaml"))
+
+
+RECORDS = ROOT / "benchmarks" / "records"
+
+
+def row_command(suite: Suite, row: Row) -> list[str]:
+    """The overrides a row's runs get (besides seed, logging and the sweep dir)."""
+    return [*suite.common, *row.overrides]
+
+
+def load_records(suite_name: str) -> dict:
+    path = RECORDS / f"{suite_name}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
+    """Add every finished run under `base` to the suite's record file (atomically) and return
+    the records: {row: {"overrides": [...], "runs": {seed: results}}}."""
+    records = load_records(suite_name)
+    changed = False
+    for row in suite.rows:
+        finished = {
+            d.name: results(d) for d in run_dirs(base / row.name) if (d / "summary.json").is_file()
+        }
+        if not finished:
+            continue
+        overrides = row_command(suite, row)
+        rec = records.get(row.name)
+        if not record_matches(suite, row, rec):
+            rec = records[row.name] = {"overrides": overrides, "runs": {}}
+            if suite.revision:
+                rec["revision"] = suite.revision
+        for seed, res in finished.items():
+            if rec["runs"].get(seed) != res:
+                rec["runs"][seed] = res
+                changed = True
+        rec["runs"] = dict(sorted(rec["runs"].items(), key=lambda kv: int(kv[0])))
+    if changed:
+        text = json.dumps(records, indent=1, sort_keys=True) + "\n"
+        atomic_write_text(RECORDS / f"{suite_name}.json", text)
+    return records
+
+
+def record_matches(suite: Suite, row: Row, rec: dict | None) -> bool:
+    """A row's record counts while it was made with the row's overrides at the suite's revision."""
+    return (
+        rec is not None
+        and rec["overrides"] == row_command(suite, row)
+        and rec.get("revision", 0) == suite.revision
+    )
+
+
+def row_results(suite: Suite, row: Row, base: Path, records: dict) -> tuple[list[dict], int]:
+    """The row's finished runs' results by seed (run dirs first, then the record if it was
+    made with the row's current overrides) and how many runs were started."""
+    started = run_dirs(base / row.name)
+    found = {d.name: results(d) for d in started if (d / "summary.json").is_file()}
+    rec = records.get(row.name)
+    if record_matches(suite, row, rec):
+        for seed, res in rec["runs"].items():
+            found.setdefault(seed, with_stochastic_score(res))
+    seeds = sorted(found, key=int)
+    return [found[s] for s in seeds], max(len(started), len(found))
+
+
+def results(run_dir: Path) -> dict:
+    """summary.json merged with the stages' summary.json, nested keys flattened with dots."""
+    merged: dict = {}
+    for f in [run_dir / "summary.json", *sorted(run_dir.glob("*/summary.json"))]:
+        merged.update(json.loads(f.read_text()))
+    flat: dict = {}
+    for k, v in merged.items():
+        if isinstance(v, dict):
+            flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+        else:
+            flat[k] = v
+    return with_stochastic_score(flat)
+
+
+def with_stochastic_score(res: dict) -> dict:
+    """Runs from before the summary held `normalized_score_stochastic`: the same formula
+    (gail_lab.tasks.evaluate.normalized_score) on the stochastic return they did record."""
+    keys = ("imitation_return_stochastic", "expert_return", "random_return")
+    if "normalized_score_stochastic" not in res and all(res.get(k) is not None for k in keys):
+        ret, expert, rnd = (res[k] for k in keys)
+        res = res | {"normalized_score_stochastic": normalized_score(ret, expert, rnd)}
+    return res
+
+
+def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None) -> str:
+    records = load_records(suite_name) if records is None else records
+    lines = [
+        f"# {suite_name}: mean [95 % bootstrap CI] over seeds {SEEDS[0]}-{SEEDS[-1]}",
+        "",
+        suite.note,
+        "",
+    ]
+    by_row = {row.name: row_results(suite, row, base, records) for row in suite.rows}
+    if suite.overview:
+        lines += [suite.overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
+    lines += [
+        "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
+    ]
+    commands = []
+    for row in suite.rows:
+        res, started = by_row[row.name]
+        if not res:
+            what = f"crashed ({started} started; {row.name}.log)" if started else "not run"
+            lines.append(f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |")
+            continue
+        cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
+        n = f"{len(res)}" + (f" ({started - len(res)} crashed)" if started > len(res) else "")
+        lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
+        seeds = ",".join(map(str, SEEDS))
+        commands.append(
+            f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
+        )
+    per_seed = []
+    key = suite.columns[0].key
+    for row in suite.rows:
+        vals = [r.get(key) for r in by_row[row.name][0]]
+        if vals:
+            shown = ", ".join("-" if v is None else f"{v * suite.columns[0].scale:g}" for v in vals)
+            per_seed.append(f"- {row.what}: {shown}")
+    lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
+    lines += ["", f"Per seed, {suite.columns[0].header}:", "", *per_seed, ""]
+    return "\n".join(lines)
