@@ -1,7 +1,7 @@
 """On-policy learning as one :class:`~gail_lab.rl.loop.Algorithm`: each iteration rolls out
 complete episodes of the current policy, then updates it (REINFORCE, PPO):
 
-    roll    = collect()                  # >= samples_per_iteration steps of complete episodes
+    roll    = sample_trajectories()      # >= samples_per_iteration steps of complete episodes
     policy.observe(roll)                 # the observation normalizer (after acting: PPO's old
                                          # log-probs were recorded when the policy acted)
     metrics = update(roll)               # learner.update(roll, rewards(roll))
@@ -43,7 +43,7 @@ class OnPolicy:
         self.envs = factory.make_vec()
         self.runner = EpisodeRunner(self.envs, seed)
 
-    def collect(self) -> Transitions:
+    def sample_trajectories(self) -> Transitions:
         """Complete episodes of the current policy, with its log-probabilities as it acted."""
         return self.runner.run(self.policy.decide, min_steps=self.samples_per_iteration)
 
@@ -51,7 +51,7 @@ class OnPolicy:
         return self.learner.update(roll, roll.rewards)
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
-        roll = self.collect()
+        roll = self.sample_trajectories()
         self.policy.observe(roll.observations)
         metrics = self.update(roll)
         metrics.update(rollout_metrics(roll))
