@@ -170,11 +170,13 @@ RACECAR = Suite(
     note=(
         "Racecar, 10 DART-style scripted-expert episodes per seed (the seed's demos differ per"
         " seed), 100 evaluation episodes per policy and mode on the report seed stream."
-        " Revision 1: every row re-run after PPO's ratio was fixed to use the log-probabilities"
+        " Revision 2: rows re-run after two changes to PPO: its ratio uses the log-probabilities"
         " recorded when the policy acted (before, they were recomputed after the observation"
-        " normalizer had been updated with the rollout, i.e. against a policy that never acted)."
+        " normalizer had been updated with the rollout, i.e. against a policy that never acted),"
+        " and every iteration rolls out exactly 2048 env steps, episodes cut and bootstrapped"
+        " (before: complete episodes until at least 2048 steps)."
     ),
-    revision=1,
+    revision=2,
 )
 
 FAST = ["experiment=cartpole_gail_ppo_fast"]

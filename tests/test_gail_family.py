@@ -359,12 +359,17 @@ def test_no_discriminator_ablation_pays_the_env_reward_only_and_leaves_d_alone()
         assert torch.equal(v, before[k]), k
 
 
-def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time():
-    from gail_lab.config import ConfigValueError, GAILTrainerConfig
+def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time(compose_cfg):
+    from gail_lab.config import ConfigValueError, validate_config
 
     with pytest.raises(ConfigValueError, match="disc_reward_coef"):
-        GAILTrainerConfig(disc_reward_coef=0.0)
-    GAILTrainerConfig(disc_reward_coef=0.0, env_reward_coef=1.0)  # the ablation itself is fine
+        validate_config(compose_cfg("algo=gail_ppo", "algo.trainer.disc_reward_coef=0"))
+    # the ablation itself is fine
+    validate_config(
+        compose_cfg(
+            "algo=gail_ppo", "algo.trainer.disc_reward_coef=0", "algo.trainer.env_reward_coef=1"
+        )
+    )
 
 
 def test_airl_gradient_penalty_covers_g_and_h():

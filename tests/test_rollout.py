@@ -92,3 +92,44 @@ def test_evaluation_reports_outcomes_and_fidelity_to_a_reference():
     d = same.as_dict()
     assert "paths" not in d and sum(d["outcome_counts"].values()) == 4
     assert set(same.outcomes) <= {"terminated", "timeout"}  # CartPole has no is_success
+
+
+def test_step_runner_rolls_out_exactly_n_steps_and_carries_episodes_over():
+    """Fixed env-step rollouts (learners with a critic): every call is exactly steps_per_env x
+    num_envs transitions; an episode cut at the end of a call is a segment whose last step is
+    marked truncated (bootstrapped), and it goes on from that very state in the next call."""
+    from gail_lab.rl.rollout import StepRunner
+
+    f = EnvFactory("CartPole-v1", num_envs=2)
+    runner = StepRunner(f.make_vec(), seed=0)
+    first = runner.run_steps(LeanPolicy().act, 150)
+    ended_first = runner.episodes["lengths"]
+    second = runner.run_steps(LeanPolicy().act, 150)
+    assert len(first) == len(second) == 300
+    for roll in (first, second):
+        ends = roll.episode_ends
+        done = roll.terminated | roll.truncated
+        assert done[ends].all() and done.sum() == roll.num_episodes  # each segment ends once
+    # the cut segments of call 1 continue in call 2: next observation -> first observation
+    cut = [i for i in first.episode_ends if not first.terminated[i]][-2:]
+    starts = {tuple(second.observations[s]) for s in second.episode_starts}
+    assert all(tuple(first.next_observations[i]) in starts for i in cut)
+    # ended episodes are counted from their real start, across calls
+    total = np.concatenate([ended_first, runner.episodes["lengths"]]).sum()
+    assert total + runner._length.sum() == 600
+    assert (runner.episodes["lengths"] > 0).all() and runner.episodes["successes"] is None
+
+
+def test_step_runner_resumes_mid_episode_exactly():
+    from gail_lab.rl.rollout import StepRunner
+
+    f = EnvFactory("CartPole-v1", num_envs=2)
+    a = StepRunner(f.make_vec(), seed=0)
+    a.run_steps(RandomPolicy(f.action_space, 0).act, 37)
+    state = a.state_dict()
+    after_a = a.run_steps(RandomPolicy(f.action_space, 5).act, 60)  # (seeded: the same draws)
+    b = StepRunner(f.make_vec(), seed=0)
+    assert b.load_state_dict(state)
+    after_b = b.run_steps(RandomPolicy(f.action_space, 5).act, 60)
+    for name in ("observations", "actions", "rewards", "terminated", "truncated", "episode_starts"):
+        np.testing.assert_array_equal(getattr(after_a, name), getattr(after_b, name), err_msg=name)

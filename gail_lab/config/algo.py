@@ -102,7 +102,9 @@ class GAILTrainerConfig:
     # Fields without a default here are set by each algo preset (conf/algo/*.yaml): one place.
     _target_: str = "gail_lab.imitation.gail.GAILTrainer"
     iterations: int = MISSING
-    samples_per_iteration: int = MISSING  # complete episodes until at least this many steps
+    # env steps per iteration: exactly this many for PPO (episodes cut and bootstrapped), complete
+    # episodes until at least this many for REINFORCE
+    samples_per_iteration: int = MISSING
     d_steps: int = MISSING
     d_batch_size: int = MISSING  # half expert, half agent pairs
     eval_every: int = 20  # iterations between evaluations on the true env return (logging only)

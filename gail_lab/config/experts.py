@@ -138,7 +138,7 @@ class PPOExpertConfig(PPOConfig):
     name: str = "ppo"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     total_steps: int = 200_000
-    samples_per_iteration: int = 2048  # complete episodes until at least this many steps
+    samples_per_iteration: int = 2048  # env steps per rollout, exactly (episodes cut, bootstrapped)
     normalize_obs: bool = False
     anneal_lr: bool = True
     eval_every: int = 5  # iterations

@@ -1,6 +1,6 @@
 """GAIL (Ho & Ermon 2016, Algorithm 1), and AIRL with its structured discriminator. One iteration:
 
-    roll    = sample_trajectories()                   # complete episodes of pi
+    roll    = sample_trajectories()                   # pi's experience (PPO: exactly N steps)
     D step  = update_discriminator(roll)              # d_steps x BCE: expert pairs 1, agent 0
     rewards = compute_rewards(roll)                   # reward_form(D(s, a)) [+ absorbing tails]
     pi step = update_policy(roll, rewards)            # the learner (REINFORCE, PPO)

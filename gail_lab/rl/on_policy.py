@@ -1,7 +1,10 @@
-"""On-policy learning as one :class:`~gail_lab.rl.loop.Algorithm`: each iteration rolls out
-complete episodes of the current policy, then updates it (REINFORCE, PPO):
+"""On-policy learning as one :class:`~gail_lab.rl.loop.Algorithm`: each iteration rolls out the
+current policy, then updates it (REINFORCE, PPO):
 
-    roll    = sample_trajectories()      # >= samples_per_iteration steps of complete episodes
+    roll    = sample_trajectories()      # exactly samples_per_iteration env steps, episodes cut
+                                         # and carried over (learners with a critic: PPO), or
+                                         # complete episodes until >= samples_per_iteration
+                                         # steps (REINFORCE, which cannot bootstrap a cut)
     policy.observe(roll)                 # the observation normalizer (after acting: PPO's old
                                          # log-probs were recorded when the policy acted)
     metrics = update(roll)               # learner.update(roll, rewards(roll))
@@ -14,20 +17,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
-from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.rl.rollout import EpisodeRunner, StepRunner
 
 
-def rollout_metrics(roll: Transitions) -> dict[str, float]:
-    """The training rollout's episodes: return, length and, where reported, success rate."""
+def rollout_metrics(returns: np.ndarray, lengths: np.ndarray, successes) -> dict[str, float]:
+    """The episodes that ended in the training rollout: return, length and, where reported,
+    success rate (nothing when none ended)."""
+    if len(returns) == 0:
+        return {}
     out = {
-        "charts/episodic_return": float(roll.episode_returns.mean()),
-        "charts/episodic_length": float(roll.episode_lengths.mean()),
+        "charts/episodic_return": float(np.mean(returns)),
+        "charts/episodic_length": float(np.mean(lengths)),
     }
-    if roll.episode_successes is not None:
-        out["charts/success_rate"] = float(roll.episode_successes.mean())
+    if successes is not None:
+        out["charts/success_rate"] = float(np.mean(successes))
     return out
 
 
@@ -41,21 +49,38 @@ class OnPolicy:
 
     def setup(self, factory: EnvFactory, seed: int) -> None:
         self.envs = factory.make_vec()
-        self.runner = EpisodeRunner(self.envs, seed)
+        self.fixed_steps = self.learner.bootstraps  # a critic can bootstrap an episode's cut
+        runner = StepRunner if self.fixed_steps else EpisodeRunner
+        self.runner = runner(self.envs, seed)
+        self.steps_per_env = -(-self.samples_per_iteration // self.envs.num_envs)  # ceil
 
-    def sample_trajectories(self) -> Transitions:
-        """Complete episodes of the current policy, with its log-probabilities as it acted."""
+    def sample_trajectories(self, env_steps_left: int | None = None) -> Transitions:
+        """The current policy's experience, with its log-probabilities as it acted (with fixed
+        steps, never more than the env-step budget has left)."""
+        if self.fixed_steps:
+            n = self.steps_per_env
+            if env_steps_left is not None:
+                n = min(n, -(-env_steps_left // self.envs.num_envs))
+            return self.runner.run_steps(self.policy.decide, n)
         return self.runner.run(self.policy.decide, min_steps=self.samples_per_iteration)
+
+    def ended_episodes(self, roll: Transitions) -> tuple[np.ndarray, np.ndarray, Any]:
+        """(returns, lengths, successes) of the episodes that ended during ``roll``."""
+        if self.fixed_steps:
+            e = self.runner.episodes
+            return e["returns"], e["lengths"], e["successes"]
+        return roll.episode_returns, roll.episode_lengths, roll.episode_successes
 
     def update(self, roll: Transitions) -> dict[str, float]:
         return self.learner.update(roll, roll.rewards)
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
-        roll = self.sample_trajectories()
+        roll = self.sample_trajectories(remaining["env_steps"])
         self.policy.observe(roll.observations)
         metrics = self.update(roll)
-        metrics.update(rollout_metrics(roll))
-        return Progress(metrics, env_steps=len(roll), episodes=roll.num_episodes)
+        returns, lengths, successes = self.ended_episodes(roll)
+        metrics.update(rollout_metrics(returns, lengths, successes))
+        return Progress(metrics, env_steps=len(roll), episodes=len(returns))
 
     def optimizers(self) -> list:
         return [self.learner.optimizer]

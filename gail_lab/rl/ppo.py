@@ -29,6 +29,7 @@ class ValueNetwork(nn.Module):
 
 class PPO:
     LOG_RATIO_MAX = 20.0  # the probability ratio is capped at e^20 (see update)
+    bootstraps = True  # its critic bootstraps cut episodes: rollouts of exactly N steps
 
     def __init__(
         self,

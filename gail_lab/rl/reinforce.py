@@ -18,6 +18,8 @@ from gail_lab.rl.returns import discounted_returns, normalize
 class Reinforce:
     """loss = -mean_t( log pi(a_t|s_t) * G_t ), G_t normalized over the batch."""
 
+    bootstraps = False  # Monte-Carlo returns: rollouts of complete episodes
+
     def __init__(
         self,
         policy: CategoricalPolicy,

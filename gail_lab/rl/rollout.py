@@ -14,9 +14,15 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
+import torch
 
 from gail_lab.data.transitions import Transitions
-from gail_lab.rl.training_state import env_rng_states, set_env_rng_states
+from gail_lab.rl.training_state import (
+    env_rng_states,
+    env_snapshot,
+    restore_env,
+    set_env_rng_states,
+)
 
 
 @dataclass
@@ -160,6 +166,109 @@ class EpisodeRunner:
         if episode_seeds is not None:
             finished.sort(key=lambda ep: ep.index)
         return _concat(finished, self.vec_env.single_action_space)
+
+
+class StepRunner(EpisodeRunner):
+    """Exactly ``steps_per_env`` steps of every sub-env per call, episodes carried over from one
+    call to the next (CleanRL's rollout): a budget of N env steps is N. An episode cut by the end
+    of a call is returned as a segment whose last step is marked ``truncated`` (learners with a
+    critic bootstrap there, as at a time limit) and goes on in the next call as a new segment.
+    ``episodes`` of the last call: the return, length and success of every episode that ended in
+    it, counted from its real start."""
+
+    def __init__(self, vec_env: gym.vector.VectorEnv, seed: int) -> None:
+        super().__init__(vec_env, seed)
+        self._return = np.zeros(self.num_envs)  # the running episode's return so far, per env
+        self._length = np.zeros(self.num_envs, np.int64)
+        self.episodes: dict[str, np.ndarray] = {}
+
+    def run_steps(self, act: ActFn, steps_per_env: int) -> Transitions:
+        n = self.num_envs
+        if self._obs is None:
+            self._reset(np.ones(n, dtype=bool), [None] * n)
+        current = [_Episode(i) for i in range(n)]
+        segments: list[_Episode] = []
+        ended: list[tuple[float, int, bool | None]] = []
+        for _ in range(steps_per_env):
+            obs = self._obs.copy()
+            out = act(obs)
+            decision = out if isinstance(out, Decision) else Decision(out)
+            executed = decision.actions
+            actions = np.asarray(executed if decision.recorded is None else decision.recorded)
+            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(
+                np.asarray(executed)
+            )
+            for i in range(n):
+                ep = current[i]
+                ep.obs.append(obs[i])
+                ep.act.append(actions[i])
+                ep.rew.append(rewards[i])
+                ep.next_obs.append(next_obs[i])
+                ep.term.append(terminated[i])
+                ep.trunc.append(truncated[i])
+                if decision.log_probs is not None:
+                    ep.logp.append(decision.log_probs[i])
+            self._return += rewards
+            self._length += 1
+            self._obs = np.array(next_obs)
+            done = np.logical_or(terminated, truncated)
+            if done.any():
+                success = infos.get("is_success")
+                for i in np.flatnonzero(done):
+                    if success is not None and infos.get("_is_success", np.ones(n, bool))[i]:
+                        current[i].success = bool(success[i])
+                    ended.append((float(self._return[i]), int(self._length[i]), current[i].success))
+                    segments.append(current[i])
+                    current[i] = _Episode(i)
+                    self._return[i], self._length[i] = 0.0, 0
+                self._reset(done, [None] * n)
+        for ep in current:  # cut: the episode goes on in the next call
+            if ep.rew:
+                ep.trunc[-1] = True
+                ep.success = False  # not an ending (only terminated steps are read as one)
+                segments.append(ep)
+        successes = [s for _, _, s in ended]
+        self.episodes = {
+            "returns": np.array([r for r, _, _ in ended]),
+            "lengths": np.array([k for _, k, _ in ended]),
+            "successes": np.array(successes, bool)
+            if ended and all(s is not None for s in successes)
+            else None,
+        }
+        return _concat(segments, self.vec_env.single_action_space)
+
+    def state_dict(self) -> dict:
+        """Besides the RNG states: the sub-envs themselves, mid-episode (where they pickle), their
+        current observations and the running episodes' returns and lengths."""
+        envs = getattr(self.vec_env, "envs", None)
+        snapshots = None if envs is None else [env_snapshot(e) for e in envs]
+        if snapshots is not None and any(s is None for s in snapshots):
+            snapshots = None
+        return {
+            **super().state_dict(),
+            "snapshots": snapshots,
+            "obs": None if self._obs is None else torch.as_tensor(self._obs.copy()),
+            "return": self._return.tolist(),
+            "length": self._length.tolist(),
+        }
+
+    def load_state_dict(self, state: dict) -> bool:
+        """Restore the envs mid-episode; where they could not be saved (a PyBullet simulation,
+        async envs), every env starts a new episode from its restored RNG: not bit-exact."""
+        exact = super().load_state_dict(state)
+        if state["obs"] is None:  # saved before the first rollout
+            return exact
+        if state["snapshots"] is None:
+            self._obs = None
+            self._return[:], self._length[:] = 0.0, 0
+            return False
+        for i, snap in enumerate(state["snapshots"]):
+            self.vec_env.envs[i].close()
+            self.vec_env.envs[i] = restore_env(snap)
+        self._obs = state["obs"].numpy().copy()
+        self._return = np.asarray(state["return"], np.float64)
+        self._length = np.asarray(state["length"], np.int64)
+        return exact
 
 
 def _concat(episodes: list[_Episode], action_space: gym.Space) -> Transitions:
