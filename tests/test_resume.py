@@ -229,6 +229,7 @@ EXPERTS = {
 }
 
 
+@pytest.mark.slow  # three runs of an expert each (~1 min): with the learning checks in .ci/run
 @pytest.mark.parametrize("name", sorted(EXPERTS))
 def test_expert_sigterm_then_resume_is_bit_identical(tmp_path, name):
     overrides, rows = EXPERTS[name]

@@ -155,12 +155,10 @@ class TrainingLoop:
         budget = {k: v for k, v in self.budget.items() if v is not None}
         if not budget:
             raise ValueError("TrainingLoop needs a budget")
-        for unit in (
-            *budget,
-            self.eval_every[0],
-            self.x_axis,
-            *(self.log_every or ("iterations",))[:1],
-        ):
+        units = [*budget, self.eval_every[0], self.x_axis]
+        if self.log_every is not None:
+            units.append(self.log_every[0])
+        for unit in units:
             if unit not in UNITS:
                 raise ValueError(f"unknown unit {unit!r}; units: {list(UNITS)}")
         self.budget = budget
