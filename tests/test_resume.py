@@ -39,27 +39,7 @@ def test_sigterm_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert run_cli(tmp_path, *RUN, run_dir="whole").returncode == 0
 
     run_dir = tmp_path / "interrupted"
-    cmd = [
-        sys.executable,
-        str(ROOT / "run.py"),
-        *RUN,
-        f"hydra.run.dir={run_dir}",
-        f"artifacts_dir={tmp_path / 'artifacts'}",
-    ]
-    env = {**os.environ, "WANDB_MODE": "offline"}
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    metrics = run_dir / "imitate" / "metrics.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if metrics.is_file() and len(metrics.read_text().splitlines()) >= 5:
-            proc.send_signal(signal.SIGTERM)
-            break
-        time.sleep(0.02)
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode != 0, "the run finished before it could be interrupted"
-    assert "run the same command in the same run dir to resume" in out, out[-2000:]
+    interrupt(tmp_path, RUN, "interrupted", "imitate/metrics.jsonl", 5)
     stopped_at = max(n for n, _ in TrainingCheckpoints(run_dir / "imitate" / "checkpoints").files())
     assert 5 <= stopped_at < 20
 

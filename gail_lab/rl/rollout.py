@@ -49,6 +49,24 @@ class _Episode:
         self.logp: list[float] = []
         self.success: bool | None = None  # info["is_success"] at the last step, when reported
 
+    def add(self, obs, action, reward, next_obs, terminated, truncated, log_prob=None) -> None:
+        self.obs.append(obs)
+        self.act.append(action)
+        self.rew.append(reward)
+        self.next_obs.append(next_obs)
+        self.term.append(terminated)
+        self.trunc.append(truncated)
+        if log_prob is not None:
+            self.logp.append(log_prob)
+
+
+def decide(act: ActFn, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(actions for the env, actions to record, log-probs or None) of ``act`` on ``obs``."""
+    out = act(obs)
+    decision = out if isinstance(out, Decision) else Decision(out)
+    recorded = decision.actions if decision.recorded is None else decision.recorded
+    return np.asarray(decision.actions), np.asarray(recorded), decision.log_probs
+
 
 class EpisodeRunner:
     """Collects complete episodes from ``vec_env``.
@@ -130,27 +148,21 @@ class EpisodeRunner:
         start_on(np.ones(n, dtype=bool))
         while any(ep is not None for ep in current):
             obs = self._obs.copy()
-            out = act(obs)
-            decision = out if isinstance(out, Decision) else Decision(out)
-            executed = decision.actions
-            actions = np.asarray(executed if decision.recorded is None else decision.recorded)
-            log_probs = decision.log_probs
-            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(
-                np.asarray(executed)
-            )
+            executed, actions, log_probs = decide(act, obs)
+            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(executed)
             recording = [i for i in range(n) if current[i] is not None]
             if on_steps is not None:
                 on_steps(len(recording))
             for i in recording:
-                ep = current[i]
-                ep.obs.append(obs[i])
-                ep.act.append(actions[i])
-                ep.rew.append(rewards[i])
-                ep.next_obs.append(next_obs[i])
-                ep.term.append(terminated[i])
-                ep.trunc.append(truncated[i])
-                if log_probs is not None:
-                    ep.logp.append(log_probs[i])
+                current[i].add(
+                    obs[i],
+                    actions[i],
+                    rewards[i],
+                    next_obs[i],
+                    terminated[i],
+                    truncated[i],
+                    None if log_probs is None else log_probs[i],
+                )
             steps += len(recording)
             self._obs = np.array(next_obs)
             done = np.logical_or(terminated, truncated)
@@ -191,23 +203,18 @@ class StepRunner(EpisodeRunner):
         ended: list[tuple[float, int, bool | None]] = []
         for _ in range(steps_per_env):
             obs = self._obs.copy()
-            out = act(obs)
-            decision = out if isinstance(out, Decision) else Decision(out)
-            executed = decision.actions
-            actions = np.asarray(executed if decision.recorded is None else decision.recorded)
-            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(
-                np.asarray(executed)
-            )
+            executed, actions, log_probs = decide(act, obs)
+            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(executed)
             for i in range(n):
-                ep = current[i]
-                ep.obs.append(obs[i])
-                ep.act.append(actions[i])
-                ep.rew.append(rewards[i])
-                ep.next_obs.append(next_obs[i])
-                ep.term.append(terminated[i])
-                ep.trunc.append(truncated[i])
-                if decision.log_probs is not None:
-                    ep.logp.append(decision.log_probs[i])
+                current[i].add(
+                    obs[i],
+                    actions[i],
+                    rewards[i],
+                    next_obs[i],
+                    terminated[i],
+                    truncated[i],
+                    None if log_probs is None else log_probs[i],
+                )
             self._return += rewards
             self._length += 1
             self._obs = np.array(next_obs)
