@@ -94,6 +94,24 @@ class EpisodeRunner:
         self._first_seeds = list(state["first_seeds"])
         return set_env_rng_states(self.vec_env, state["envs"])
 
+    def _step(self, act: ActFn, current: list, envs) -> tuple:
+        """One batched policy call and env step; the transitions of ``envs`` are added to their
+        episodes in ``current``. Returns the vector env's step results."""
+        obs = self._obs.copy()
+        executed, actions, log_probs = decide(act, obs)
+        next_obs, rewards, terminated, truncated, infos = self.vec_env.step(executed)
+        for i in envs:
+            current[i].add(
+                obs[i],
+                actions[i],
+                rewards[i],
+                next_obs[i],
+                terminated[i],
+                truncated[i],
+                None if log_probs is None else log_probs[i],
+            )
+        return next_obs, rewards, terminated, truncated, infos
+
     def _reset(self, mask: np.ndarray, seeds: list[int | None]) -> None:
         """Reset the sub-envs in ``mask``; an env's first reset uses its seed from the constructor."""
         seeds = list(seeds)
@@ -147,22 +165,10 @@ class EpisodeRunner:
 
         start_on(np.ones(n, dtype=bool))
         while any(ep is not None for ep in current):
-            obs = self._obs.copy()
-            executed, actions, log_probs = decide(act, obs)
-            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(executed)
             recording = [i for i in range(n) if current[i] is not None]
+            next_obs, rewards, terminated, truncated, infos = self._step(act, current, recording)
             if on_steps is not None:
                 on_steps(len(recording))
-            for i in recording:
-                current[i].add(
-                    obs[i],
-                    actions[i],
-                    rewards[i],
-                    next_obs[i],
-                    terminated[i],
-                    truncated[i],
-                    None if log_probs is None else log_probs[i],
-                )
             steps += len(recording)
             self._obs = np.array(next_obs)
             done = np.logical_or(terminated, truncated)
@@ -202,19 +208,7 @@ class StepRunner(EpisodeRunner):
         segments: list[_Episode] = []
         ended: list[tuple[float, int, bool | None]] = []
         for _ in range(steps_per_env):
-            obs = self._obs.copy()
-            executed, actions, log_probs = decide(act, obs)
-            next_obs, rewards, terminated, truncated, infos = self.vec_env.step(executed)
-            for i in range(n):
-                current[i].add(
-                    obs[i],
-                    actions[i],
-                    rewards[i],
-                    next_obs[i],
-                    terminated[i],
-                    truncated[i],
-                    None if log_probs is None else log_probs[i],
-                )
+            next_obs, rewards, terminated, truncated, infos = self._step(act, current, range(n))
             self._return += rewards
             self._length += 1
             self._obs = np.array(next_obs)
