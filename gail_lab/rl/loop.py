@@ -43,6 +43,7 @@ from gail_lab.rl.training_state import (
 log = logging.getLogger(__name__)
 
 UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
+DEFAULT_HINT = "lower the learning rate"  # what a NaN error suggests when the learner has no hint
 
 
 class Preempted(GailLabError):
@@ -92,10 +93,7 @@ def check_finite(metrics: dict[str, float], where: str, hint: str = "") -> None:
     """Stop with a message naming the quantity and where it happened when a metric is NaN or inf."""
     for key, value in metrics.items():
         if isinstance(value, float) and not math.isfinite(value):
-            raise NonFiniteError(
-                f"{key} became {value} at {where}"
-                + (f"; {hint}" if hint else "; lower the learning rate")
-            )
+            raise NonFiniteError(f"{key} became {value} at {where}; {hint or DEFAULT_HINT}")
 
 
 @dataclass
@@ -353,8 +351,7 @@ class TrainingLoop:
                 raise
             raise NonFiniteError(
                 f"the policy's outputs became non-finite during the update at {where}"
-                f" ({str(err).splitlines()[0]})"
-                + (f"; {self.nan_hint}" if self.nan_hint else "; lower the learning rate")
+                f" ({str(err).splitlines()[0]}); {self.nan_hint or DEFAULT_HINT}"
             ) from None
         check_finite(step.metrics, where, self.nan_hint)
         return step

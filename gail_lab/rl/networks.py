@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from gail_lab.errors import IncompatibleSpaceError
 from gail_lab.rl.rollout import Decision
 
 
@@ -41,15 +40,6 @@ class Policy(nn.Module):
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         raise NotImplementedError
-
-    def check_env(self, factory) -> None:
-        """Refuse an env whose action space this policy cannot drive (one line, no traceback)."""
-        kind = "discrete" if factory.discrete else "continuous"
-        if kind not in self.action_kinds:
-            raise IncompatibleSpaceError(
-                f"{type(self).__name__} drives {list(self.action_kinds)} actions only; "
-                f"{factory.id} has {kind} actions {factory.action_space}"
-            )
 
     @torch.no_grad()
     def decide(self, obs: np.ndarray) -> Decision:
