@@ -68,7 +68,7 @@ def _benchmark_rows():
 
 @pytest.mark.parametrize("overrides", _benchmark_rows())
 def test_every_benchmark_row_composes_and_validates(compose_cfg, overrides):
-    """A typo in a row of benchmarks/suites.py fails here, not an hour into a benchmark."""
+    """A typo in a row of benchmarks/suites/ fails here, not an hour into a benchmark."""
     cfg = compose_cfg(*overrides, "logger=none")
     validate_config(cfg)
     OmegaConf.to_container(cfg, resolve=True)

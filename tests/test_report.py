@@ -1,4 +1,4 @@
-"""Sweep reports (gail_lab/report.py, task=report) on a fixture sweep built by hand: two configs,
+"""Sweep reports (gail_lab/report/, task=report) on a fixture sweep built by hand: two configs,
 5 and 3 seeds, with known final scores and learning curves."""
 
 from __future__ import annotations

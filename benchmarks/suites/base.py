@@ -1,0 +1,61 @@
+"""What a benchmark suite is: rows (one multirun over 5 seeds of `run.py` with the row's
+overrides), the columns their tables show, and how a cell is written."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from gail_lab.report import estimate  # noqa: E402
+
+SEEDS = (0, 1, 2, 3, 4)
+COMMON = ["logger=none", "progress=false"]
+
+
+@dataclass
+class Row:
+    name: str
+    what: str  # the row's label in the table
+    overrides: list[str]
+
+
+@dataclass
+class Column:
+    key: str  # a key of the run's summary.json or <stage>/summary.json
+    header: str
+    fmt: str = "{:.2f}"
+    scale: float = 1.0
+
+
+@dataclass
+class Suite:
+    rows: list[Row]
+    columns: list[Column]
+    common: list[str] = field(default_factory=list)
+    note: str = ""
+    curve: str = "eval/return_mean"  # the metrics.jsonl key report_curves.png plots
+    # an overview placed above the full table: (suite, {row name: its runs' results}) -> markdown
+    overview: Callable[[Suite, dict[str, list[dict]]], str] | None = None
+    # Raised when a code change makes the suite's recorded runs stale: a record counts only
+    # while its overrides and this revision both match (older records are re-run, not mixed in).
+    revision: int = 0
+
+
+def cell(values: list, col: Column) -> str:
+    """mean [95 % CI] over the seeds with a value; 'n/r x/5' when some runs never reached it."""
+    got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if not got:
+        return f"not reached (0/{len(values)})" if values else "-"
+    e = estimate(got, "mean", 0.95, 10_000, 0)
+    text = col.fmt.format(e.value)
+    if e.high > e.low:
+        text += f" [{col.fmt.format(e.low)}, {col.fmt.format(e.high)}]"
+    if len(got) < len(values):
+        text += f" ({len(got)}/{len(values)} reached)"
+    return text

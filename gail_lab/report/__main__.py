@@ -1,0 +1,3 @@
+from gail_lab.report import main
+
+raise SystemExit(main())
