@@ -48,8 +48,8 @@ def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
         rec = records.get(row.name)
         if not record_matches(suite, row, rec):
             rec = records[row.name] = {"overrides": overrides, "runs": {}}
-            if suite.revision:
-                rec["revision"] = suite.revision
+            if suite.revision_of(row):
+                rec["revision"] = suite.revision_of(row)
         for seed, res in finished.items():
             if rec["runs"].get(seed) != res:
                 rec["runs"][seed] = res
@@ -62,12 +62,19 @@ def save_records(suite_name: str, suite: Suite, base: Path) -> dict:
 
 
 def record_matches(suite: Suite, row: Row, rec: dict | None) -> bool:
-    """A row's record counts while it was made with the row's overrides at the suite's revision."""
+    """A row's record counts while it was made with the row's overrides at the row's revision."""
     return (
         rec is not None
         and rec["overrides"] == row_command(suite, row)
-        and rec.get("revision", 0) == suite.revision
+        and rec.get("revision", 0) == suite.revision_of(row)
     )
+
+
+def earlier_record(suite: Suite, row: Row, rec: dict | None) -> dict | None:
+    """The row's record if it was made with its overrides at an older revision (shown apart)."""
+    if rec is None or rec["overrides"] != row_command(suite, row):
+        return None
+    return rec if rec.get("revision", 0) < suite.revision_of(row) else None
 
 
 def row_results(suite: Suite, row: Row, base: Path, records: dict) -> tuple[list[dict], int]:
@@ -107,7 +114,46 @@ def with_stochastic_score(res: dict) -> dict:
     return res
 
 
+def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str], list[str]]:
+    """A markdown table of `rows` (one line each) and the command of every row with results."""
+    lines = [
+        "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
+    ]
+    commands = []
+    seeds = ",".join(map(str, SEEDS))
+    for row in rows:
+        res, started = by_row[row.name]
+        if not res:
+            if started:
+                what = f"crashed ({started} started; {row.name}.log)"
+                lines.append(
+                    f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |"
+                )
+            continue
+        cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
+        n = f"{len(res)}" + (f" ({started - len(res)} crashed)" if started > len(res) else "")
+        lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
+        commands.append(
+            f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
+        )
+    return lines, commands
+
+
+def _per_seed(suite: Suite, rows: list[Row], by_row: dict) -> list[str]:
+    out = []
+    col = suite.columns[0]
+    for row in rows:
+        vals = [r.get(col.key) for r in by_row[row.name][0]]
+        if vals:
+            shown = ", ".join("-" if v is None else f"{v * col.scale:g}" for v in vals)
+            out.append(f"- {row.what}: {shown}")
+    return out
+
+
 def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None) -> str:
+    """The suite's table from its current runs and records; rows recorded only at an older
+    revision get a second table of their own, under a line saying what changed since."""
     records = load_records(suite_name) if records is None else records
     lines = [
         f"# {suite_name}: mean [95 % bootstrap CI] over seeds {SEEDS[0]}-{SEEDS[-1]}",
@@ -115,34 +161,43 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
         suite.note,
         "",
     ]
-    by_row = {row.name: row_results(suite, row, base, records) for row in suite.rows}
+    by_row, earlier = {}, {}
+    for row in suite.rows:
+        res, started = row_results(suite, row, base, records)
+        old = earlier_record(suite, row, records.get(row.name))
+        if not res and old is not None:
+            earlier[row.name] = ([with_stochastic_score(r) for r in old["runs"].values()], 0)
+        by_row[row.name] = (res, started)
     if suite.overview:
         lines += [suite.overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
-    lines += [
-        "| row | n | " + " | ".join(c.header for c in suite.columns) + " |",
-        "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
-    ]
-    commands = []
-    for row in suite.rows:
-        res, started = by_row[row.name]
-        if not res:
-            what = f"crashed ({started} started; {row.name}.log)" if started else "not run"
-            lines.append(f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |")
-            continue
-        cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
-        n = f"{len(res)}" + (f" ({started - len(res)} crashed)" if started > len(res) else "")
-        lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
-        seeds = ",".join(map(str, SEEDS))
-        commands.append(
-            f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
-        )
-    per_seed = []
-    key = suite.columns[0].key
-    for row in suite.rows:
-        vals = [r.get(key) for r in by_row[row.name][0]]
-        if vals:
-            shown = ", ".join("-" if v is None else f"{v * suite.columns[0].scale:g}" for v in vals)
-            per_seed.append(f"- {row.what}: {shown}")
+    body, commands = _table_lines(suite, suite.rows, by_row)
+    lines += body
+    absent = [r for r in suite.rows if not any(by_row[r.name][:2]) and r.name not in earlier]
+    if absent:
+        lines += ["", f"Not run at revision {suite.revision}, and no earlier record:", ""]
+        lines += [f"- {r.what} (`{r.name}`)" for r in absent]
     lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
-    lines += ["", f"Per seed, {suite.columns[0].header}:", "", *per_seed, ""]
-    return "\n".join(lines)
+    lines += [
+        "",
+        f"Per seed, {suite.columns[0].header}:",
+        "",
+        *_per_seed(suite, suite.rows, by_row),
+    ]
+    if earlier:
+        old_rows = [r for r in suite.rows if r.name in earlier]
+        body, commands = _table_lines(suite, old_rows, earlier)
+        lines += [
+            "",
+            f"Made before revision {suite.revision}, not re-run since ({suite.revision_note}):",
+            "",
+            *body,
+            "",
+            "Commands (each a 5-seed multirun; the code of its revision is in the git history):",
+            "",
+            *commands,
+            "",
+            f"Per seed, {suite.columns[0].header}:",
+            "",
+            *_per_seed(suite, old_rows, earlier),
+        ]
+    return "\n".join([*lines, ""])

@@ -99,7 +99,31 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     assert "| a row | 3 | 0.70 [" in after
     assert "- a row: 0.5, 0.7, 0.9" in after
     changed = tables.Suite(rows=[tables.Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
-    assert "| a row | 0 | not run |" in tables.table("t", changed, base)
+    assert "no earlier record:\n\n- a row (`r`)" in tables.table("t", changed, base)
+
+
+def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkeypatch):
+    """After a suite's revision is raised, its older records leave the main table for a table of
+    their own under the revision's note; a row that pins its revision keeps its record."""
+    import json
+
+    tables = _tables()
+    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
+    (tmp_path / "records").mkdir()
+    runs = {"0": {"normalized_score": 0.5}, "1": {"normalized_score": 0.9}}
+    (tmp_path / "records" / "t.json").write_text(
+        json.dumps({n: {"overrides": [f"algo={n}"], "runs": runs} for n in ("ppo", "bc")})
+    )
+    rows = [tables.Row("ppo", "ppo row", ["algo=ppo"]), tables.Row("bc", "bc row", ["algo=bc"])]
+    col = tables.Column("normalized_score", "score")
+    before = tables.table("t", tables.Suite(rows=rows, columns=[col]), tmp_path / "none")
+    assert "| ppo row | 2 | 0.70 [" in before and "Made before" not in before
+    rows[1].revision = 0  # BC does not use the code the revision changed
+    suite = tables.Suite(rows=rows, columns=[col], revision=1, revision_note="PPO changed")
+    after = tables.table("t", suite, tmp_path / "none")
+    main, old = after.split("Made before revision 1, not re-run since (PPO changed):")
+    assert "| bc row | 2 | 0.70 [" in main and "ppo row |" not in main
+    assert "| ppo row | 2 | 0.70 [" in old and "bc row |" not in old
 
 
 def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, monkeypatch):

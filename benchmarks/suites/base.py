@@ -16,6 +16,13 @@ from gail_lab.report import estimate  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 COMMON = ["logger=none", "progress=false"]
+# The change behind the racecar's revision 2 and classic control's revision 1 (2026-12-01).
+PPO_CHANGES = (
+    "PPO changed twice: its ratio uses the log-probabilities recorded when the policy acted"
+    " (before, they were recomputed after the observation normalizer had been updated with the"
+    " rollout), and every iteration rolls out exactly `samples_per_iteration` env steps, episodes"
+    " cut and bootstrapped (before: complete episodes until at least that many steps)"
+)
 
 
 @dataclass
@@ -23,6 +30,9 @@ class Row:
     name: str
     what: str  # the row's label in the table
     overrides: list[str]
+    # The code revision the row's records must have (None: the suite's). A row that the change
+    # behind a suite revision does not touch (BC next to PPO rows) keeps its older records.
+    revision: int | None = None
 
 
 @dataclass
@@ -45,6 +55,11 @@ class Suite:
     # Raised when a code change makes the suite's recorded runs stale: a record counts only
     # while its overrides and this revision both match (older records are re-run, not mixed in).
     revision: int = 0
+    # What changed at `revision`: said above the table of records made before it.
+    revision_note: str = ""
+
+    def revision_of(self, row: Row) -> int:
+        return self.revision if row.revision is None else row.revision
 
 
 def cell(values: list, col: Column) -> str:

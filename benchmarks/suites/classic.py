@@ -3,7 +3,7 @@ missed targets, and Acrobot subsampled."""
 
 from __future__ import annotations
 
-from benchmarks.suites.base import Column, Row, Suite, cell
+from benchmarks.suites.base import PPO_CHANGES, Column, Row, Suite, cell
 
 # Classic control (issue 9, Ho & Ermon's protocol): gail_ppo, airl and bc from 1, 4 and 16 expert
 # trajectories. Each seed's expert (benchmarks/experts.py: PPO on Acrobot, the zoo's DQN on
@@ -234,6 +234,8 @@ CLASSIC_FIX = Suite(
     rows=classic_fix_rows(),
     columns=CLASSIC.columns,
     note=CLASSIC.note,
+    revision=1,
+    revision_note=PPO_CHANGES,
 )
 
 # Ho & Ermon's subsampled protocol on Acrobot (issue 9): in `classic`, BC and gail_ppo both reach
@@ -264,7 +266,9 @@ def classic_sub_rows() -> list[Row]:
                 continue
             name, args = f"acrobot_{tag}_{n}", [*gail, *budget(gail_args, extra), *extra]
             add_with_control(rows, controls, "acrobot", name, what, n, args, tail=" / 20")
-        rows.append(Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC]))
+        rows.append(
+            Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC], revision=0)
+        )
     return rows + controls
 
 
@@ -279,4 +283,6 @@ CLASSIC_SUB = Suite(
         " demonstrations' mean return (of the whole trajectories), of the greedy policy (the"
         " headline) and of the same policy sampling its actions (stochastic)."
     ),
+    revision=1,
+    revision_note=PPO_CHANGES,
 )

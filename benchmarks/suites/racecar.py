@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.suites.base import Column, Row, Suite
+from benchmarks.suites.base import PPO_CHANGES, Column, Row, Suite
 
 # The racecar (issue 9): seed experiments 3 and 4 made to work, their ablations and controls.
 # Every GAIL row is conf/experiment/racecar_gail_ppo.yaml with one change; 100 000 env steps
@@ -112,11 +112,7 @@ RACECAR = Suite(
     note=(
         "Racecar, 10 DART-style scripted-expert episodes per seed (the seed's demos differ per"
         " seed), 100 evaluation episodes per policy and mode on the report seed stream."
-        " Revision 2: rows re-run after two changes to PPO: its ratio uses the log-probabilities"
-        " recorded when the policy acted (before, they were recomputed after the observation"
-        " normalizer had been updated with the rollout, i.e. against a policy that never acted),"
-        " and every iteration rolls out exactly 2048 env steps, episodes cut and bootstrapped"
-        " (before: complete episodes until at least 2048 steps)."
     ),
     revision=2,
+    revision_note=PPO_CHANGES,
 )
