@@ -171,18 +171,16 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
     if suite.overview:
         lines += [suite.overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
     body, commands = _table_lines(suite, suite.rows, by_row)
-    lines += body
+    if len(body) > 2:  # more than the header
+        lines += body
     absent = [r for r in suite.rows if not any(by_row[r.name][:2]) and r.name not in earlier]
     if absent:
         lines += ["", f"Not run at revision {suite.revision}, and no earlier record:", ""]
         lines += [f"- {r.what} (`{r.name}`)" for r in absent]
-    lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
-    lines += [
-        "",
-        f"Per seed, {suite.columns[0].header}:",
-        "",
-        *_per_seed(suite, suite.rows, by_row),
-    ]
+    if commands:
+        lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
+        lines += ["", f"Per seed, {suite.columns[0].header}:", ""]
+        lines += _per_seed(suite, suite.rows, by_row)
     if earlier:
         old_rows = [r for r in suite.rows if r.name in earlier]
         body, commands = _table_lines(suite, old_rows, earlier)
