@@ -2,7 +2,7 @@
 evaluations against env steps, mean over seeds with the range of the seeds shaded, one panel per
 env and number of trajectories, one line per algorithm and random-data control.
 
-    .venv/bin/python benchmarks/classic_curves.py --out docs/img/classic_curves.png
+    .venv/bin/python benchmarks/classic_curves.py --out docs/img/classic_curves.png   (the whole-trajectory suite)
 
 Reads the runs benchmarks/tables.py classic wrote (benchmarks/results/classic/<row>/<seed>/:
 imitate/metrics.jsonl for the curve, summary.json for the expert's and a random policy's return

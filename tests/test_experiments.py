@@ -126,6 +126,15 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
     assert "| ppo row | 2 | 0.70 [" in old and "bc row |" not in old
 
 
+def test_results_pages_and_readme_summary_match_the_committed_records(capsys):
+    """Every table in docs/results/ and the README's summary is what the records in
+    benchmarks/records/ give (benchmarks/docs_tables.py): a clean checkout rebuilds them."""
+    _tables()  # puts the repository root on sys.path, as the scripts do
+    from benchmarks import docs_tables
+
+    assert docs_tables.main(["--check"]) == 0, capsys.readouterr().out
+
+
 def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, monkeypatch):
     """Records written before summaries held `normalized_score_stochastic` get it from the
     stochastic return they did keep; a run that has it keeps its own."""

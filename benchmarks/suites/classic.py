@@ -78,7 +78,7 @@ def classic_rows() -> list[Row]:
             for algo in ("gail_ppo", "airl"):
                 args = [*data, *CC_ALGO[algo], *CC_GAIL, *gail_args]
                 add_with_control(rows, controls, env, f"{env}_{algo}_{n}", algo, n, args)
-            rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC]))
+            rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC], revision=0))
     return rows + controls
 
 
@@ -138,6 +138,8 @@ CLASSIC = Suite(
         " policy (argmax or mean action: the headline) and, beside it, of the same policy"
         " sampling its actions (stochastic)."
     ),
+    revision=1,
+    revision_note=PPO_CHANGES,
 )
 
 # Classic control, the fixes (issue 9): the `classic` rows that missed 0.95, with what probes on

@@ -1,0 +1,110 @@
+"""Write every suite's table into the results pages under docs/results/ from the suite's records
+(benchmarks/records/<suite>.json), between the page's `<!-- <suite>-table -->` markers, and the
+summary of benchmarks/suites/summary.py into the README (`<!-- summary-table -->`).
+
+    .venv/bin/python benchmarks/docs_tables.py           # rewrite the pages
+    .venv/bin/python benchmarks/docs_tables.py --check   # exit 1 if a page differs from its records
+
+Only records count (not run folders under benchmarks/results/, which are not in git), so a clean
+checkout rebuilds every page byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.suites import SUITES, cell  # noqa: E402
+from benchmarks.suites.summary import SUMMARY  # noqa: E402
+from benchmarks.tabulate import (  # noqa: E402
+    earlier_record,
+    load_records,
+    record_matches,
+    table,
+    with_stochastic_score,
+)
+from gail_lab.io import atomic_write_text  # noqa: E402
+
+PAGES = ROOT / "docs" / "results"
+MARKER = re.compile(r"<!-- ([a-z_]+)-table -->\n.*?<!-- /\1-table -->", re.S)
+NO_RUN_DIRS = ROOT / "no-run-dirs"  # records only
+
+
+def summary_cell(where: tuple[str, str] | None, metric) -> str:
+    """mean [CI] of one suite row's records; marked with its revision where it is older than
+    its suite's, 'no record' where there is none."""
+    if where is None:
+        return "-"
+    suite_name, name = where
+    suite = SUITES[suite_name]
+    row = next(r for r in suite.rows if r.name == name)
+    rec = load_records(suite_name).get(name)
+    if record_matches(suite, row, rec):
+        tag = ""
+    elif earlier_record(suite, row, rec):
+        tag = f" (rev. {rec.get('revision', 0)})"
+    else:
+        return "no record"
+    runs = [with_stochastic_score(r) for r in rec["runs"].values()]
+    return cell([r.get(metric.key) for r in runs], metric) + tag
+
+
+def summary() -> str:
+    lines = [
+        "| task | GAIL row | GAIL | BC alone | no discriminator | random-data control |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in SUMMARY:
+        cells = [summary_cell(w, s.metric) for w in (s.gail, s.bc, s.no_disc, s.control)]
+        lines.append(f"| {s.task} | {s.what} ({s.metric.header}) | " + " | ".join(cells) + " |")
+    note = (
+        "(rev. N): recorded before the suite's current code revision (see its page);"
+        " -: not applicable or not run for this row."
+    )
+    return "\n".join([*lines, "", note])
+
+
+def render(text: str) -> str:
+    """The page with each marked block replaced by its suite's table from the records."""
+
+    def block(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "summary":
+            return f"<!-- summary-table -->\n{summary()}\n<!-- /summary-table -->"
+        if name not in SUITES:
+            raise SystemExit(
+                f"unknown suite {name!r} in a results page (known: {', '.join(SUITES)})"
+            )
+        body = table(name, SUITES[name], NO_RUN_DIRS, load_records(name))
+        body = body.split("\n", 2)[2].strip()  # drop the "# suite: ..." title line
+        return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
+
+    return MARKER.sub(block, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare, write nothing")
+    args = parser.parse_args(argv)
+    stale = []
+    for page in [ROOT / "README.md", *sorted(PAGES.glob("*.md"))]:
+        old = page.read_text()
+        new = render(old)
+        if new != old:
+            stale.append(page)
+            if not args.check:
+                atomic_write_text(page, new)
+    for page in stale:
+        print(
+            f"{'differs from its records' if args.check else 'rewritten'}: {page.relative_to(ROOT)}"
+        )
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
