@@ -18,7 +18,7 @@ This env replaces a seed script whose defects are fixed as follows:
   the action space is ``Box([-1, 0], [1, 1])`` (no reversing) and every action is clipped into
   it; non-finite actions raise ``ValueError``.
 * **Printing and writers inside the env.** Here the env neither prints nor writes files (even
-  PyBullet's ``argv[0]=`` line on connect is avoided, see ``_BulletClient``); plotting and
+  PyBullet's ``argv[0]=`` line on connect is avoided, see ``bullet_world.QuietBulletClient``); plotting and
   video export are separate helpers in :mod:`gail_lab.envs.track` (``plot_track``,
   ``save_video``) that the caller uses.
 * **No seeding.** Here ``reset(seed=...)`` seeds ``self.np_random``, the only source of
@@ -40,52 +40,28 @@ substep is not enough: the car sinks about 1 cm into the ground and pulls sidewa
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import pybullet
-import pybullet_data
 from gymnasium import spaces
 from pybullet_utils.bullet_client import BulletClient
 
 from gail_lab.envs import track
+from gail_lab.envs.bullet_world import (
+    QuietBulletClient,
+    build_world,
+    camera_matrices,
+)
 
-CONTROL_DT = 1.0 / 20.0
-GRAVITY = -10.0
 #: Wheel target angular velocity (rad/s) at throttle 1 (about 2.5 m/s), and the motor force.
 MAX_WHEEL_SPEED = 50.0
 WHEEL_FORCE = 100.0
-#: Joint names of the racecar URDF, checked against getJointInfo when the car is loaded.
-WHEEL_JOINTS = (
-    "left_rear_wheel_joint",
-    "right_rear_wheel_joint",
-    "left_front_wheel_joint",
-    "right_front_wheel_joint",
-)
-STEERING_JOINTS = ("left_steering_hinge_joint", "right_steering_hinge_joint")
 #: Coordinates are divided by this in observations.
 POSITION_SCALE = 15.0
 OBS_MODES = ("pose", "pose_speed", "full")
 RENDER_VIEWS = ("top", "chase")
-
-
-class _BulletClient(BulletClient):
-    """A ``BulletClient`` in DIRECT mode that connects without printing.
-
-    ``BulletClient.__init__`` always passes ``options=""`` to ``pybullet.connect``, which makes
-    pybullet print ``argv[0]=`` on stdout for every new client. This sets the same three
-    attributes as that ``__init__`` but connects without ``options``; everything else (the
-    client id injected into every call, disconnect on garbage collection) is BulletClient's own.
-    """
-
-    def __init__(self) -> None:
-        self._shapes: dict[Any, Any] = {}
-        self._pid = os.getpid()
-        self._client = pybullet.connect(pybullet.DIRECT)
-        if self._client < 0:
-            raise RuntimeError("could not start a PyBullet DIRECT client")
 
 
 class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -182,86 +158,21 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
 
         # Steering servo gain per solver step, scaled to the substep count (class docstring).
         self._steer_kp = 1.0 - (1.0 - 0.1) ** (8.0 / self.physics_substeps)
-        self._client: BulletClient | None = _BulletClient()
+        self._client: BulletClient | None = QuietBulletClient()
         self._build_world()
 
     # ------------------------------------------------------------------ world
 
     def _build_world(self) -> None:
-        """Load the plane, the car, the walls and a goal marker once; snapshot the state."""
-        c = self._client
-        assert c is not None
-        c.setAdditionalSearchPath(pybullet_data.getDataPath())
-        c.setGravity(0.0, 0.0, GRAVITY)
-        c.setRealTimeSimulation(0)
-        # One stepSimulation call = 1/20 s made of `physics_substeps` solver steps.
-        c.setPhysicsEngineParameter(
-            fixedTimeStep=CONTROL_DT,
-            numSubSteps=self.physics_substeps,
-            deterministicOverlappingPairs=1,
-        )
-        self._plane = c.loadURDF("plane.urdf")
-        start_orn = c.getQuaternionFromEuler((0.0, 0.0, track.START_YAW))
-        self._car = c.loadURDF("racecar/racecar.urdf", track.START, start_orn)
-
-        names = {
-            c.getJointInfo(self._car, j)[1].decode(): j for j in range(c.getNumJoints(self._car))
-        }
-        missing = [n for n in WHEEL_JOINTS + STEERING_JOINTS if n not in names]
-        if missing:
-            raise RuntimeError(f"racecar URDF lacks joints {missing}; has {sorted(names)}")
-        self._wheels = [names[n] for n in WHEEL_JOINTS]
-        self._steering = [names[n] for n in STEERING_JOINTS]
+        assert self._client is not None
+        world = build_world(self._client, self.physics_substeps)
+        self._car, self._wheels, self._steering = world.car, world.wheels, world.steering
         self._actuated = self._wheels + self._steering
-        # Free all joints of their default velocity motors (friction-like); step() drives them.
-        for j in range(c.getNumJoints(self._car)):
-            c.setJointMotorControl2(
-                self._car, j, pybullet.VELOCITY_CONTROL, targetVelocity=0, force=0
-            )
-
-        self._walls: list[int] = []
-        for (cx, cy), half_len, angle in track.wall_boxes():
-            half = (half_len, track.WALL_THICKNESS / 2.0, track.WALL_HEIGHT / 2.0)
-            col = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half)
-            vis = c.createVisualShape(
-                pybullet.GEOM_BOX, halfExtents=half, rgbaColor=(0.55, 0.27, 0.07, 1.0)
-            )
-            wall = c.createMultiBody(
-                baseMass=0.0,  # static: never moves, whatever hits it
-                baseCollisionShapeIndex=col,
-                baseVisualShapeIndex=vis,
-                basePosition=(cx, cy, track.WALL_HEIGHT / 2.0),
-                baseOrientation=c.getQuaternionFromEuler((0.0, 0.0, angle)),
-            )
-            self._walls.append(wall)
-        self._wall_set = frozenset(self._walls)
-        # Visual-only goal disc (no collision shape: the car drives over it).
-        goal_vis = c.createVisualShape(
-            pybullet.GEOM_CYLINDER,
-            radius=track.GOAL_RADIUS,
-            length=0.002,
-            rgbaColor=(0.1, 0.8, 0.1, 1.0),
+        self._walls, self._wall_set = world.walls, frozenset(world.walls)
+        self._state_id = world.state_id
+        self._top_view, self._top_proj, self._chase_proj = camera_matrices(
+            self._client, self.render_width, self.render_height
         )
-        c.createMultiBody(
-            baseMass=0.0,
-            baseCollisionShapeIndex=-1,
-            baseVisualShapeIndex=goal_vis,
-            basePosition=(track.GOAL[0], track.GOAL[1], 0.002),
-        )
-        # Every reset restores this snapshot (bodies and contact caches, i.e. solver warm
-        # starts), then places the car: an episode does not depend on the ones before it.
-        self._state_id = c.saveState()
-
-        self._top_view = c.computeViewMatrix(
-            cameraEyePosition=(7.5, 4.0, 40.0),
-            cameraTargetPosition=(7.5, 4.0, 0.0),
-            cameraUpVector=(0.0, 1.0, 0.0),
-        )
-        aspect = self.render_width / self.render_height
-        # Vertical field of view that shows y in [-0.6, 8.6] (and x in [-0.2, 15.2] at 5:3).
-        fov = math.degrees(2.0 * math.atan(max(4.6, 7.7 / aspect) / 40.0))
-        self._top_proj = c.computeProjectionMatrixFOV(fov, aspect, 30.0, 45.0)
-        self._chase_proj = c.computeProjectionMatrixFOV(60.0, aspect, 0.05, 30.0)
 
     # ------------------------------------------------------------------ gym API
 
