@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import run_cli
 
 
+@pytest.mark.slow  # ~1 min of training; run by .ci/run
 def test_gail_beats_random_on_cartpole_quickly(tmp_path):
     """GAIL + REINFORCE from scripted-expert demos on a small budget (100 iterations, lr 1e-3
     annealed; 500 on 6 of 6 seeds when measured): far above a random policy (~20)."""

@@ -35,6 +35,7 @@ def comparable(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in row.items() if k not in VOLATILE} for row in rows]
 
 
+@pytest.mark.slow  # two runs and an interrupted one (~50 s); run by .ci/run
 def test_sigterm_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert run_cli(tmp_path, *RUN, run_dir="whole").returncode == 0
 
@@ -231,6 +232,7 @@ def test_expert_sigterm_then_resume_is_bit_identical(tmp_path, name):
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
+@pytest.mark.slow  # two runs and an interrupted one (~50 s); run by .ci/run
 def test_bc_sigterm_then_resume_is_bit_identical(tmp_path):
     args = [
         *[o for o in TINY if not o.startswith("algo.trainer.")],
