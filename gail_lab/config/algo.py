@@ -61,6 +61,37 @@ class MLPPolicyConfig:
 
 
 @dataclass
+class SACPolicyConfig:
+    """SAC's actor (Box actions only): tanh-squashed Gaussian, state-dependent log-std, ReLU."""
+
+    _target_: str = "gail_lab.rl.networks.sac_policy"
+    hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])
+
+    def __post_init__(self) -> None:
+        require_sizes(self.hidden_sizes)
+
+
+@dataclass
+class SACConfig:
+    """SAC learner (twin critics, automatic temperature) driven by its caller's rewards (dac)."""
+
+    _target_: str = "gail_lab.rl.sac.SAC"  # values: conf/algo/dac.yaml
+    gamma: float = MISSING
+    tau: float = MISSING  # Polyak averaging of the target critics
+    critic_hidden_sizes: list[int] = MISSING
+    alpha: float | None = None  # entropy temperature; null tunes it toward target_entropy
+    alpha_init: float = 1.0
+    target_entropy: float | None = None  # null: -(action dimensions)
+
+    def __post_init__(self) -> None:
+        require(0 < self.gamma < 1, "gamma", "in (0, 1)", self.gamma)
+        require(0 < self.tau <= 1, "tau", "in (0, 1]", self.tau)
+        require(self.alpha is None or self.alpha > 0, "alpha", "> 0 or null (auto)", self.alpha)
+        require(self.alpha_init > 0, "alpha_init", "> 0", self.alpha_init)
+        require_sizes(self.critic_hidden_sizes, "critic_hidden_sizes")
+
+
+@dataclass
 class PPOConfig:
     """PPO learner (critic + GAE) driven by whatever reward its caller gives it."""
 
@@ -147,6 +178,46 @@ class GAILTrainerConfig:
             "an even number >= 2",
             self.d_batch_size,
         )
+        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
+class DACTrainerConfig:
+    """DAC (imitation/dac.py): one env step per iteration, D and SAC updates on replay samples."""
+
+    _target_: str = "gail_lab.imitation.dac.DACTrainer"  # values: conf/algo/dac.yaml
+    total_steps: int = MISSING  # env steps
+    buffer_size: int = MISSING
+    learning_starts: int = MISSING  # uniform random actions (and no updates) before this step
+    batch_size: int = MISSING  # SAC's replay batch
+    train_freq: int = MISSING  # env steps between rounds of SAC updates
+    gradient_steps: int = MISSING  # SAC updates per round
+    d_every: int = MISSING  # env steps between rounds of D updates
+    d_steps: int = MISSING  # D updates per round
+    d_batch_size: int = MISSING  # half expert, half replay samples
+    env_reward_coef: float = 0.0  # pure imitation: only D's reward
+    reward_scale: float = 1.0
+    eval_every: int = MISSING  # env steps between greedy evaluations (logging only)
+    eval_episodes: int = 5
+
+    def __post_init__(self) -> None:
+        require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
+        require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
+        require(
+            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
+        )
+        require(self.learning_starts >= 1, "learning_starts", ">= 1", self.learning_starts)
+        for key in ("train_freq", "gradient_steps", "d_every"):
+            require(getattr(self, key) >= 1, key, ">= 1", getattr(self, key))
+        require(self.d_steps >= 1, "d_steps", ">= 1", self.d_steps)
+        require(
+            self.d_batch_size >= 2 and self.d_batch_size % 2 == 0,
+            "d_batch_size",
+            "an even number >= 2",
+            self.d_batch_size,
+        )
+        require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
         require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
         require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 

@@ -211,6 +211,18 @@ class ScriptedCartPoleConfig:
 
 
 @dataclass
+class ScriptedPendulumConfig:
+    """Energy-pumping swing-up and PD balance for Pendulum-v1: no training, about -140."""
+
+    _target_: str = "gail_lab.experts.scripted.PendulumController"
+    name: str = "scripted_pendulum"
+    pump_gain: float = 1.0  # torque per (angular velocity x energy deficit)
+
+    def __post_init__(self) -> None:
+        require(self.pump_gain > 0, "pump_gain", "> 0", self.pump_gain)
+
+
+@dataclass
 class ScriptedRacecarConfig:
     """Pure pursuit along the racecar track's centerline, slow in the corners."""
 

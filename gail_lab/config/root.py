@@ -166,7 +166,7 @@ class Config:
     reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
     # Training checkpoints (every learner, rl/loop.py): the whole training state, in
     # <stage dir>/checkpoints/, on SIGTERM/SIGUSR2, at the end, and every checkpoint_every
-    # iterations of an imitation learner (experts: at every evaluation); the newest
+    # iterations of an imitation learner (experts and dac: at every evaluation); the newest
     # keep_checkpoints kept; a run started again in the same run dir resumes from the newest one
     # (0: no checkpoints).
     checkpoint_every: int = 10

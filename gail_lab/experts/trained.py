@@ -15,7 +15,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.errors import IncompatibleSpaceError
 from gail_lab.rl.dqn import DQN, DQNAgent
 from gail_lab.rl.loop import Algorithm, TrainingLoop
-from gail_lab.rl.networks import GaussianPolicy, QPolicy, policy_for_space
+from gail_lab.rl.networks import QPolicy, policy_for_space, sac_policy
 from gail_lab.rl.on_policy import OnPolicy
 from gail_lab.rl.ppo import PPO
 from gail_lab.rl.sac import SAC, SACAgent
@@ -194,14 +194,6 @@ class SACExpert(TrainedExpert):
         require(factory, self.name, False, "expert=dqn or expert=ppo")
 
     def build(self, factory: EnvFactory, seed: int) -> SACAgent:
-        space = factory.action_space
-        actor = GaussianPolicy(
-            factory.obs_dim,
-            space.low,
-            space.high,
-            self.hidden_sizes,
-            state_dependent_std=True,
-            activation="relu",
-        )
+        actor = sac_policy(factory.obs_dim, factory.action_space, self.hidden_sizes)
         sac = SAC(actor, self.optimizer, critic_hidden_sizes=self.hidden_sizes, **self.sac_kwargs)
         return SACAgent(sac, **self.agent_kwargs)

@@ -77,6 +77,7 @@ class Discriminator(nn.Module):
         in_dim = {"state_action": obs_dim + n_actions, "state": obs_dim}.get(inputs, 2 * obs_dim)
         in_dim += NUM_CODES if absorbing else 0
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
+        self.updates_obs_norm = True  # False where the normalizer is a learner's, shared (DAC)
         self.net = mlp(in_dim, hidden_sizes, 1, ACTIVATIONS[activation])
         if spectral_norm:
             for i, layer in enumerate(self.net):
@@ -154,7 +155,7 @@ class Discriminator(nn.Module):
 
     def observe(self, *batches: Batch) -> None:
         """Update the observation normalizer with the batches' real (non-absorbing) observations."""
-        if isinstance(self.obs_norm, RunningObsNorm):
+        if self.updates_obs_norm and isinstance(self.obs_norm, RunningObsNorm):
             real = [
                 b["obs"] if b.get("codes") is None else b["obs"][np.asarray(b["codes"]) == 0]
                 for b in batches

@@ -16,6 +16,9 @@ from gail_lab.rl.training_state import TrainingCheckpoints
 
 class ImitationTrainer:
     loop: TrainingLoop
+    # what `checkpoint_every` counts: iterations, or "evaluations" (one checkpoint at each: the
+    # off-policy learner, whose iterations are single env steps and whose state holds a buffer)
+    checkpoint_unit = "iterations"
 
     def algorithm(
         self,

@@ -376,6 +376,25 @@ def policy_for_space(
 policy_for_space.action_kinds = ("discrete", "continuous")
 
 
+def sac_policy(
+    obs_dim: int, action_space, hidden_sizes: Sequence[int], normalize_obs: bool = False
+) -> GaussianPolicy:
+    """SAC's actor (Box actions only): a tanh-squashed Gaussian with a state-dependent log-std
+    head on a ReLU MLP, as in SB3 and CleanRL."""
+    return GaussianPolicy(
+        obs_dim,
+        action_space.low,
+        action_space.high,
+        hidden_sizes,
+        normalize_obs,
+        state_dependent_std=True,
+        activation="relu",
+    )
+
+
+sac_policy.action_kinds = ("continuous",)
+
+
 def categorical_policy(
     obs_dim: int, action_space, hidden_sizes: Sequence[int], normalize_obs: bool = False
 ) -> CategoricalPolicy:

@@ -22,20 +22,22 @@ from gail_lab.rl.training_state import env_snapshot, restore_env
 
 
 class QNetwork(nn.Module):
-    """Q(s, a): an MLP on the concatenated observation and action."""
+    """Q(s, a): an MLP on the concatenated observation and action. ``obs_norm`` is the actor's
+    observation normalizer where the caller shares it (DAC), else the identity."""
 
     def __init__(self, obs_dim: int, act_dim: int, hidden_sizes: Sequence[int]) -> None:
         super().__init__()
         self.net = mlp(obs_dim + act_dim, hidden_sizes, 1)
+        self.obs_norm: nn.Module = nn.Identity()
 
     def forward(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([obs, actions], -1)).squeeze(-1)
+        return self.net(torch.cat([self.obs_norm(obs), actions], -1)).squeeze(-1)
 
 
 class SAC:
     def __init__(
         self,
-        actor: GaussianPolicy,
+        policy: GaussianPolicy,
         optimizer: Callable[..., torch.optim.Optimizer],
         gamma: float,
         tau: float,
@@ -44,7 +46,7 @@ class SAC:
         alpha_init: float,
         target_entropy: float | None,
     ) -> None:
-        self.actor = actor
+        self.actor = actor = policy
         obs_dim = actor.init_kwargs["obs_dim"]
         act_dim = len(actor.init_kwargs["action_low"])
         device = actor.device

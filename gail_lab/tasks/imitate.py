@@ -21,6 +21,18 @@ from gail_lab.tasks.context import RunContext, build
 log = logging.getLogger(__name__)
 
 
+def check_action_kind(ctx: RunContext) -> None:
+    """Refuse an algo whose policy cannot drive the env's actions (before any work is done)."""
+    factory = ctx.factory
+    kind = "discrete" if factory.discrete else "continuous"
+    kinds = get_method(ctx.cfg.algo.policy._target_).action_kinds
+    if kind not in kinds:
+        raise GailLabError(
+            f"algo={ctx.cfg.algo.name} drives {kinds} actions only; "
+            f"{factory.id} has {kind} actions {factory.action_space}"
+        )
+
+
 def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
     path = ctx.dataset_path
     if not path.is_file():
@@ -54,13 +66,7 @@ def imitate(
             data.subsample_every,
         )
     seed_everything(cfg.seed)
-    kind = "discrete" if factory.discrete else "continuous"
-    kinds = get_method(cfg.algo.policy._target_).action_kinds
-    if kind not in kinds:
-        raise GailLabError(
-            f"algo={cfg.algo.name} drives {kinds} actions only; "
-            f"{factory.id} has {kind} actions {factory.action_space}"
-        )
+    check_action_kind(ctx)
     policy = build(
         cfg.algo.policy,
         obs_dim=factory.obs_dim,
@@ -97,9 +103,10 @@ def imitate(
             {"sha256": dataset_info["sha256"]},
         )
         checkpoints = None
-        if cfg.checkpoint_every:
+        if cfg.checkpoint_every:  # replay-buffer learners (dac) save at every evaluation
+            every = 1 if trainer.checkpoint_unit == "evaluations" else cfg.checkpoint_every
             checkpoints = TrainingCheckpoints(
-                stage_dir / "checkpoints", cfg.checkpoint_every, cfg.keep_checkpoints
+                stage_dir / "checkpoints", every, cfg.keep_checkpoints, trainer.checkpoint_unit
             )
         result = trainer.train(
             policy,
@@ -180,6 +187,7 @@ def imitate(
 
 
 def run(ctx: RunContext) -> float:
+    check_action_kind(ctx)
     path, demos = load_dataset(ctx)
     _, info = imitate(ctx, ctx.run_dir, path, demos)
     return float(info["last_eval_return"])

@@ -13,7 +13,7 @@ from gail_lab.io import atomic_write_json
 from gail_lab.tasks.collect import ensure_dataset
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.evaluate import evaluate
-from gail_lab.tasks.imitate import imitate
+from gail_lab.tasks.imitate import check_action_kind, imitate
 from gail_lab.tasks.train_expert import ensure_expert
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def first_reaching(
 
 
 def run(ctx: RunContext) -> float:
+    check_action_kind(ctx)  # before the expert is trained and its data collected
     times: dict[str, float] = {}
     t = time.time()
     ensure_expert(ctx, ctx.run_dir / "train_expert")

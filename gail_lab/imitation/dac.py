@@ -1,0 +1,328 @@
+"""DAC: Discriminator-Actor-Critic (Kostrikov et al. 2019), off-policy adversarial imitation.
+
+A SAC generator (rl/sac.py) acts in the env one step at a time and stores every transition in a
+replay buffer; the discriminator (imitation/discriminator.py) learns to tell expert transitions
+from transitions sampled out of that buffer; every SAC update recomputes the rewards of its batch
+from the current discriminator. One iteration, one env step:
+
+    act       a ~ pi(.|s) (uniform random for the first ``learning_starts`` steps), store it
+    D step    every ``d_every`` steps: ``d_steps`` x BCE, expert vs replay samples (half each)
+    rewards   r = reward_form(D(s, a)) [+ absorbing tail] for a replay batch, fresh each update
+    pi step   every ``train_freq`` steps: ``gradient_steps`` SAC updates on those rewards
+
+Absorbing states (``discriminator.absorbing``, DAC's fix for the termination bias): an episode that
+terminates (not at a time limit: SAC bootstraps through those) enters the absorbing state of its
+ending, success or failure (imitation/absorbing.py). The buffer records each terminal step's
+ending (``next_codes``); D's replay samples include one absorbing entry per terminated episode
+in the buffer, as its expert samples do per expert episode; and a terminal step's critic target
+is r_D(s, a) + gamma / (1 - gamma) * r_D(absorbing state of its ending): the value of staying in
+the absorbing state forever, computed from the current D instead of learnt by bootstrapping from
+stored absorbing transitions (the same target for a state that never changes; the actor never
+acts there).
+
+Observation normalization (``env.normalize_obs``): one running normalizer, shared by the actor,
+both critics (and their targets) and the discriminator, seeded with the expert observations and
+updated with each observation the agent sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from gail_lab.data import Demonstrations
+from gail_lab.envs import EnvFactory
+from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, as_batch, with_absorbing
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.trainer import ImitationTrainer
+from gail_lab.rl.loop import Progress, TrainingLoop
+from gail_lab.rl.networks import RunningObsNorm
+from gail_lab.rl.replay import ReplayBuffer
+from gail_lab.rl.sac import SAC
+from gail_lab.rl.training_state import env_snapshot, restore_env
+
+NAN_HINT = "lower the learning rates or regularize the discriminator (grad_penalty)"
+
+
+def ending_code(terminated: bool, info: dict, terminal_outcome: str) -> int:
+    """The absorbing state a step leads to: NOT_ENDED unless it terminated, then SUCCESS or
+    FAILURE as the env says (``env.terminal_outcome``: success, failure, or info['is_success'])."""
+    if not terminated:
+        return NOT_ENDED
+    if terminal_outcome == "success":
+        return SUCCESS
+    if terminal_outcome == "failure":
+        return FAILURE
+    return SUCCESS if info.get("is_success", False) else FAILURE
+
+
+class DAC:
+    """The DAC algorithm in the training loop: one env step per iteration."""
+
+    def __init__(
+        self,
+        sac: SAC,
+        discriminator: Discriminator,
+        demos: Demonstrations,
+        terminal_outcome: str,
+        buffer_size: int,
+        learning_starts: int,
+        batch_size: int,
+        train_freq: int,
+        gradient_steps: int,
+        d_every: int,
+        d_steps: int,
+        d_batch_size: int,
+        env_reward_coef: float,
+        reward_scale: float,
+        rng: np.random.Generator,
+    ) -> None:
+        self.sac, self.policy, self.discriminator = sac, sac.actor, discriminator
+        self.terminal_outcome, self.absorbing = terminal_outcome, discriminator.absorbing
+        self.expert = with_absorbing(demos, terminal_outcome) if self.absorbing else as_batch(demos)
+        self.buffer_size, self.learning_starts, self.batch_size = (
+            buffer_size,
+            learning_starts,
+            batch_size,
+        )
+        self.train_freq, self.gradient_steps = train_freq, gradient_steps
+        self.d_every, self.d_steps, self.d_batch_size = d_every, d_steps, d_batch_size
+        self.env_reward_coef, self.reward_scale = env_reward_coef, reward_scale
+        self.rng = rng
+        self.obs_norm = self.share_obs_norm(demos)
+
+    def share_obs_norm(self, demos: Demonstrations) -> RunningObsNorm | None:
+        """The actor's normalizer (if it has one) becomes the critics' and D's too, seeded with
+        the expert observations; D no longer updates it from its batches."""
+        norm = self.policy.obs_norm
+        if not isinstance(norm, RunningObsNorm):
+            return None
+        norm.update(demos.observations)
+        for q in [*self.sac.critics, *self.sac.critic_targets]:
+            q.obs_norm = norm
+        self.discriminator.obs_norm = norm
+        self.discriminator.updates_obs_norm = False
+        return norm
+
+    # ------------------------------------------------------------------ the loop's calls
+    def setup(self, factory: EnvFactory, seed: int) -> None:
+        space = factory.action_space
+        self.buffer = ReplayBuffer(
+            self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
+        )
+        self.gamma = self.sac.gamma
+        self.env = factory.make()
+        self.env.action_space.seed(seed)
+        self.obs, _ = self.env.reset(seed=seed)
+        self.steps, self.ep_return, self.ep_len = 0, 0.0, 0
+        self.observe(self.obs)
+
+    def observe(self, obs: np.ndarray) -> None:
+        if self.obs_norm is not None:
+            self.obs_norm.update(np.asarray(obs, np.float32)[None])
+
+    def iterate(self, remaining: dict[str, int | None]) -> Progress:
+        env = self.env
+        self.steps += 1
+        if self.steps <= self.learning_starts:
+            action = env.action_space.sample()
+        else:
+            action = self.policy.act(self.obs[None])[0]
+        next_obs, reward, terminated, truncated, info = env.step(action)
+        code = ending_code(bool(terminated), info, self.terminal_outcome)
+        self.buffer.add(self.obs, action, reward, next_obs, float(terminated), code)
+        self.obs, self.ep_return, self.ep_len = (
+            next_obs,
+            self.ep_return + float(reward),
+            self.ep_len + 1,
+        )
+        metrics: dict[str, float] = {}
+        episodes = 0
+        if terminated or truncated:
+            metrics["charts/episodic_return"] = self.ep_return
+            metrics["charts/episodic_length"] = self.ep_len
+            if self.terminal_outcome == "info" or "is_success" in info:
+                metrics["charts/episodic_success"] = float(code == SUCCESS)
+            self.obs, _ = env.reset()
+            self.ep_return, self.ep_len, episodes = 0.0, 0, 1
+        self.observe(self.obs)
+        updates = 0
+        if self.steps > self.learning_starts:
+            if self.d_steps and self.steps % self.d_every == 0:
+                metrics.update(self.update_discriminator())
+            if self.steps % self.train_freq == 0:
+                for _ in range(self.gradient_steps):
+                    metrics.update(self.update_policy())
+                updates = self.gradient_steps
+        return Progress(metrics, env_steps=1, episodes=episodes, gradient_steps=updates)
+
+    # ------------------------------------------------------------------ DAC's steps
+    def agent_batch(self, n: int) -> dict[str, np.ndarray]:
+        """``n`` replay samples for D: stored transitions and, with absorbing states, one
+        absorbing entry per terminated episode in the buffer, drawn alike."""
+        b, size = self.buffer, len(self.buffer)
+        ended = np.flatnonzero(b.next_codes[:size]) if self.absorbing else np.zeros(0, np.int64)
+        idx = self.rng.integers(0, size + len(ended), n)
+        real, absorbing = idx[idx < size], ended[idx[idx >= size] - size]
+        batch = {
+            "obs": b.obs[real],
+            "actions": b.actions[real],
+            "next_obs": b.next_obs[real],
+            "terminated": b.terminated[real].astype(bool),
+        }
+        if not self.absorbing:
+            return batch
+        k = len(absorbing)
+        zeros_obs = np.zeros((k, b.obs.shape[1]), np.float32)
+        zeros_act = np.zeros((k, *b.actions.shape[1:]), b.actions.dtype)
+        codes = b.next_codes[absorbing].astype(np.int64)
+        return {
+            "obs": np.concatenate([batch["obs"], zeros_obs]),
+            "actions": np.concatenate([batch["actions"], zeros_act]),
+            "next_obs": np.concatenate([batch["next_obs"], zeros_obs]),
+            "terminated": np.concatenate([batch["terminated"], np.ones(k, bool)]),
+            "codes": np.concatenate([np.zeros(len(real), np.int64), codes]),
+            "next_codes": np.concatenate([b.next_codes[real].astype(np.int64), codes]),
+        }
+
+    def update_discriminator(self) -> dict[str, float]:
+        """``d_steps`` BCE steps, each on half a batch of expert samples, half of replay ones."""
+        half, metrics = self.d_batch_size // 2, {}
+        for _ in range(self.d_steps):
+            e = self.rng.integers(0, len(self.expert["obs"]), half)
+            metrics = self.discriminator.update(
+                {k: v[e] for k, v in self.expert.items()}, self.agent_batch(half)
+            )
+        return metrics
+
+    def compute_rewards(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        """Rewards of the replay transitions ``idx`` from the current D: reward_scale * (r_D [+
+        gamma / (1 - gamma) r_D(absorbing) on terminal steps] + env_reward_coef * r_env)."""
+        b = self.buffer
+        batch = {
+            "obs": b.obs[idx],
+            "actions": b.actions[idx],
+            "next_obs": b.next_obs[idx],
+            "terminated": b.terminated[idx].astype(bool),
+        }
+        r = self.discriminator.reward(batch, update_stats=True).astype(np.float64)
+        metrics = {"disc/reward_mean": float(r.mean()), "disc/reward_std": float(r.std())}
+        if self.absorbing:
+            r_abs = self.discriminator.absorbing_rewards()
+            tail = self.gamma / (1.0 - self.gamma) if self.gamma < 1 else 0.0
+            codes = b.next_codes[idx]
+            r = r + tail * np.select(
+                [codes == SUCCESS, codes == FAILURE], [r_abs[SUCCESS], r_abs[FAILURE]], 0.0
+            )
+            metrics["disc/reward_absorbing_success"] = r_abs[SUCCESS]
+            metrics["disc/reward_absorbing_failure"] = r_abs[FAILURE]
+        if self.env_reward_coef:
+            r = r + self.env_reward_coef * b.rewards[idx]
+        return (self.reward_scale * r).astype(np.float32), metrics
+
+    def update_policy(self) -> dict[str, float]:
+        """One SAC update on a replay batch whose rewards come from the current D."""
+        idx = self.buffer.sample_indices(self.batch_size)
+        rewards, metrics = self.compute_rewards(idx)
+        device = self.policy.device
+        batch = {
+            name: torch.as_tensor(getattr(self.buffer, name)[idx], device=device)
+            for name in ("obs", "actions", "next_obs", "terminated")
+        }
+        batch["rewards"] = torch.as_tensor(rewards, device=device)
+        return {**metrics, **self.sac.update(batch)}
+
+    # ------------------------------------------------------------------ state
+    def optimizers(self) -> list:
+        return [self.sac.actor_optimizer, self.sac.critic_optimizer]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.policy.state_dict(),
+            "sac": self.sac.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "d_optimizer": self.discriminator.optimizer.state_dict(),
+            "buffer": self.buffer.state_dict(),
+            "env": env_snapshot(self.env),
+            "obs": torch.as_tensor(np.asarray(self.obs)),
+            "counters": [self.steps, self.ep_return, self.ep_len],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        self.policy.load_state_dict(state["actor"])
+        self.sac.load_state_dict(state["sac"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
+        self.buffer.load_state_dict(state["buffer"])  # its RNG is self.rng: restored with it
+        steps, ep_return, ep_len = state["counters"]
+        self.steps = int(steps)
+        env = restore_env(state["env"])
+        if env is None:  # an env that cannot be pickled (PyBullet): a new episode, not exact
+            self.obs, _ = self.env.reset()
+            self.ep_return, self.ep_len = 0.0, 0
+            return False
+        self.env.close()
+        self.env = env
+        self.obs = state["obs"].numpy()
+        self.ep_return, self.ep_len = float(ep_return), int(ep_len)
+        return True
+
+    def close(self) -> None:
+        self.env.close()
+
+
+class DACTrainer(ImitationTrainer):
+    """``algo.trainer`` of algo=dac: builds :class:`DAC` and runs it for ``total_steps`` env
+    steps in the training loop; checkpoints at every evaluation."""
+
+    checkpoint_unit = "evaluations"
+
+    def __init__(
+        self,
+        total_steps: int,
+        buffer_size: int,
+        learning_starts: int,
+        batch_size: int,
+        train_freq: int,
+        gradient_steps: int,
+        d_every: int,
+        d_steps: int,
+        d_batch_size: int,
+        env_reward_coef: float,
+        reward_scale: float,
+        eval_every: int,
+        eval_episodes: int,
+    ) -> None:
+        self.loop = TrainingLoop(
+            budget={"env_steps": total_steps},
+            eval_every=("env_steps", eval_every),
+            log_every=("env_steps", eval_every),
+            eval_episodes=eval_episodes,
+            snapshot_before_iterations=False,  # a NaN names the newest checkpoint instead
+            nan_hint=NAN_HINT,
+            desc="dac",
+        )
+        self.kwargs = dict(
+            buffer_size=buffer_size,
+            learning_starts=learning_starts,
+            batch_size=batch_size,
+            train_freq=train_freq,
+            gradient_steps=gradient_steps,
+            d_every=d_every,
+            d_steps=d_steps,
+            d_batch_size=d_batch_size,
+            env_reward_coef=env_reward_coef,
+            reward_scale=reward_scale,
+        )
+
+    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> DAC:
+        return DAC(
+            learner,
+            discriminator,
+            demos,
+            factory.terminal_outcome,
+            rng=np.random.default_rng(seed + 1),
+            **self.kwargs,
+        )

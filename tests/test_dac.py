@@ -1,0 +1,238 @@
+"""DAC (imitation/dac.py): absorbing transitions in the replay buffer, D's batches, the critic's
+rewards, the gradient penalty, the shared observation normalizer, and runs through the CLI."""
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+from torch import nn
+
+from gail_lab.data.transitions import Transitions
+from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, with_absorbing
+from gail_lab.imitation.dac import DAC, ending_code
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.rl.networks import RunningObsNorm, sac_policy
+from gail_lab.rl.replay import ReplayBuffer
+from gail_lab.rl.sac import SAC
+from tests.conftest import read_jsonl, run_cli
+
+ADAM = functools.partial(torch.optim.Adam, lr=1e-3)
+GAMMA = 0.9
+
+
+def box_episodes() -> Transitions:
+    """Expert data, Box actions: episode 0 (2 steps) reaches the goal, episode 1 (3 steps)
+    crashes, episode 2 (2 steps) hits the time limit."""
+    n = 7
+    obs = np.arange(n * 2, dtype=np.float32).reshape(n, 2) / 10
+    return Transitions(
+        obs,
+        np.full((n, 1), 0.5, np.float32),
+        np.zeros(n, np.float32),
+        obs + 0.1,
+        np.array([0, 1, 0, 0, 1, 0, 0], bool),
+        np.array([0, 0, 0, 0, 0, 0, 1], bool),
+        np.array([0, 2, 5]),
+        np.array([True, False, False]),
+    )
+
+
+def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
+    torch.manual_seed(0)
+    policy = sac_policy(2, spaces.Box(-1.0, 1.0, (1,)), [16, 16], normalize_obs=normalize)
+    sac = SAC(policy, ADAM, GAMMA, 0.005, [16, 16], None, 1.0, None)
+    disc = Discriminator(
+        2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing
+    )
+    dac = DAC(
+        sac,
+        disc,
+        box_episodes(),
+        "info",
+        buffer_size=capacity,
+        learning_starts=1,
+        batch_size=8,
+        train_freq=1,
+        gradient_steps=1,
+        d_every=1,
+        d_steps=1,
+        d_batch_size=d_batch,
+        env_reward_coef=0.0,
+        reward_scale=1.0,
+        rng=np.random.default_rng(0),
+    )
+    dac.buffer = ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng)  # what setup() makes
+    dac.gamma = GAMMA
+    return dac
+
+
+def add(dac: DAC, n: int, code: int = NOT_ENDED, value: float = 1.0) -> None:
+    for _ in range(n):
+        obs = np.full(2, value, np.float32)
+        dac.buffer.add(obs, np.zeros(1), 0.0, obs + 1, float(code != NOT_ENDED), code)
+
+
+def test_each_step_records_how_its_episode_ended():
+    assert ending_code(False, {"is_success": True}, "info") == NOT_ENDED  # not terminated
+    assert ending_code(True, {"is_success": True}, "info") == SUCCESS
+    assert ending_code(True, {"is_success": False}, "info") == FAILURE
+    assert ending_code(True, {}, "success") == SUCCESS
+    assert ending_code(True, {"is_success": True}, "failure") == FAILURE
+
+
+def test_absorbing_entries_enter_with_their_episode_and_leave_with_it():
+    """D's replay samples hold one absorbing entry (zero observation and action, the ending's
+    code) per terminated transition in the buffer, drawn as often as any stored transition; once
+    the ring buffer overwrites that transition, its absorbing entry is gone too."""
+    dac = make_dac(capacity=10)
+    add(dac, 2)
+    add(dac, 1, SUCCESS, value=2.0)
+    add(dac, 1, FAILURE, value=3.0)  # 4 stored transitions + 2 absorbing entries
+    batch = dac.agent_batch(6000)
+    codes = batch["codes"]
+    assert set(np.unique(codes)) == {NOT_ENDED, SUCCESS, FAILURE}
+    assert abs((codes != NOT_ENDED).mean() - 2 / 6) < 0.03
+    assert abs((codes == SUCCESS).mean() - 1 / 6) < 0.03
+    absorbing = codes != NOT_ENDED
+    assert not batch["obs"][absorbing].any() and not batch["actions"][absorbing].any()
+    assert batch["terminated"][absorbing].all()
+    # a stored terminal step leads to its absorbing state; an absorbing state to itself
+    terminal = (~absorbing) & (batch["obs"][:, 0] == 2.0)
+    assert (batch["next_codes"][terminal] == SUCCESS).all()
+    np.testing.assert_array_equal(batch["next_codes"][absorbing], codes[absorbing])
+    add(dac, 10)  # overwrite every slot with ordinary transitions
+    assert not dac.agent_batch(500)["codes"].any()
+
+
+def test_without_absorbing_states_replay_samples_are_plain_transitions():
+    dac = make_dac(absorbing=False)
+    add(dac, 3)
+    add(dac, 1, SUCCESS)
+    batch = dac.agent_batch(50)
+    assert "codes" not in batch and len(batch["obs"]) == 50
+
+
+def test_discriminator_steps_take_half_expert_half_replay_samples(monkeypatch):
+    dac = make_dac(d_batch=8)
+    add(dac, 5, value=7.0)
+    seen = []
+    monkeypatch.setattr(dac.discriminator, "update", lambda e, a: seen.append((e, a)) or {})
+    dac.d_steps = 3
+    dac.update_discriminator()
+    assert len(seen) == 3
+    pool = with_absorbing(box_episodes(), "info")
+    for expert, agent in seen:
+        assert len(expert["obs"]) == 4 and len(agent["obs"]) == 4
+        for row, code in zip(expert["obs"], expert["codes"], strict=True):  # from the demos
+            pairs = zip(pool["obs"], pool["codes"], strict=True)
+            assert any((row == p).all() and code == c for p, c in pairs)
+        assert (agent["obs"] == 7.0).all()  # from the replay buffer
+
+
+def test_critic_rewards_are_the_logit_and_terminal_steps_earn_the_absorbing_value():
+    """reward_form=logit: r = log D - log(1 - D) = D's logit. A terminated step's reward adds
+    gamma / (1 - gamma) * r(absorbing state of its ending): its critic target does not
+    bootstrap, so that is the whole value of staying there."""
+    dac = make_dac()
+    add(dac, 1)
+    add(dac, 1, SUCCESS, value=2.0)
+    add(dac, 1, FAILURE, value=3.0)
+    idx = np.array([0, 1, 2])
+    rewards, metrics = dac.compute_rewards(idx)
+    b = dac.buffer
+    with torch.no_grad():
+        logits = dac.discriminator.logits(b.obs[idx], b.actions[idx]).numpy()
+    r_abs = dac.discriminator.absorbing_rewards()
+    tail = GAMMA / (1 - GAMMA)
+    expected = logits + tail * np.array([0.0, r_abs[SUCCESS], r_abs[FAILURE]])
+    np.testing.assert_allclose(rewards, expected, rtol=1e-5, atol=1e-6)
+    assert metrics["disc/reward_absorbing_success"] == r_abs[SUCCESS]
+    plain = make_dac(absorbing=False)
+    add(plain, 1, SUCCESS, value=2.0)
+    r, _ = plain.compute_rewards(np.array([0]))
+    with torch.no_grad():
+        logit = plain.discriminator.logits(plain.buffer.obs[:1], plain.buffer.actions[:1])
+    np.testing.assert_allclose(r, logit.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("target", [0.0, 1.0])
+def test_gradient_penalty_at_hand_computed_values(target):
+    """For a linear D the input gradient is its weight vector w everywhere, so the penalty is
+    (||w|| - target)^2 whatever the interpolates."""
+    disc = Discriminator(2, 1, False, ADAM, grad_penalty=10.0, grad_penalty_target=target)
+    disc.net = nn.Linear(3, 1)
+    with torch.no_grad():
+        disc.net.weight.copy_(torch.tensor([[3.0, 0.0, 4.0]]))  # ||w|| = 5
+    x_e, x_a = torch.randn(16, 3), torch.randn(16, 3)
+    gp = disc.gradient_penalty(x_e, x_a)
+    assert gp.item() == pytest.approx((5.0 - target) ** 2)
+
+
+def test_one_observation_normalizer_for_actor_critics_and_discriminator():
+    """With env.normalize_obs the actor's running normalizer is also both critics' (and their
+    targets') and D's, seeded with the expert observations; D's updates leave it alone."""
+    dac = make_dac(normalize=True)
+    norm = dac.policy.obs_norm
+    assert isinstance(norm, RunningObsNorm) and norm.count.item() == len(box_episodes())
+    assert all(q.obs_norm is norm for q in [*dac.sac.critics, *dac.sac.critic_targets])
+    assert dac.discriminator.obs_norm is norm
+    add(dac, 4)
+    before = norm.mean.clone()
+    dac.update_discriminator()
+    assert torch.equal(norm.mean, before)
+    dac.observe(np.array([5.0, 5.0], np.float32))
+    assert norm.count.item() == len(box_episodes()) + 1
+
+
+def test_an_update_step_trains_both_models():
+    dac = make_dac()
+    add(dac, 20)
+    add(dac, 2, SUCCESS)
+    d0 = [p.clone() for p in dac.discriminator.net.parameters()]
+    a0 = [p.clone() for p in dac.policy.parameters()]
+    m = {**dac.update_discriminator(), **dac.update_policy()}
+    assert {"disc/loss", "losses/qf_loss", "losses/actor_loss", "disc/reward_mean"} <= set(m)
+    assert all(np.isfinite(v) for v in m.values())
+    assert any(
+        not torch.equal(a, b) for a, b in zip(d0, dac.discriminator.net.parameters(), strict=True)
+    )
+    assert any(not torch.equal(a, b) for a, b in zip(a0, dac.policy.parameters(), strict=True))
+
+
+# ---------------------------------------------------------------------------- through the CLI
+PENDULUM_DAC = [
+    "logger=none",
+    "progress=false",
+    "env=pendulum",
+    "env.num_envs=2",
+    "expert=scripted_pendulum",
+    "data.num_transitions=null",
+    "data.num_episodes=1",
+    "algo=dac",
+    "algo.policy.hidden_sizes=[32,32]",
+    "algo.learner.critic_hidden_sizes=[32,32]",
+    "discriminator.hidden_sizes=[32,32]",
+    "algo.trainer.learning_starts=100",
+    "algo.trainer.eval_every=200",
+    "algo.trainer.eval_episodes=1",
+    "eval.episodes=2",
+]
+
+
+def test_dac_runs_end_to_end_on_pendulum(tmp_path):
+    r = run_cli(tmp_path, *PENDULUM_DAC, "algo.trainer.total_steps=400")
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = read_jsonl(tmp_path / "run" / "imitate" / "metrics.jsonl")
+    keys = set().union(*rows)
+    assert {"disc/acc_expert", "disc/reward_mean", "losses/qf_loss", "eval/return_mean"} <= keys
+    assert rows[-1]["global_step"] == 400
+
+
+@pytest.mark.parametrize("task", ["imitate", "pipeline"])
+def test_dac_refuses_discrete_actions_before_any_work(tmp_path, task):
+    r = run_cli(tmp_path, "logger=none", "env=cartpole", "algo=dac", f"task={task}")
+    assert r.returncode == 2
+    assert "algo=dac drives ('continuous',) actions only; CartPole-v1 has discrete" in r.stdout
+    assert not (tmp_path / "artifacts").exists()  # no expert trained, no data collected
