@@ -2,20 +2,28 @@
 (random actions through the same rollout runner), for the experts that need no training.
 
     .venv/bin/python benchmarks/collection_speed.py --transitions 50000
+
+Records its rows in benchmarks/records/collection_speed.json (rendered into docs/results/speed.md
+by benchmarks/docs_tables.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from gail_lab.data.collect import collect_demos
-from gail_lab.envs import EnvFactory
-from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit
-from gail_lab.rl.networks import QPolicy, RandomPolicy
-from gail_lab.rl.rollout import EpisodeRunner
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import measurements  # noqa: E402
+from gail_lab.data.collect import collect_demos  # noqa: E402
+from gail_lab.envs import EnvFactory  # noqa: E402
+from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit  # noqa: E402
+from gail_lab.rl.networks import QPolicy, RandomPolicy  # noqa: E402
+from gail_lab.rl.rollout import EpisodeRunner  # noqa: E402
 
 
 def raw_rate(factory: EnvFactory, steps: int) -> float:
@@ -64,18 +72,39 @@ def main() -> None:
             {},
         ),
     ]
-    print(
-        f"| env | expert | collection transitions/s | raw {args.num_envs}-env rate (random actions) | share |"
-    )
-    print("| --- | --- | --- | --- | --- |")
-    raw = {}
+    rows, raw = [], {}
     for env_id, name, policy, factory, steps, kw in cases:
         raw.setdefault(env_id, raw_rate(factory, steps))
         rate = collect_rate(policy, factory, steps, **kw)
-        print(
-            f"| {env_id} | {name} | {rate:,.0f} | {raw[env_id]:,.0f} | {rate / raw[env_id]:.0%} |",
-            flush=True,
+        rows.append(
+            {
+                "env": env_id,
+                "expert": name,
+                "transitions_per_s": round(rate),
+                "raw_rate": round(raw[env_id]),
+                "num_envs": args.num_envs,
+            }
         )
+        print(rows[-1], flush=True)
+    measurements.save("collection_speed", rows, sys.argv)
+    print(table(measurements.load("collection_speed")))
+
+
+def table(record: dict) -> str:
+    n = record["rows"][0]["num_envs"]
+    lines = [
+        measurements.header(record),
+        "",
+        f"| env | expert | collection transitions/s | raw {n}-env rate (random actions) | share |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in record["rows"]:
+        share = r["transitions_per_s"] / r["raw_rate"]
+        lines.append(
+            f"| {r['env']} | {r['expert']} | {r['transitions_per_s']:,} | {r['raw_rate']:,} |"
+            f" {share:.0%} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import collection_speed, env_speed, measurements  # noqa: E402
 from benchmarks.suites import SUITES, cell  # noqa: E402
 from benchmarks.suites.summary import SUMMARY  # noqa: E402
 from benchmarks.tabulate import (  # noqa: E402
@@ -33,6 +34,7 @@ from gail_lab.io import atomic_write_text  # noqa: E402
 PAGES = ROOT / "docs" / "results"
 MARKER = re.compile(r"<!-- ([a-z_]+)-table -->\n.*?<!-- /\1-table -->", re.S)
 NO_RUN_DIRS = ROOT / "no-run-dirs"  # records only
+MEASUREMENTS = {"env_speed": env_speed.table, "collection_speed": collection_speed.table}
 
 
 def summary_cell(where: tuple[str, str] | None, metric) -> str:
@@ -76,10 +78,17 @@ def render(text: str) -> str:
         name = m.group(1)
         if name == "summary":
             return f"<!-- summary-table -->\n{summary()}\n<!-- /summary-table -->"
-        if name not in SUITES:
-            raise SystemExit(
-                f"unknown suite {name!r} in a results page (known: {', '.join(SUITES)})"
+        if name in MEASUREMENTS:
+            record = measurements.load(name)
+            body = (
+                MEASUREMENTS[name](record)
+                if record
+                else f"No record yet: run benchmarks/{name}.py."
             )
+            return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
+        if name not in SUITES:
+            known = ", ".join([*SUITES, *MEASUREMENTS, "summary"])
+            raise SystemExit(f"unknown table {name!r} in a results page (known: {known})")
         body = table(name, SUITES[name], NO_RUN_DIRS, load_records(name))
         body = body.split("\n", 2)[2].strip()  # drop the "# suite: ..." title line
         return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"

@@ -4,19 +4,24 @@ rollout runner every task uses) and reset time, for each env preset in conf/env.
     .venv/bin/python benchmarks/env_speed.py                 # all presets
     .venv/bin/python benchmarks/env_speed.py racecar --steps 5000
 
-Prints a markdown table (paste it into the README's "Environment speed" section).
+Prints a markdown table and records its rows in benchmarks/records/env_speed.json (rendered into
+docs/results/speed.md by benchmarks/docs_tables.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from gail_lab.config import register_configs
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import measurements  # noqa: E402
+from gail_lab.config import register_configs  # noqa: E402
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.rl.rollout import EpisodeRunner
 
@@ -71,22 +76,42 @@ def main() -> None:
     presets = args.presets or sorted(
         p.stem for p in (CONF / "env").glob("*.yaml") if p.stem != "gym"
     )
-    rows = [
-        f"| env | single env steps/s | reset (ms) | {args.num_envs} envs sync steps/s | {args.num_envs} envs async steps/s |",
-        "| --- | --- | --- | --- | --- |",
-    ]
+    rows = []
     for preset in presets:
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
             cfg = compose(config_name="config", overrides=[f"env={preset}"])
         factory = instantiate(cfg.env)
         sps, reset_ms = single_env(factory, args.steps)
-        sync = vectorized(factory, args.steps, args.num_envs, "sync")
-        asyn = vectorized(factory, args.steps, args.num_envs, "async")
         rows.append(
-            f"| {preset} ({factory.id}) | {sps:,.0f} | {reset_ms:.3f} | {sync:,.0f} | {asyn:,.0f} |"
+            {
+                "env": preset,
+                "id": factory.id,
+                "single_steps_per_s": round(sps),
+                "reset_ms": round(reset_ms, 3),
+                "num_envs": args.num_envs,
+                "sync_steps_per_s": round(vectorized(factory, args.steps, args.num_envs, "sync")),
+                "async_steps_per_s": round(vectorized(factory, args.steps, args.num_envs, "async")),
+            }
         )
         print(rows[-1], flush=True)
-    print("\n".join(rows))
+    measurements.save("env_speed", rows, sys.argv)
+    print(table(measurements.load("env_speed")))
+
+
+def table(record: dict) -> str:
+    n = record["rows"][0]["num_envs"]
+    lines = [
+        measurements.header(record),
+        "",
+        f"| env | single env steps/s | reset (ms) | {n} envs sync steps/s | {n} envs async steps/s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in record["rows"]:
+        lines.append(
+            f"| {r['env']} ({r['id']}) | {r['single_steps_per_s']:,} | {r['reset_ms']:.3f} |"
+            f" {r['sync_steps_per_s']:,} | {r['async_steps_per_s']:,} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

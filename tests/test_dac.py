@@ -2,6 +2,7 @@
 rewards, the gradient penalty, the shared observation normalizer, and runs through the CLI."""
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -236,3 +237,47 @@ def test_dac_refuses_discrete_actions_before_any_work(tmp_path, task):
     assert r.returncode == 2
     assert "algo=dac drives ('continuous',) actions only; CartPole-v1 has discrete" in r.stdout
     assert not (tmp_path / "artifacts").exists()  # no expert trained, no data collected
+
+
+@pytest.mark.slow  # two DAC runs and an interrupted one (~1 min); run by .ci/run
+def test_dac_sigterm_then_resume_is_bit_identical(tmp_path):
+    """SIGTERM mid-episode, run again: the replay buffer, D, SAC, the normalizer, the env and
+    every RNG come back, and the run ends as an uninterrupted one does, bit for bit."""
+    from tests.test_resume import comparable, interrupt, weights
+
+    args = [*PENDULUM_DAC, "env.normalize_obs=true", "algo.trainer.total_steps=1300"]
+    assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0
+    interrupt(tmp_path, args, "cut", "imitate/metrics.jsonl", 3)
+    resumed = run_cli(tmp_path, *args, run_dir="cut")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    out = resumed.stdout + resumed.stderr
+    assert "resumed from" in out and "not bit-exact" not in out
+    whole, again = tmp_path / "whole" / "imitate", tmp_path / "cut" / "imitate"
+    assert comparable(read_jsonl(again / "metrics.jsonl")) == comparable(
+        read_jsonl(whole / "metrics.jsonl")
+    )
+    wa, wb = weights(whole / "policy.pt"), weights(again / "policy.pt")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+@pytest.mark.slow  # ~2 min on 2 cores: run by .ci/run
+def test_dac_learns_pendulum_from_one_trajectory(tmp_path):
+    """Pure imitation (D's reward only) from a single 200-step demonstration: after 10000 env
+    steps the greedy policy is past halfway from a random policy's return to the expert's."""
+    args = [
+        "logger=none",
+        "progress=false",
+        "env=pendulum",
+        "expert=scripted_pendulum",
+        "data.num_transitions=null",
+        "data.num_episodes=1",
+        "algo=dac",
+        "algo.trainer.total_steps=10000",
+        "algo.trainer.eval_every=2000",
+        "eval.episodes=10",
+    ]
+    r = run_cli(tmp_path, *args, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    s = json.loads((tmp_path / "run" / "summary.json").read_text())
+    ret, expert, random = s["imitation_return_mean"], s["expert_return"], s["random_return"]
+    assert ret > random + 0.5 * (expert - random), (ret, expert, random)
