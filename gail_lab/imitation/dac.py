@@ -41,7 +41,7 @@ from gail_lab.rl.loop import Progress, TrainingLoop
 from gail_lab.rl.networks import RunningObsNorm
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
-from gail_lab.rl.training_state import env_snapshot, restore_env
+from gail_lab.rl.stepper import EnvStepper
 
 NAN_HINT = "lower the learning rates or regularize the discriminator (grad_penalty)"
 
@@ -113,50 +113,37 @@ class DAC:
             self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
         )
         self.gamma = self.sac.gamma
-        self.env = factory.make()
-        self.env.action_space.seed(seed)
-        self.obs, _ = self.env.reset(seed=seed)
-        self.steps, self.ep_return, self.ep_len = 0, 0.0, 0
-        self.observe(self.obs)
+        self.stepper = EnvStepper(factory, seed)
+        self.steps = 0
+        self.observe(self.stepper.obs)
 
     def observe(self, obs: np.ndarray) -> None:
         if self.obs_norm is not None:
             self.obs_norm.update(np.asarray(obs, np.float32)[None])
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
-        env = self.env
         self.steps += 1
         if self.steps <= self.learning_starts:
-            action = env.action_space.sample()
+            action = self.stepper.random_action()
         else:
-            action = self.policy.act(self.obs[None])[0]
-        next_obs, reward, terminated, truncated, info = env.step(action)
-        code = ending_code(bool(terminated), info, self.terminal_outcome)
-        self.buffer.add(self.obs, action, reward, next_obs, float(terminated), code)
-        self.obs, self.ep_return, self.ep_len = (
-            next_obs,
-            self.ep_return + float(reward),
-            self.ep_len + 1,
-        )
-        metrics: dict[str, float] = {}
-        episodes = 0
-        if terminated or truncated:
-            metrics["charts/episodic_return"] = self.ep_return
-            metrics["charts/episodic_length"] = self.ep_len
-            if self.terminal_outcome == "info" or "is_success" in info:
-                metrics["charts/episodic_success"] = float(code == SUCCESS)
-            self.obs, _ = env.reset()
-            self.ep_return, self.ep_len, episodes = 0.0, 0, 1
-        self.observe(self.obs)
+            action = self.policy.act(self.stepper.obs[None])[0]
+        s = self.stepper.step(action)
+        code = ending_code(s.terminated, s.info, self.terminal_outcome)
+        self.buffer.add(s.obs, action, s.reward, s.next_obs, float(s.terminated), code)
+        metrics = dict(s.metrics)
+        ended = s.terminated or s.truncated
+        if ended and (self.terminal_outcome == "info" or "is_success" in s.info):
+            metrics["charts/episodic_success"] = float(code == SUCCESS)
+        self.observe(self.stepper.obs)
         updates = 0
         if self.steps > self.learning_starts:
-            if self.d_steps and self.steps % self.d_every == 0:
+            if self.steps % self.d_every == 0:
                 metrics.update(self.update_discriminator())
             if self.steps % self.train_freq == 0:
                 for _ in range(self.gradient_steps):
                     metrics.update(self.update_policy())
                 updates = self.gradient_steps
-        return Progress(metrics, env_steps=1, episodes=episodes, gradient_steps=updates)
+        return Progress(metrics, env_steps=1, episodes=int(ended), gradient_steps=updates)
 
     # ------------------------------------------------------------------ DAC's steps
     def agent_batch(self, n: int) -> dict[str, np.ndarray]:
@@ -244,10 +231,9 @@ class DAC:
             "sac": self.sac.state_dict(),
             "discriminator": self.discriminator.state_dict(),
             "d_optimizer": self.discriminator.optimizer.state_dict(),
-            "buffer": self.buffer.state_dict(),
-            "env": env_snapshot(self.env),
-            "obs": torch.as_tensor(np.asarray(self.obs)),
-            "counters": [self.steps, self.ep_return, self.ep_len],
+            "buffer": self.buffer.state_dict(),  # its RNG is self.rng: saved with it
+            "stepper": self.stepper.state_dict(),
+            "steps": self.steps,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
@@ -255,22 +241,12 @@ class DAC:
         self.sac.load_state_dict(state["sac"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
-        self.buffer.load_state_dict(state["buffer"])  # its RNG is self.rng: restored with it
-        steps, ep_return, ep_len = state["counters"]
-        self.steps = int(steps)
-        env = restore_env(state["env"])
-        if env is None:  # an env that cannot be pickled (PyBullet): a new episode, not exact
-            self.obs, _ = self.env.reset()
-            self.ep_return, self.ep_len = 0.0, 0
-            return False
-        self.env.close()
-        self.env = env
-        self.obs = state["obs"].numpy()
-        self.ep_return, self.ep_len = float(ep_return), int(ep_len)
-        return True
+        self.buffer.load_state_dict(state["buffer"])
+        self.steps = int(state["steps"])
+        return self.stepper.load_state_dict(state["stepper"])
 
     def close(self) -> None:
-        self.env.close()
+        self.stepper.close()
 
 
 class DACTrainer(ImitationTrainer):

@@ -18,7 +18,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
 from gail_lab.rl.networks import GaussianPolicy, mlp
 from gail_lab.rl.replay import ReplayBuffer
-from gail_lab.rl.training_state import env_snapshot, restore_env
+from gail_lab.rl.stepper import EnvStepper
 
 
 class QNetwork(nn.Module):
@@ -166,37 +166,25 @@ class SACAgent:
         self.buffer = ReplayBuffer(
             self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
         )
-        self.env = factory.make()
-        self.env.action_space.seed(seed)
-        self.obs, _ = self.env.reset(seed=seed)
-        self.steps, self.ep_return, self.ep_len = 0, 0.0, 0
+        self.stepper = EnvStepper(factory, seed)
+        self.steps = 0
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
-        env, actor = self.env, self.sac.actor
+        actor = self.sac.actor
         self.steps += 1
         if self.steps <= self.learning_starts:
-            action = env.action_space.sample()
+            action = self.stepper.random_action()
         else:
-            action = actor.act(self.obs[None])[0]
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        self.buffer.add(self.obs, action, reward, next_obs, float(terminated))
-        self.obs, self.ep_return, self.ep_len = (
-            next_obs,
-            self.ep_return + float(reward),
-            self.ep_len + 1,
-        )
-        metrics: dict[str, float] = {}
-        episodes = 0
-        if terminated or truncated:
-            metrics["charts/episodic_return"] = self.ep_return
-            metrics["charts/episodic_length"] = self.ep_len
-            self.obs, _ = env.reset()
-            self.ep_return, self.ep_len, episodes = 0.0, 0, 1
+            action = actor.act(self.stepper.obs[None])[0]
+        s = self.stepper.step(action)
+        self.buffer.add(s.obs, action, s.reward, s.next_obs, float(s.terminated))
+        metrics = dict(s.metrics)
         updates = 0
         if self.steps > self.learning_starts and self.steps % self.train_freq == 0:
             for _ in range(self.gradient_steps):
                 metrics.update(self.sac.update(self.buffer.sample(self.batch_size, actor.device)))
             updates = self.gradient_steps
+        episodes = int(s.terminated or s.truncated)
         return Progress(metrics, env_steps=1, episodes=episodes, gradient_steps=updates)
 
     def optimizers(self) -> list:
@@ -207,27 +195,16 @@ class SACAgent:
             "actor": self.sac.actor.state_dict(),
             "sac": self.sac.state_dict(),
             "buffer": self.buffer.state_dict(),
-            "env": env_snapshot(self.env),
-            "obs": torch.as_tensor(np.asarray(self.obs)),
-            "counters": [self.steps, self.ep_return, self.ep_len],
+            "stepper": self.stepper.state_dict(),
+            "steps": self.steps,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         self.sac.actor.load_state_dict(state["actor"])
         self.sac.load_state_dict(state["sac"])
         self.buffer.load_state_dict(state["buffer"])
-        steps, ep_return, ep_len = state["counters"]
-        self.steps = int(steps)
-        env = restore_env(state["env"])
-        if env is None:  # a new episode from the restored RNG-free env: not the same run
-            self.obs, _ = self.env.reset()
-            self.ep_return, self.ep_len = 0.0, 0
-            return False
-        self.env.close()
-        self.env = env
-        self.obs = state["obs"].numpy()
-        self.ep_return, self.ep_len = float(ep_return), int(ep_len)
-        return True
+        self.steps = int(state["steps"])
+        return self.stepper.load_state_dict(state["stepper"])
 
     def close(self) -> None:
-        self.env.close()
+        self.stepper.close()
