@@ -12,24 +12,15 @@ from gail_lab.rl.checkpoint import register_policy_kind
 from gail_lab.rl.networks import Policy
 
 
-@register_policy_kind
-class CartPoleController(Policy):
-    """Push toward the side the pole is falling to, with damping on pole and cart velocity:
-    a linear state-feedback law that balances CartPole-v1 for 500 steps from any seeded start."""
+class ScriptedExpert(Policy):
+    """A hand-written controller for the envs whose id starts with ``env_prefix``: its fit is a
+    check that the env is one it drives."""
 
-    gains = np.array([0.1, 0.5, 10.0, 2.0])  # x, x_dot, theta, theta_dot
-
-    def __init__(self, name: str = "scripted_cartpole") -> None:
-        super().__init__()
-        self.name = name
-        self.init_kwargs = {"name": name}
-
-    def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
-        return (np.asarray(obs) @ self.gains > 0).astype(np.int64)
+    env_prefix = ""
 
     def check_env(self, factory: EnvFactory) -> None:
-        if not factory.id.startswith("CartPole"):
-            raise EnvError(f"expert={self.name} drives CartPole only, not {factory.id}")
+        if not factory.id.startswith(self.env_prefix):
+            raise EnvError(f"expert={self.name} drives {self.env_prefix} only, not {factory.id}")
 
     def fit(
         self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
@@ -39,11 +30,31 @@ class CartPoleController(Policy):
 
 
 @register_policy_kind
-class PendulumController(Policy):
+class CartPoleController(ScriptedExpert):
+    """Push toward the side the pole is falling to, with damping on pole and cart velocity:
+    a linear state-feedback law that balances CartPole-v1 for 500 steps from any seeded start."""
+
+    gains = np.array([0.1, 0.5, 10.0, 2.0])  # x, x_dot, theta, theta_dot
+
+    env_prefix = "CartPole"
+
+    def __init__(self, name: str = "scripted_cartpole") -> None:
+        super().__init__()
+        self.name = name
+        self.init_kwargs = {"name": name}
+
+    def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        return (np.asarray(obs) @ self.gains > 0).astype(np.int64)
+
+
+@register_policy_kind
+class PendulumController(ScriptedExpert):
     """Energy-pumping swing-up, then a PD balance near the top: Pendulum-v1's torque (at most 2)
     cannot lift the pole directly (gravity gives 15 sin(theta) of angular acceleration, the
     motor 3 u), so far from the top it pushes along the angular velocity until the pole's energy
     is the upright one. About -140 mean return over seeds 0-19 (a trained SAC: about -150)."""
+
+    env_prefix = "Pendulum"
 
     def __init__(self, name: str = "scripted_pendulum", pump_gain: float = 1.0) -> None:
         super().__init__()
@@ -58,22 +69,14 @@ class PendulumController(Policy):
         pump = -self.pump_gain * w * energy
         return np.clip(np.where(cos > 0.9, balance, pump), -2.0, 2.0)[:, None].astype(np.float32)
 
-    def check_env(self, factory: EnvFactory) -> None:
-        if not factory.id.startswith("Pendulum"):
-            raise EnvError(f"expert={self.name} drives Pendulum only, not {factory.id}")
-
-    def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
-    ) -> tuple[Policy, dict[str, Any]]:
-        self.check_env(factory)
-        return self, {"env_steps": 0, "wall_time_s": 0.0}
-
 
 @register_policy_kind
-class RacecarPurePursuit(Policy):
+class RacecarPurePursuit(ScriptedExpert):
     """Pure pursuit along the racecar corridor's centerline with slow corners (the seed's TD3+BC
     expert data does not exist). Reads the pose from the observation, so it drives both the
     ``pose`` (6-dim), ``pose_speed`` (7-dim) and ``full`` (12-dim) observations of ``gail_lab/Racecar-v1``."""
+
+    env_prefix = "gail_lab/Racecar"
 
     def __init__(
         self, name: str = "scripted_racecar", lookahead: float = 0.8, corner_throttle: float = 0.2
@@ -114,13 +117,3 @@ class RacecarPurePursuit(Policy):
                 for x, y, yaw in zip(xs, ys, yaws, strict=True)
             ]
         ).astype(np.float32)
-
-    def check_env(self, factory: EnvFactory) -> None:
-        if not factory.id.startswith("gail_lab/Racecar"):
-            raise EnvError(f"expert={self.name} drives gail_lab/Racecar only, not {factory.id}")
-
-    def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
-    ) -> tuple[Policy, dict[str, Any]]:
-        self.check_env(factory)
-        return self, {"env_steps": 0, "wall_time_s": 0.0}
