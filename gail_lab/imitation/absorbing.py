@@ -31,8 +31,6 @@ def episode_outcomes(t: Transitions, terminal_outcome: str) -> np.ndarray:
     (``info``: read ``t.episode_successes``; ``success``/``failure``: every termination is one)."""
     last = t.episode_ends
     terminated = t.terminated[last].astype(bool)
-    if not terminated.any():  # no episode ended (Pendulum: time limits only): nothing to tell
-        return np.full(len(last), NOT_ENDED)
     if terminal_outcome == "success":
         success = np.ones(len(last), bool)
     elif terminal_outcome == "failure":
