@@ -47,6 +47,7 @@ def test_imitate_without_dataset_says_how_to_make_one(tmp_path):
     assert "python run.py task=collect env=cartpole expert=dqn seed=3" in out.stdout + out.stderr
 
 
+@pytest.mark.slow  # five CLI runs (~45 s); run by .ci/run
 def test_every_task_end_to_end(tmp_path):
     """train_expert -> collect -> imitate -> evaluate as separate commands, then the pipeline reusing them."""
     dqn = TINY_DQN

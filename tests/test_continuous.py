@@ -160,6 +160,7 @@ def test_sac_learns_a_continuous_bandit():
     ],
     ids=["sac", "ppo"],
 )
+@pytest.mark.slow  # an expert trained, then collected and evaluated (~15 s each); run by .ci/run
 def test_continuous_expert_trains_collects_and_evaluates_on_pendulum(tmp_path, overrides):
     common = [
         "env=pendulum",

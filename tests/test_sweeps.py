@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import yaml
 
 from tests.conftest import TINY, run_cli
@@ -9,6 +10,7 @@ from tests.conftest import TINY, run_cli
 SCRIPTED = [*TINY, "expert=scripted_cartpole"]
 
 
+@pytest.mark.slow  # four runs through joblib (~20 s); run by .ci/run
 def test_joblib_2x2_sweep_writes_four_runs(tmp_path):
     sweep = tmp_path / "multirun"
     out = run_cli(
