@@ -19,22 +19,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import collection_speed, env_speed, measurements  # noqa: E402
-from benchmarks.suites import SUITES, cell  # noqa: E402
-from benchmarks.suites.summary import SUMMARY  # noqa: E402
-from benchmarks.tabulate import (  # noqa: E402
+from benchmarks import collection_speed, dac_speed, env_speed, measurements  # noqa: E402
+from benchmarks.suite_tables import (  # noqa: E402
     earlier_record,
     load_records,
     record_matches,
     table,
     with_stochastic_score,
 )
+from benchmarks.suites import SUITES, cell  # noqa: E402
+from benchmarks.suites.summary import SUMMARY  # noqa: E402
 from gail_lab.io import atomic_write_text  # noqa: E402
 
 PAGES = ROOT / "docs" / "results"
 MARKER = re.compile(r"<!-- ([a-z_]+)-table -->\n.*?<!-- /\1-table -->", re.S)
 NO_RUN_DIRS = ROOT / "no-run-dirs"  # records only
-MEASUREMENTS = {"env_speed": env_speed.table, "collection_speed": collection_speed.table}
+MEASUREMENTS = {
+    "env_speed": env_speed.table,
+    "collection_speed": collection_speed.table,
+    "dac_speed": dac_speed.table,
+}
 
 
 def summary_cell(where: tuple[str, str] | None, metric) -> str:

@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.suite_tables import run_dirs, save_records, table  # noqa: E402, F401
 from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa: E402, F401
-from benchmarks.tabulate import run_dirs, save_records, table  # noqa: E402, F401
 from gail_lab.report import write_report  # noqa: E402
 
 

@@ -81,7 +81,7 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     import shutil
 
     tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
     row = tables.Row("r", "a row", ["env=cartpole"])
     suite = tables.Suite(rows=[row], columns=[tables.Column("normalized_score", "score")])
     base = tmp_path / "results"
@@ -108,7 +108,7 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
     import json
 
     tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
     (tmp_path / "records").mkdir()
     runs = {"0": {"normalized_score": 0.5}, "1": {"normalized_score": 0.9}}
     (tmp_path / "records" / "t.json").write_text(
@@ -141,7 +141,7 @@ def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, mo
     import json
 
     tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.tabulate"], "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
     old = {"imitation_return_stochastic": -100.0, "expert_return": -80.0, "random_return": -500.0}
     new = old | {"normalized_score_stochastic": 0.5}
     (tmp_path / "records").mkdir()

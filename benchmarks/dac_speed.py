@@ -1,0 +1,151 @@
+"""Benchmark: DAC's env steps per second on one thread, Hopper-sized (11-dim observation, 3-dim
+action, a synthetic env whose step costs microseconds), 256-256 actor, critics and D, batch 256,
+one SAC update per env step, D updated every `d_every` steps. The rows record steps/s and where
+the time goes (cProfile: SAC update, D update, rewards, acting).
+
+    .venv/bin/python benchmarks/dac_speed.py --steps 500
+
+Records its rows in benchmarks/records/dac_speed.json (rendered into docs/results/speed.md by
+benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import pstats
+import sys
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import measurements  # noqa: E402
+from gail_lab.data.transitions import Transitions  # noqa: E402
+from gail_lab.imitation.dac import DAC  # noqa: E402
+from gail_lab.imitation.discriminator import Discriminator  # noqa: E402
+from gail_lab.rl.networks import sac_policy  # noqa: E402
+from gail_lab.rl.sac import SAC  # noqa: E402
+
+OBS, ACT = 11, 3
+
+
+class HopperSized(gym.Env):
+    """11-dim observation, 3-dim action, linear dynamics, episodes of up to 1000 steps that
+    sometimes terminate (so absorbing states are exercised)."""
+
+    observation_space = spaces.Box(-np.inf, np.inf, (OBS,), np.float32)
+    action_space = spaces.Box(-1.0, 1.0, (ACT,), np.float32)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t, self.s = 0, self.np_random.normal(size=OBS).astype(np.float32)
+        return self.s, {}
+
+    def step(self, a):
+        self.t += 1
+        self.s = (0.9 * self.s + 0.1 * np.tanh(np.resize(a, OBS))).astype(np.float32)
+        terminated = bool(self.t >= 300 and self.np_random.random() < 0.01)
+        return self.s, 0.0, terminated, self.t >= 1000, {}
+
+
+class Factory:
+    obs_dim, action_space, terminal_outcome = OBS, HopperSized.action_space, "failure"
+
+    def make(self):
+        return HopperSized()
+
+
+def build(d_every: int) -> DAC:
+    rng = np.random.default_rng(0)
+    n = 1000
+    obs = rng.normal(size=(n, OBS)).astype(np.float32)
+    terminated = np.zeros(n, bool)
+    terminated[-1] = True
+    demos = Transitions(
+        obs,
+        rng.uniform(-1, 1, (n, ACT)).astype(np.float32),
+        np.zeros(n, np.float32),
+        obs,
+        terminated,
+        np.zeros(n, bool),
+        np.array([0]),
+        None,
+    )
+    adam = functools.partial(torch.optim.Adam, lr=3e-4)
+    policy = sac_policy(OBS, HopperSized.action_space, [256, 256])
+    sac = SAC(policy, adam, 0.99, 0.005, [256, 256], None, 1.0, None)
+    disc = Discriminator(
+        OBS, ACT, False, adam, hidden_sizes=[256, 256], reward_form="logit",
+        grad_penalty=10.0, grad_penalty_target=1.0, absorbing=True,
+    )  # fmt: skip
+    dac = DAC(
+        sac, disc, demos, "failure", buffer_size=100_000, learning_starts=300, batch_size=256,
+        train_freq=1, gradient_steps=1, d_every=d_every, d_steps=1, d_batch_size=256,
+        env_reward_coef=0.0, reward_scale=1.0, rng=rng,
+    )  # fmt: skip
+    dac.setup(Factory(), 0)
+    return dac
+
+
+def measure(d_every: int, steps: int) -> dict:
+    dac = build(d_every)
+    for _ in range(dac.learning_starts + 10):  # past the random warm-up, into the updates
+        dac.iterate({})
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in range(steps):
+        dac.iterate({})
+    prof.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
+    share = {}
+    for what, name in [
+        ("sac_update", "update_policy"),
+        ("d_update", "update_discriminator"),
+        ("rewards", "compute_rewards"),
+        ("act", "act"),
+    ]:
+        cum = sum(v[3] for k, v in stats.items() if k[2] == name and "gail_lab" in k[0])
+        share[what] = round(100 * cum / wall, 1)
+    return {"d_every": d_every, "steps": steps, "steps_per_s": round(steps / wall, 1), **share}
+
+
+def table(record: dict) -> str:
+    lines = [
+        measurements.header(record),
+        "",
+        "| D updated every | env steps/s (one SAC update each) | SAC update % | D update % | rewards % (inside SAC) | acting % |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in record["rows"]:
+        lines.append(
+            f"| {r['d_every']} steps | {r['steps_per_s']:.0f} | {r['sac_update']:.0f} |"
+            f" {r['d_update']:.0f} | {r['rewards']:.0f} | {r['act']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--d-every", type=int, nargs="+", default=[1, 4])
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    rows = [measure(d, args.steps) for d in args.d_every]
+    for r in rows:
+        print(r, flush=True)
+    measurements.save("dac_speed", rows, sys.argv)
+    print(table(measurements.load("dac_speed")))
+
+
+if __name__ == "__main__":
+    main()
