@@ -27,7 +27,7 @@ from benchmarks.suite_tables import (  # noqa: E402
     table,
     with_stochastic_score,
 )
-from benchmarks.suites import SUITES, cell  # noqa: E402
+from benchmarks.suites import SEEDS, SUITES, cell  # noqa: E402
 from benchmarks.suites.summary import SUMMARY  # noqa: E402
 from gail_lab.io import atomic_write_text  # noqa: E402
 
@@ -57,7 +57,8 @@ def summary_cell(where: tuple[str, str] | None, metric) -> str:
     else:
         return "no record"
     runs = [with_stochastic_score(r) for r in rec["runs"].values()]
-    return cell([r.get(metric.key) for r in runs], metric) + tag
+    partial = f" (n={len(runs)})" if len(runs) < len(SEEDS) else ""
+    return cell([r.get(metric.key) for r in runs], metric) + partial + tag
 
 
 def summary() -> str:
@@ -70,7 +71,7 @@ def summary() -> str:
         lines.append(f"| {s.task} | {s.what} ({s.metric.header}) | " + " | ".join(cells) + " |")
     note = (
         "(rev. N): recorded before the suite's current code revision (see its page);"
-        " -: not applicable or not run for this row."
+        " (n=k): k of the 5 seeds recorded so far; -: not applicable or not run for this row."
     )
     return "\n".join([*lines, "", note])
 
