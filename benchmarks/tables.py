@@ -1,4 +1,4 @@
-"""Benchmark tables of the README's Results section (issue 9): each row is one multirun over 5
+"""Benchmark tables of the results pages (docs/results/): each row is one multirun over 5
 seeds of `run.py` (task=pipeline: expert -> demonstrations -> imitation -> evaluation), and each
 cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report's statistics).
 
@@ -18,8 +18,10 @@ and `gail_lab.report` writes `report.md` and `report_curves.png` beside it.
 `benchmarks/results/` is not in git (checkpoints, datasets, curves), so each finished run's
 results (its flattened summaries) are also written to `benchmarks/records/<suite>.json`, which
 is: a clean checkout re-tabulates every row from it (`--table-only`), and a row's record is used
-only while the row's overrides are those it was run with (change a row, and it reads "not run"
-until it is run again). A run dir under `benchmarks/results/` takes precedence over its record.
+only while the row's overrides and code revision are those it was run with (change a row, and it
+is listed as not run until it is run again; records of an older revision are tabulated apart). A
+run dir under `benchmarks/results/` takes precedence over its record. `benchmarks/docs_tables.py`
+writes the records' tables into docs/results/ and the README's summary.
 """
 
 from __future__ import annotations

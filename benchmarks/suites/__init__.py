@@ -1,4 +1,4 @@
-"""The benchmark suites of the README's Results section, by name. Run and tabulated by
+"""The benchmark suites of the results pages (docs/results/), by name. Run and tabulated by
 benchmarks/tables.py; what a suite is: benchmarks/suites/base.py."""
 
 from __future__ import annotations
