@@ -30,8 +30,9 @@ class Row:
     name: str
     what: str  # the row's label in the table
     overrides: list[str]
-    # The code revision the row's records must have (None: the suite's). A row that the change
-    # behind a suite revision does not touch (BC next to PPO rows) keeps its older records.
+    # The code revision the row's records must have (None: the suite's). Only a row that the
+    # change behind a suite revision does not touch, data included (a BC row on a PPO expert's
+    # demonstrations is touched), may keep its older records.
     revision: int | None = None
 
 

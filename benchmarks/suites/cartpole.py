@@ -14,11 +14,10 @@ CARTPOLE = Suite(
             "gail_reinforce",
             "seed exp 1: DQN expert, GAIL+REINFORCE",
             ["experiment=cartpole_gail_reinforce"],
-            revision=0,  # REINFORCE, DQN: untouched by the PPO changes
         ),
         Row("gail_ppo", "GAIL+PPO (20 scripted episodes)", ["experiment=cartpole_gail_ppo_fast"]),
-        Row("gail_offline", "seed exp 2: offline GAIL", [*OFFLINE], revision=0),
-        Row("bc_exp2", "BC on exp 2's data", [*OFFLINE, "algo=bc"], revision=0),
+        Row("gail_offline", "seed exp 2: offline GAIL", [*OFFLINE]),
+        Row("bc_exp2", "BC on exp 2's data", [*OFFLINE, "algo=bc"]),
         Row(
             "gail_ppo_random",
             "control: GAIL+PPO on random-policy data",
@@ -72,7 +71,6 @@ CARTPOLE = Suite(
             "gail_reinforce_random",
             "control: exp 1 on random-policy data",
             ["experiment=cartpole_gail_reinforce", "data.source=random"],
-            revision=0,
         ),
     ],
     columns=[
@@ -111,5 +109,12 @@ CARTPOLE_OFFLINE = Suite(
         "CartPole-v1, seed experiment 2's setting (the seed's DQN expert per seed, 200k"
         " state-action pairs, no env interaction while imitating); 10 evaluation episodes per"
         " policy; normalized score = (R - R_random) / (R_expert - R_random)."
+    ),
+    revision=1,
+    revision_note=(
+        "the DQN expert's training changed since these runs (seed 0's expert scored 499.4 then,"
+        " 490.5 now), so its demonstrations did: the cartpole suite's offline-GAIL and BC rows,"
+        " the same commands re-run at revision 1, give 0.54 and 0.45 where these gave 0.39 and"
+        " 0.67"
     ),
 )

@@ -78,7 +78,7 @@ def classic_rows() -> list[Row]:
             for algo in ("gail_ppo", "airl"):
                 args = [*data, *CC_ALGO[algo], *CC_GAIL, *gail_args]
                 add_with_control(rows, controls, env, f"{env}_{algo}_{n}", algo, n, args)
-            rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC], revision=0))
+            rows.append(Row(f"{env}_bc_{n}", f"{env}: bc, {n} traj.", [*data, *CC_BC]))
     return rows + controls
 
 
@@ -268,9 +268,7 @@ def classic_sub_rows() -> list[Row]:
                 continue
             name, args = f"acrobot_{tag}_{n}", [*gail, *budget(gail_args, extra), *extra]
             add_with_control(rows, controls, "acrobot", name, what, n, args, tail=" / 20")
-        rows.append(
-            Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC], revision=0)
-        )
+        rows.append(Row(f"acrobot_bc_{n}", f"acrobot: bc, {n} traj. / 20", [*data, *CC_BC]))
     return rows + controls
 
 
