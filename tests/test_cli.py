@@ -136,6 +136,7 @@ def test_multirun_sweeps_seeds(tmp_path):
     assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]
 
 
+@pytest.mark.slow  # two pipeline processes (~14 s); run by .ci/run
 def test_scripted_expert_is_reused_from_the_cache_by_another_process(tmp_path):
     out = run_cli(tmp_path, *SCRIPTED, "task=train_expert", run_dir="a")
     assert out.returncode == 0, out.stderr
@@ -158,6 +159,7 @@ def test_observation_normalization_option(tmp_path):
     assert abs(raw[:, 2]).max() < 0.5 and abs(raw[:, 1]).max() > 0.01  # raw, not standardized
 
 
+@pytest.mark.slow  # three collections and an imitation (~24 s); run by .ci/run
 def test_noisy_dataset_is_cached_apart_and_subsampling_applies(tmp_path):
     out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", run_dir="clean")
     assert out.returncode == 0, out.stderr
