@@ -184,38 +184,45 @@ class DAC:
             )
         return metrics
 
-    def compute_rewards(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
-        """Rewards of the replay transitions ``idx`` from the current D: reward_scale * (r_D [+
-        gamma / (1 - gamma) r_D(absorbing) on terminal steps] + env_reward_coef * r_env)."""
+    def replay_arrays(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """The replay transitions ``idx``, gathered once for D's rewards and SAC's update."""
         b = self.buffer
+        return {name: getattr(b, name)[idx] for name in (*b.FIELDS, "next_codes")}
+
+    def compute_rewards(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        return self.rewards_of(self.replay_arrays(idx))
+
+    def rewards_of(self, a: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, float]]:
+        """Rewards of replay transitions from the current D: reward_scale * (r_D [+ gamma /
+        (1 - gamma) r_D(absorbing) on terminal steps] + env_reward_coef * r_env)."""
         batch = {
-            "obs": b.obs[idx],
-            "actions": b.actions[idx],
-            "next_obs": b.next_obs[idx],
-            "terminated": b.terminated[idx].astype(bool),
+            "obs": a["obs"],
+            "actions": a["actions"],
+            "next_obs": a["next_obs"],
+            "terminated": a["terminated"].astype(bool),
         }
         r = self.discriminator.reward(batch, update_stats=True).astype(np.float64)
         metrics = {"disc/reward_mean": float(r.mean()), "disc/reward_std": float(r.std())}
         if self.absorbing:
             r_abs = self.discriminator.absorbing_rewards()
             tail = self.gamma / (1.0 - self.gamma) if self.gamma < 1 else 0.0
-            codes = b.next_codes[idx]
+            codes = a["next_codes"]
             r = r + tail * np.select(
                 [codes == SUCCESS, codes == FAILURE], [r_abs[SUCCESS], r_abs[FAILURE]], 0.0
             )
             metrics["disc/reward_absorbing_success"] = r_abs[SUCCESS]
             metrics["disc/reward_absorbing_failure"] = r_abs[FAILURE]
         if self.env_reward_coef:
-            r = r + self.env_reward_coef * b.rewards[idx]
+            r = r + self.env_reward_coef * a["rewards"]
         return (self.reward_scale * r).astype(np.float32), metrics
 
     def update_policy(self) -> dict[str, float]:
         """One SAC update on a replay batch whose rewards come from the current D."""
-        idx = self.buffer.sample_indices(self.batch_size)
-        rewards, metrics = self.compute_rewards(idx)
+        a = self.replay_arrays(self.buffer.sample_indices(self.batch_size))
+        rewards, metrics = self.rewards_of(a)
         device = self.policy.device
         batch = {
-            name: torch.as_tensor(getattr(self.buffer, name)[idx], device=device)
+            name: torch.as_tensor(a[name], device=device)
             for name in ("obs", "actions", "next_obs", "terminated")
         }
         batch["rewards"] = torch.as_tensor(rewards, device=device)
