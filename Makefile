@@ -25,8 +25,8 @@ install: $(STAMP) ## create .venv and install torch 2.13.0 (CPU) + gail_lab[dev]
 run: install ## the default job: CartPole DQN expert -> demos -> GAIL+REINFORCE -> evaluation
 	WANDB_MODE=$${WANDB_MODE:-offline} $(PY) run.py task=pipeline
 
-test: install ## fast tests (slow learning checks are skipped; see test-slow)
-	$(PY) -m pytest -q
+test: install ## fast tests, spread over the cores (slow learning checks are skipped; see test-slow)
+	$(PY) -m pytest -q -n auto
 
 test-slow: install ## every test, slow learning checks included (what .ci/run runs)
 	$(PY) -m pytest -q -m "slow or not slow"
