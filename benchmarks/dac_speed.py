@@ -1,7 +1,9 @@
 """Benchmark: DAC's env steps per second on one thread, Hopper-sized (11-dim observation, 3-dim
 action, a synthetic env whose step costs microseconds), 256-256 actor, critics and D, batch 256,
-one SAC update per env step, D updated every `d_every` steps. The rows record steps/s and where
-the time goes (cProfile: SAC update, D update, rewards, acting).
+one SAC update per env step, D updated every `d_every` steps, Adam as a for-loop over the
+parameters and fused. The rows record steps/s (timed without a profiler) and where the time goes
+(cProfile, a second run of the same length: SAC update, D update, rewards, optimizer steps,
+acting).
 
     .venv/bin/python benchmarks/dac_speed.py --steps 500
 
@@ -62,7 +64,7 @@ class Factory:
         return HopperSized()
 
 
-def build(d_every: int) -> DAC:
+def build(d_every: int, fused: bool) -> DAC:
     rng = np.random.default_rng(0)
     n = 1000
     obs = rng.normal(size=(n, OBS)).astype(np.float32)
@@ -78,7 +80,7 @@ def build(d_every: int) -> DAC:
         np.array([0]),
         None,
     )
-    adam = functools.partial(torch.optim.Adam, lr=3e-4)
+    adam = functools.partial(torch.optim.Adam, lr=3e-4, fused=fused)
     policy = sac_policy(OBS, HopperSized.action_space, [256, 256])
     sac = SAC(policy, adam, 0.99, 0.005, [256, 256], None, 1.0, None)
     disc = Discriminator(
@@ -94,41 +96,62 @@ def build(d_every: int) -> DAC:
     return dac
 
 
-def measure(d_every: int, steps: int) -> dict:
-    dac = build(d_every)
+def measure(d_every: int, fused: bool, steps: int) -> dict:
+    """Steps/s timed without the profiler, then the same number of steps under cProfile for the
+    shares (the profiler's own overhead inflates small calls, so shares are approximate)."""
+    dac = build(d_every, fused)
     for _ in range(dac.learning_starts + 10):  # past the random warm-up, into the updates
         dac.iterate({})
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        dac.iterate({})
+    wall = time.perf_counter() - t0
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
     for _ in range(steps):
         dac.iterate({})
     prof.disable()
-    wall = time.perf_counter() - t0
+    prof_wall = time.perf_counter() - t0
     stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
     share = {}
     for what, name in [
         ("sac_update", "update_policy"),
         ("d_update", "update_discriminator"),
-        ("rewards", "compute_rewards"),
+        ("rewards", "rewards_of"),
+        ("optimizer", "step"),
         ("act", "act"),
     ]:
-        cum = sum(v[3] for k, v in stats.items() if k[2] == name and "gail_lab" in k[0])
-        share[what] = round(100 * cum / wall, 1)
-    return {"d_every": d_every, "steps": steps, "steps_per_s": round(steps / wall, 1), **share}
+        cum = sum(
+            v[3]
+            for k, v in stats.items()
+            if k[2] == name and ("gail_lab" in k[0] or (name == "step" and "optim" in k[0]))
+        )
+        share[what] = round(100 * cum / prof_wall, 1)
+    return {
+        "d_every": d_every,
+        "fused": fused,
+        "steps": steps,
+        "steps_per_s": round(steps / wall, 1),
+        "ms_per_step": round(1e3 * wall / steps, 2),
+        **share,
+    }
 
 
 def table(record: dict) -> str:
     lines = [
         measurements.header(record),
         "",
-        "| D updated every | env steps/s (one SAC update each) | SAC update % | D update % | rewards % (inside SAC) | acting % |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Adam | D updated every | env steps/s (one SAC update each) | ms per step | SAC update %"
+        " | D update % | rewards % (inside SAC) | optimizer steps % | acting % |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in record["rows"]:
         lines.append(
-            f"| {r['d_every']} steps | {r['steps_per_s']:.0f} | {r['sac_update']:.0f} |"
-            f" {r['d_update']:.0f} | {r['rewards']:.0f} | {r['act']:.0f} |"
+            f"| {'fused' if r.get('fused') else 'for-loop'} | {r['d_every']} steps"
+            f" | {r['steps_per_s']:.0f} | {r.get('ms_per_step', 1e3 / r['steps_per_s']):.1f}"
+            f" | {r['sac_update']:.0f} | {r['d_update']:.0f} | {r['rewards']:.0f}"
+            f" | {r.get('optimizer', float('nan')):.0f} | {r['act']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -137,10 +160,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--d-every", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--fused", choices=["both", "on", "off"], default="both")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    rows = [measure(d, args.steps) for d in args.d_every]
+    fused = {"both": [False, True], "on": [True], "off": [False]}[args.fused]
+    rows = [measure(d, f, args.steps) for f in fused for d in args.d_every]
     for r in rows:
         print(r, flush=True)
     measurements.save("dac_speed", rows, sys.argv)

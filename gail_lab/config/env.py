@@ -19,6 +19,9 @@ class AdamConfig:
     lr: float = 1e-4
     eps: float = 1e-8
     weight_decay: float = 0.0
+    # One fused kernel per step for all parameters (CPU too, torch >= 2.4): ~0.3 ms less per step
+    # for a 256-256 network pair on one thread; same maths, not the same last bits as unfused.
+    fused: bool = False
 
     def __post_init__(self) -> None:
         require(self.lr > 0, "lr", "> 0", self.lr)
