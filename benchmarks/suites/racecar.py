@@ -12,6 +12,10 @@ ABL = [*RACE, "eval.episodes=50"]  # ablations: 50 evaluation episodes per mode 
 PURE = ["algo.trainer.env_reward_coef=0"]
 NO_BC = ["algo.trainer.bc_coef=0", "algo.trainer.bc_warm_start=0"]
 CENSORED = "algo.policy.squash=clip_censored"
+# Absorbing states per ending and a reward that neither pays nor charges for time by itself
+ZERO_CENTRED = ["discriminator.absorbing=true", "discriminator.reward_form=logit"]
+# Off-policy pure imitation (conf/experiment/racecar_pure_gail.yaml: DAC, no env reward, no BC)
+DAC = ["experiment=racecar_pure_gail"]
 RACECAR = Suite(
     common=["eval.episodes=100"],
     curve="eval/success_rate",
@@ -29,6 +33,22 @@ RACECAR = Suite(
             "no_disc",
             "no discriminator (env reward x30 + BC)",
             [*RACE, "algo.trainer.disc_reward_coef=0"],
+        ),
+        Row(
+            "pure_gail_absorbing_logit",
+            "GAIL+PPO, pure GAIL with absorbing states and the logit reward log D - log(1 - D)",
+            [*RACE, *PURE, *NO_BC, *ZERO_CENTRED],
+        ),
+        Row(
+            "pure_gail_absorbing_logit_random",
+            "control: that pure GAIL+PPO on random-policy data",
+            [*RACE, *PURE, *NO_BC, *ZERO_CENTRED, "data.source=random"],
+        ),
+        Row("pure_dac", "DAC: pure GAIL, off-policy (experiment=racecar_pure_gail)", DAC),
+        Row(
+            "pure_dac_random",
+            "control: DAC on random-policy data",
+            [*DAC, "data.source=random"],
         ),
         Row("random_data", "control: recipe on random-policy data", [*RACE, "data.source=random"]),
         Row(
