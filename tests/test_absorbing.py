@@ -72,6 +72,34 @@ def test_discriminator_sees_only_the_code_of_an_absorbing_state():
         x.numpy(), [[1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]]
     )
 
+    far = Discriminator(
+        2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True, absorbing_scale=5
+    )
+    x = far.inputs(np.ones((2, 2)), np.array([1, 0]), codes=np.array([0, FAILURE]))
+    np.testing.assert_allclose(x.numpy(), [[1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 0, 5]])
+
+
+def test_a_unit_gradient_penalty_bounds_how_far_apart_the_endings_are_judged():
+    """Trained to separate the two absorbing states as hard as it can under a penalty toward
+    unit gradient norm (WGAN-GP's, DAC's), D's logits for success and failure end up at most
+    ~sqrt(2) x scale apart: the scale is what lets the endings' rewards differ."""
+    gaps = {}
+    for scale in (1.0, 10.0):
+        torch.manual_seed(0)
+        d = Discriminator(
+            2, 2, False, functools.partial(torch.optim.Adam, lr=1e-2), hidden_sizes=[32, 32],
+            reward_form="logit", grad_penalty=10.0, grad_penalty_target=1.0, absorbing=True,
+            absorbing_scale=scale,
+        )  # fmt: skip
+        zeros = {"obs": np.zeros((64, 2), np.float32), "actions": np.zeros((64, 2), np.float32)}
+        expert = {**zeros, "codes": np.full(64, SUCCESS)}
+        agent = {**zeros, "codes": np.full(64, FAILURE)}
+        for _ in range(300):
+            d.update(expert, agent)
+        r = d.absorbing_rewards()
+        gaps[scale] = r[SUCCESS] - r[FAILURE]
+    assert 0.5 < gaps[1.0] < 1.6 and gaps[10.0] > 5 * gaps[1.0], gaps
+
 
 def test_gail_reward_adds_the_tails_at_terminations():
     torch.manual_seed(0)

@@ -293,6 +293,10 @@ class DiscriminatorConfig:
     # Absorbing states for terminations, one per ending (success / failure; env.terminal_outcome
     # says which is which), as in DAC: see gail_lab/imitation/absorbing.py
     absorbing: bool = False
+    # The value of the ending code in D's input (1: DAC's indicator). A gradient penalty bounds
+    # D's logit change per unit of input distance, so at 1 the success and failure absorbing
+    # states' rewards can differ by ~1.4 at most; a larger scale lets D tell them apart.
+    absorbing_scale: float = 1.0
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -325,6 +329,7 @@ class DiscriminatorConfig:
         require(
             0 <= self.label_smoothing < 0.5, "label_smoothing", "in [0, 0.5)", self.label_smoothing
         )
+        require(self.absorbing_scale > 0, "absorbing_scale", "> 0", self.absorbing_scale)
         require(
             self.skip_above_accuracy is None or 0.5 <= self.skip_above_accuracy <= 1,
             "skip_above_accuracy",

@@ -57,6 +57,7 @@ class Discriminator(nn.Module):
         label_smoothing: float = 0.0,
         skip_above_accuracy: float | None = None,
         absorbing: bool = False,
+        absorbing_scale: float = 1.0,
     ) -> None:
         super().__init__()
         if inputs not in INPUTS:
@@ -74,6 +75,9 @@ class Discriminator(nn.Module):
         self.entropy_coef, self.label_smoothing = entropy_coef, label_smoothing
         self.skip_above_accuracy = skip_above_accuracy
         self.absorbing = absorbing  # one-hot ending codes in the input (imitation/absorbing.py)
+        if absorbing_scale <= 0:
+            raise ValueError(f"absorbing_scale must be > 0 (got {absorbing_scale!r})")
+        self.absorbing_scale = absorbing_scale  # the code's value: how far apart the endings sit
         in_dim = {"state_action": obs_dim + n_actions, "state": obs_dim}.get(inputs, 2 * obs_dim)
         in_dim += NUM_CODES if absorbing else 0
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
@@ -115,13 +119,18 @@ class Discriminator(nn.Module):
         return self.with_codes(x, codes) if self.absorbing else x
 
     def with_codes(self, x: torch.Tensor, codes=None) -> torch.Tensor:
-        """``x`` with the one-hot ending code appended and absorbing rows zeroed but their code
-        (``codes`` None: every row an ordinary transition)."""
+        """``x`` with the one-hot ending code (times ``absorbing_scale``) appended and absorbing
+        rows zeroed but their code (``codes`` None: every row an ordinary transition). A gradient
+        penalty bounds how far D's logit can move per unit of input distance, so the scale bounds
+        how differently D can judge the two endings and the ordinary states: at 1 the success and
+        failure absorbing states are sqrt(2) apart (their logits at most ~1.4 apart under a
+        penalty toward unit gradient norm)."""
         c = torch.zeros(len(x), dtype=torch.int64, device=self.device)
         if codes is not None:
             c = torch.as_tensor(codes, dtype=torch.int64, device=self.device).reshape(-1)
         x = x * (c == 0).unsqueeze(-1).float()  # an absorbing state carries only its code
-        return torch.cat([x, F.one_hot(c, NUM_CODES + 1)[:, 1:].float()], dim=-1)
+        code = F.one_hot(c, NUM_CODES + 1)[:, 1:].float() * self.absorbing_scale
+        return torch.cat([x, code], dim=-1)
 
     def logits(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
         return self.net(self.inputs(obs, actions, next_obs, codes)).squeeze(-1)
