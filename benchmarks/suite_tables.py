@@ -126,13 +126,13 @@ def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str]
         res, started = by_row[row.name]
         if not res:
             if started:
-                what = f"crashed ({started} started; {row.name}.log)"
+                what = f"unfinished ({started} started: running or crashed; {row.name}.log)"
                 lines.append(
                     f"| {row.what} | 0 | " + " | ".join(what for _ in suite.columns) + " |"
                 )
             continue
         cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
-        n = f"{len(res)}" + (f" ({started - len(res)} crashed)" if started > len(res) else "")
+        n = f"{len(res)}" + (f" ({started - len(res)} unfinished)" if started > len(res) else "")
         lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
         commands.append(
             f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
