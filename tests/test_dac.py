@@ -260,7 +260,7 @@ def test_dac_sigterm_then_resume_is_bit_identical(tmp_path):
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
-@pytest.mark.slow  # ~2 min on an idle core (3 min with two other runs on 2 cores): .ci/run
+@pytest.mark.slow  # 116 s with another run on the second core: run by .ci/run
 def test_dac_learns_pendulum_from_one_trajectory(tmp_path):
     """Pure imitation (D's reward only) from a single 200-step demonstration, 10 000 env steps,
     64-64 actor, critics and D (algo=dac's 256-256 take ~4x longer per step for the same
