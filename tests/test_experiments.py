@@ -93,7 +93,7 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     (base / "r" / "3" / ".hydra").mkdir(parents=True)  # started, never finished
     (base / "r" / "3" / ".hydra" / "config.yaml").write_text("{}")
     before = tables.table("t", suite, base, tables.save_records("t", suite, base))
-    assert "| a row | 3 (1 crashed) | 0.70 [" in before
+    assert "| a row | 3 (1 unfinished) | 0.70 [" in before
     shutil.rmtree(base)
     after = tables.table("t", suite, base)
     assert "| a row | 3 | 0.70 [" in after

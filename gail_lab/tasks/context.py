@@ -61,6 +61,20 @@ CACHED_TARGETS = {
 }
 
 
+def drop_later_options(node: DictConfig, key: dict[str, Any]) -> None:
+    """Remove from ``key`` (``node`` as a plain dict) each option added after caching that holds
+    its default, in ``node`` and in its nested structured nodes."""
+    schema = OmegaConf.get_type(node)
+    later = getattr(schema, "added_after_caching", ())
+    for f in dataclasses.fields(schema) if dataclasses.is_dataclass(schema) else ():
+        if f.name in later and key.get(f.name) == f.default:
+            del key[f.name]
+    for name, value in key.items():
+        child = node.get(name) if isinstance(value, dict) else None
+        if isinstance(child, DictConfig):
+            drop_later_options(child, value)
+
+
 @dataclass
 class RunContext:
     cfg: DictConfig
@@ -127,16 +141,13 @@ class RunContext:
         }
 
     def _cache_key(self, node: DictConfig) -> dict[str, Any]:
-        """The resolved node, less the options its schema lists in ``added_after_caching`` while
-        they hold their defaults: artifacts cached before those options existed keep their paths."""
+        """The resolved node, less the options its schema (or a nested node's, e.g. the expert's
+        optimizer) lists in ``added_after_caching`` while they hold their defaults: artifacts
+        cached before those options existed keep their paths."""
         key = self.container(node)
         if key.get("_target_") in CACHED_TARGETS:
             key["_target_"] = CACHED_TARGETS[key["_target_"]]
-        schema = OmegaConf.get_type(node)
-        later = getattr(schema, "added_after_caching", ())
-        for f in dataclasses.fields(schema) if dataclasses.is_dataclass(schema) else ():
-            if f.name in later and key[f.name] == f.default:
-                del key[f.name]
+        drop_later_options(node, key)
         return key
 
     def _stem(self, identity: dict[str, Any]) -> str:
