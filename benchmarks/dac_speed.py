@@ -148,10 +148,10 @@ def table(record: dict) -> str:
     ]
     for r in record["rows"]:
         lines.append(
-            f"| {'fused' if r.get('fused') else 'for-loop'} | {r['d_every']} steps"
-            f" | {r['steps_per_s']:.0f} | {r.get('ms_per_step', 1e3 / r['steps_per_s']):.1f}"
+            f"| {'fused' if r['fused'] else 'for-loop'} | {r['d_every']} steps"
+            f" | {r['steps_per_s']:.0f} | {r['ms_per_step']:.1f}"
             f" | {r['sac_update']:.0f} | {r['d_update']:.0f} | {r['rewards']:.0f}"
-            f" | {r.get('optimizer', float('nan')):.0f} | {r['act']:.0f} |"
+            f" | {r['optimizer']:.0f} | {r['act']:.0f} |"
         )
     return "\n".join(lines)
 

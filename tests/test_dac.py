@@ -141,7 +141,7 @@ def test_critic_rewards_are_the_logit_and_terminal_steps_earn_the_absorbing_valu
     add(dac, 1, SUCCESS, value=2.0)
     add(dac, 1, FAILURE, value=3.0)
     idx = np.array([0, 1, 2])
-    rewards, metrics = dac.compute_rewards(idx)
+    rewards, metrics = dac.rewards_of(dac.replay_arrays(idx))
     b = dac.buffer
     with torch.no_grad():
         logits = dac.discriminator.logits(b.obs[idx], b.actions[idx]).numpy()
@@ -152,7 +152,7 @@ def test_critic_rewards_are_the_logit_and_terminal_steps_earn_the_absorbing_valu
     assert metrics["disc/reward_absorbing_success"] == r_abs[SUCCESS]
     plain = make_dac(absorbing=False)
     add(plain, 1, SUCCESS, value=2.0)
-    r, _ = plain.compute_rewards(np.array([0]))
+    r, _ = plain.rewards_of(plain.replay_arrays(np.array([0])))
     with torch.no_grad():
         logit = plain.discriminator.logits(plain.buffer.obs[:1], plain.buffer.actions[:1])
     np.testing.assert_allclose(r, logit.numpy(), rtol=1e-6)

@@ -189,9 +189,6 @@ class DAC:
         b = self.buffer
         return {name: getattr(b, name)[idx] for name in (*b.FIELDS, "next_codes")}
 
-    def compute_rewards(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
-        return self.rewards_of(self.replay_arrays(idx))
-
     def rewards_of(self, a: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, float]]:
         """Rewards of replay transitions from the current D: reward_scale * (r_D [+ gamma /
         (1 - gamma) r_D(absorbing) on terminal steps] + env_reward_coef * r_env)."""
