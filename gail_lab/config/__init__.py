@@ -34,6 +34,7 @@ from gail_lab.config.algo import (
 from gail_lab.config.checks import ConfigValueError
 from gail_lab.config.env import AdamConfig, EnvConfig
 from gail_lab.config.experts import (
+    AutoExpertConfig,
     DQNExpertConfig,
     PPOExpertConfig,
     SACExpertConfig,
@@ -46,6 +47,7 @@ from gail_lab.config.root import (
     DataConfig,
     EvalConfig,
     LoggerConfig,
+    RecipeConfig,
     ReportTaskConfig,
     TaskConfig,
     WandbConfig,
@@ -57,6 +59,7 @@ __all__ = [
     "AIRLDiscriminatorConfig",
     "AdamConfig",
     "AlgoConfig",
+    "AutoExpertConfig",
     "BCTrainerConfig",
     "CategoricalPolicyConfig",
     "DACTrainerConfig",
@@ -73,6 +76,7 @@ __all__ = [
     "OfflineGAILTrainerConfig",
     "PPOConfig",
     "PPOExpertConfig",
+    "RecipeConfig",
     "ReinforceConfig",
     "ReportTaskConfig",
     "SACConfig",
@@ -91,6 +95,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "optimizer": {"adam": AdamConfig},
     "env": {"env": EnvConfig},
     "expert": {
+        "auto": AutoExpertConfig,
         "dqn": DQNExpertConfig,
         "ppo": PPOExpertConfig,
         "sac": SACExpertConfig,

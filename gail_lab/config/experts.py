@@ -67,6 +67,9 @@ class DQNExpertConfig:
     eval_every_steps: int | None = None
     eval_episodes: int = 5
     stop_at_return: float | None = None  # stop early once a greedy evaluation reaches this
+    # stop_at_return null: stop once a greedy evaluation reaches env.expert_min_return (the env's
+    # reward threshold) instead of spending the whole budget (false: always the whole budget)
+    stop_at_threshold: bool = True
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -144,6 +147,7 @@ class PPOExpertConfig(PPOConfig):
     eval_every: int = 5  # iterations
     eval_episodes: int = 10
     stop_at_return: float | None = None
+    stop_at_threshold: bool = True  # as DQNExpertConfig's
     log_std_init: float = 0.0  # Box actions: initial log-std of the tanh-Gaussian policy
     optimizer: Any = MISSING
 
@@ -182,6 +186,7 @@ class SACExpertConfig:
     eval_every_steps: int = 1_000
     eval_episodes: int = 10
     stop_at_return: float | None = None
+    stop_at_threshold: bool = True  # as DQNExpertConfig's
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -200,6 +205,16 @@ class SACExpertConfig:
         require(self.alpha_init > 0, "alpha_init", "> 0", self.alpha_init)
         require(self.eval_every_steps >= 1, "eval_every_steps", ">= 1", self.eval_every_steps)
         require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
+class AutoExpertConfig:
+    """expert=auto: ``box`` for Box action spaces, ``discrete`` otherwise, picked when the env is
+    built (tasks/context.py) and from then on the run's ``expert``."""
+
+    name: str = "auto"
+    box: Any = MISSING
+    discrete: Any = MISSING
 
 
 @dataclass

@@ -128,6 +128,9 @@ class EvalConfig:
     checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
     video: bool = False  # also render one greedy episode (first evaluation seed) to episode.gif
     video_max_frames: int = 600  # longer episodes keep every k-th frame to fit
+    # task=pipeline: also run the random-data control (the same run on uniform-random-policy data,
+    # in <run dir>/control, beside the main run when a core is free) and print its score
+    control: bool = False
 
     def __post_init__(self) -> None:
         require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
@@ -141,6 +144,16 @@ class EvalConfig:
 
 
 @dataclass
+class RecipeConfig:
+    """The measured recipe of an (env, algo) pair. conf/tuned/<env>/<algo>.yaml sets it beside
+    the recipe's values (Hydra picks that file from the chosen env and algo); null when the pair
+    has none, and then the algo preset's generic defaults run."""
+
+    name: str = MISSING  # <env>/<algo>
+    measured: str = MISSING  # what the recipe reached, on which seeds, and where the record is
+
+
+@dataclass
 class Config:
     task: Any = MISSING
     expert: Any = MISSING
@@ -149,6 +162,7 @@ class Config:
     discriminator: Any = MISSING
     optimizer: Any = MISSING
     logger: Any = MISSING
+    recipe: RecipeConfig | None = None  # set by conf/tuned/<env>/<algo>.yaml, when one exists
     data: DataConfig = field(default_factory=DataConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0

@@ -6,6 +6,7 @@ same as an uninterrupted run). The settings and their sources live in the config
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ class TrainedExpert:
     returns the best greedy snapshot with what the expert's metadata records of its training."""
 
     loop: TrainingLoop
+    stop_at_threshold: bool = False
 
     def check_env(self, factory: EnvFactory) -> None:
         """Refuse an action space the learner cannot drive (before any file is written)."""
@@ -44,7 +46,14 @@ class TrainedExpert:
     ) -> tuple[Any, dict[str, Any]]:
         self.check_env(factory)
         algo = self.build(factory, seed)
-        result = self.loop.run(algo, factory, seed, logger, progress, checkpoints)
+        loop = self.loop
+        if (
+            loop.stop_at_return is None
+            and self.stop_at_threshold
+            and factory.expert_min_return is not None
+        ):  # done once it holds the env's threshold: no budget spent past it
+            loop = dataclasses.replace(loop, stop_at_return=factory.expert_min_return)
+        result = loop.run(algo, factory, seed, logger, progress, checkpoints)
         algo.policy.load_state_dict(result.best_state)
         info = {
             "best_eval_return": result.best_return,
@@ -79,9 +88,11 @@ class DQNExpert(TrainedExpert):
         eval_every_steps: int | None,
         eval_episodes: int,
         stop_at_return: float | None,
+        stop_at_threshold: bool,
         **dqn_kwargs: Any,
     ) -> None:
         self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.stop_at_threshold = stop_at_threshold
         self.total_steps, self.dqn_kwargs = total_steps, dqn_kwargs
         budget = {"env_steps": total_steps, "episodes": episodes}  # the env-step bar first
         every = (
@@ -122,10 +133,12 @@ class PPOExpert(TrainedExpert):
         eval_every: int,
         eval_episodes: int,
         stop_at_return: float | None,
+        stop_at_threshold: bool,
         log_std_init: float,
         **ppo_kwargs: Any,
     ) -> None:
         self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.stop_at_threshold = stop_at_threshold
         self.samples_per_iteration, self.normalize_obs = samples_per_iteration, normalize_obs
         self.log_std_init, self.ppo_kwargs = log_std_init, ppo_kwargs
         self.loop = TrainingLoop(
@@ -168,9 +181,11 @@ class SACExpert(TrainedExpert):
         eval_every_steps: int,
         eval_episodes: int,
         stop_at_return: float | None,
+        stop_at_threshold: bool,
         **sac_kwargs: Any,
     ) -> None:
         self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.stop_at_threshold = stop_at_threshold
         self.agent_kwargs = dict(
             buffer_size=buffer_size,
             learning_starts=learning_starts,

@@ -89,6 +89,14 @@ class RunContext:
         device = resolve_device(cfg.device)
         seed_everything(cfg.seed)
         factory = build(cfg.env)
+        if cfg.expert.name == "auto":  # expert=auto: the one that fits the action space
+            cfg.expert = cfg.expert.discrete if factory.discrete else cfg.expert.box
+            log.info(
+                "expert=auto: %s for %s's %s actions",
+                cfg.expert.name,
+                factory.id,
+                "discrete" if factory.discrete else "Box",
+            )
         run_dir.mkdir(parents=True, exist_ok=True)
         if "SLURM_JOB_ID" in os.environ:  # so a sweep's logs say which sbatch job ran each run
             log.info(

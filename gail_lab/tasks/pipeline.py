@@ -1,13 +1,26 @@
 """task=pipeline: train_expert -> collect -> imitate -> evaluate, each stage reusing the cached
-artifact of the stage before when one exists for the same config. Returns the normalized score."""
+artifact of the stage before when one exists for the same config. Returns the normalized score.
+
+With ``eval.control=true`` the same algo also learns from uniform-random-policy data (the
+random-data control, ``data.source=random``) in ``<run dir>/control``, on a second core beside
+the main run when there is one, and the summary prints its score under the result: a score the
+control also reaches is not explained by the demonstrations."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
+import multiprocessing
+import os
 import time
 from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
 
 from gail_lab.io import atomic_write_json
 from gail_lab.tasks.collect import ensure_dataset
@@ -42,37 +55,38 @@ def first_reaching(
     return out
 
 
-def run(ctx: RunContext) -> float:
-    check_action_kind(ctx)  # before the expert is trained and its data collected
+def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
+    """Every stage in ``root``; returns the run's summary (also written to root/summary.json)."""
     times: dict[str, float] = {}
     t = time.time()
-    ensure_expert(ctx, ctx.run_dir / "train_expert")
+    ensure_expert(ctx, root / "train_expert")
     times["train_expert"] = time.time() - t
 
     t = time.time()
-    dataset_path, demos = ensure_dataset(ctx, ctx.run_dir / "collect")
+    dataset_path, demos = ensure_dataset(ctx, root / "collect")
     times["collect"] = time.time() - t
 
     t = time.time()
-    policy, info = imitate(ctx, ctx.run_dir / "imitate", dataset_path, demos)
+    policy, info = imitate(ctx, root / "imitate", dataset_path, demos)
     times["imitate"] = time.time() - t
 
     t = time.time()
     expert_return = demos.reference_return
     report = evaluate(
         ctx,
-        ctx.run_dir / "evaluate",
+        root / "evaluate",
         policy,
         ctx.cfg.algo.name,
         expert_return=expert_return,
         env_steps=info["env_steps"],
     )
     times["evaluate"] = time.time() - t
-
     summary = {
         "env_id": ctx.factory.id,
         "expert": ctx.cfg.expert.name,
         "algo": ctx.cfg.algo.name,
+        "recipe": ctx.cfg.recipe.name if ctx.cfg.recipe is not None else None,
+        "data_source": ctx.cfg.data.source,
         "seed": ctx.cfg.seed,
         "expert_return": expert_return,
         "imitation_return_mean": report["return_mean"],
@@ -81,9 +95,14 @@ def run(ctx: RunContext) -> float:
         "random_return": report["random_return_mean"],
         "normalized_score": report["normalized_score"],
         "normalized_score_stochastic": report["normalized_score_stochastic"],
+        **(
+            {"success_rate": report["success_rate"]}
+            if report.get("success_rate") is not None
+            else {}
+        ),
         "imitation_env_steps": info["env_steps"],
         **first_reaching(
-            ctx.run_dir / "imitate" / "metrics.jsonl",
+            root / "imitate" / "metrics.jsonl",
             report["random_return_mean"],
             expert_return,
         ),
@@ -91,17 +110,114 @@ def run(ctx: RunContext) -> float:
         "policy": info["policy_path"],
         "wall_time_s": {k: round(v, 1) for k, v in times.items()},
     }
-    atomic_write_json(ctx.run_dir / "summary.json", summary)
+    atomic_write_json(root / "summary.json", summary)
+    return summary
+
+
+def control_config(cfg: DictConfig) -> DictConfig:
+    """The random-data control of ``cfg``: the same run on uniform-random-policy data."""
+    control = copy.deepcopy(cfg)
+    control.data.source = "random"
+    control.eval.control = False
+    control.run_name = f"{cfg.run_name}__control"
+    control.progress = False  # one progress bar on the terminal: the main run's
+    return control
+
+
+def run_control(cfg: DictConfig, root: str) -> None:
+    """The control's stages in ``root`` (a process of its own, or inline); logs to root/run.log."""
+    root_dir = Path(root)
+    root_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(root_dir / "run.log")
+    handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"))
+    logger = logging.getLogger("gail_lab")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        stages(RunContext.create(cfg, root_dir), root_dir)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def beside(cfg: DictConfig) -> bool:
+    """Run the control in a process beside the main run: only with a second core to spare
+    (not under --multirun, whose launcher may already fill every core)."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    return (os.cpu_count() or 1) >= 2 and not multirun
+
+
+def run(ctx: RunContext) -> float:
+    check_action_kind(ctx)  # before the expert is trained and its data collected
+    control, worker = None, None
+    if ctx.cfg.eval.control:
+        ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
+        control = control_config(ctx.cfg)
+        if beside(ctx.cfg):
+            worker = multiprocessing.get_context("spawn").Process(
+                target=run_control, args=(control, str(ctx.run_dir / "control")), daemon=True
+            )
+            worker.start()
+            log.info("random-data control: running beside this run in %s", ctx.run_dir / "control")
+    t0 = time.time()
+    summary = stages(ctx, ctx.run_dir)
+    control_summary = None
+    if control is not None:
+        if worker is not None:
+            worker.join()
+            failed = worker.exitcode != 0
+        else:
+            log.info("random-data control: running in %s", ctx.run_dir / "control")
+            run_control(control, str(ctx.run_dir / "control"))
+            failed = False
+        path = ctx.run_dir / "control" / "summary.json"
+        if failed or not path.is_file():
+            log.error("random-data control failed: see %s", ctx.run_dir / "control" / "run.log")
+        else:
+            control_summary = json.loads(path.read_text())
+            summary["control_normalized_score"] = control_summary["normalized_score"]
+            summary["control_return_mean"] = control_summary["imitation_return_mean"]
+            atomic_write_json(ctx.run_dir / "summary.json", summary)
+    log.info("\n".join(summary_lines(ctx, summary, control_summary, time.time() - t0)))
+    return float(summary["normalized_score"])
+
+
+def recipe_line(cfg: DictConfig) -> str:
+    """What ran: the pair's measured recipe (conf/tuned/<env>/<algo>.yaml) or generic defaults."""
+    pair = f"env={cfg.env.name} algo={cfg.algo.name}"
+    if cfg.recipe is None:
+        return f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults"
+    return f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
+
+
+def summary_lines(
+    ctx: RunContext, s: dict[str, Any], control: dict[str, Any] | None, wall: float
+) -> list[str]:
+    algo, n = ctx.cfg.algo.name, ctx.cfg.eval.episodes
     lines = [
-        f"summary: {ctx.cfg.algo.name} on {ctx.factory.id}, seed {ctx.cfg.seed}",
-        f"  expert ({ctx.cfg.expert.name}) return   {expert_return:8.1f}",
-        f"  {ctx.cfg.algo.name} return   {report['return_mean']:8.1f} +- {report['return_std']:.1f} over {ctx.cfg.eval.episodes} episodes (stochastic {report['stochastic']['mean']:.1f})",
-        f"  random return         {report['random_return_mean']:8.1f}",
-        f"  normalized score      {report['normalized_score']:8.3f} (stochastic {report['normalized_score_stochastic']:.3f})",
+        f"summary: {algo} on {ctx.factory.id}, seed {ctx.cfg.seed}",
+        f"  recipe                {recipe_line(ctx.cfg)}",
+        f"  expert ({ctx.cfg.expert.name}) return   {s['expert_return']:8.1f}",
+        f"  {algo} return   {s['imitation_return_mean']:8.1f} +- {s['imitation_return_std']:.1f} over {n} episodes (stochastic {s['imitation_return_stochastic']:.1f})",
+        f"  random return         {s['random_return']:8.1f}",
+        f"  normalized score      {s['normalized_score']:8.3f} (stochastic {s['normalized_score_stochastic']:.3f})",
+    ]
+    if "success_rate" in s:
+        lines.append(f"  success rate          {100 * s['success_rate']:7.0f} %")
+    if control is not None:
+        lines.append(
+            f"  control (random data) {control['normalized_score']:8.3f} normalized "
+            f"(return {control['imitation_return_mean']:.1f}): the same run on uniform-random-policy data"
+        )
+    elif ctx.cfg.eval.control:
+        lines.append("  control (random data) failed (see control/run.log)")
+    else:
+        lines.append("  control (random data) not run (eval.control=true runs it)")
+    times = s["wall_time_s"]
+    lines += [
         "  wall time per stage   "
         + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
-        + f" (total {sum(times.values()):.1f} s)",
+        + f" (whole job {wall:.1f} s)",
         f"  run dir               {ctx.run_dir}",
     ]
-    log.info("\n".join(lines))
-    return float(report["normalized_score"])
+    return lines
