@@ -57,7 +57,7 @@ def summary_cell(where: tuple[str, str] | None, metric) -> str:
     else:
         return "no record"
     runs = [with_stochastic_score(r) for r in rec["runs"].values()]
-    partial = f" (n={len(runs)})" if len(runs) < len(SEEDS) else ""
+    partial = f" (n={len(runs)})" if len(runs) < len(row.seeds) else ""
     return cell([r.get(metric.key) for r in runs], metric) + partial + tag
 
 
@@ -76,6 +76,42 @@ def summary() -> str:
     return "\n".join([*lines, "", note])
 
 
+def matrix() -> str:
+    """The README's defaults matrix: env x algo -> the normalized score at the pair's defaults
+    (mean over the seeds recorded), the success rate where the env has one, the random-data
+    control where the recipe runs it."""
+    from benchmarks.suites.defaults import ALGOS, ENVS, pairs
+
+    suite, records = SUITES["defaults"], load_records("defaults")
+    lines = ["| env | " + " | ".join(ALGOS) + " |", "| --- |" + " --- |" * len(ALGOS)]
+    for env in ENVS:
+        cells = []
+        for algo in ALGOS:
+            if (env, algo) not in pairs():
+                cells.append("refused (Box actions only)")
+                continue
+            row = next(r for r in suite.rows if r.name == f"{env}__{algo}")
+            rec = records.get(row.name)
+            if not record_matches(suite, row, rec):
+                cells.append("not run yet")
+                continue
+            runs = list(rec["runs"].values())
+            mean = lambda key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
+            text = f"{mean('normalized_score'):.2f}"
+            if all(r.get("eval/success_rate") is not None for r in runs):
+                text += f", {100 * mean('eval/success_rate'):.0f} % success"
+            if all(r.get("control_normalized_score") is not None for r in runs):
+                text += f" (control {mean('control_normalized_score'):.2f})"
+            cells.append(text + (f" (n={len(runs)})" if len(runs) > 1 else ""))
+        lines.append(f"| {env} | " + " | ".join(cells) + " |")
+    note = (
+        "Normalized score (R - R_random) / (R_expert - R_random), greedy, mean over the seeds "
+        "run (n=5 for the pairs named above, else seed 0); details, env steps and wall times: "
+        "[defaults matrix](docs/results/defaults.md)."
+    )
+    return "\n".join([*lines, "", note])
+
+
 def render(text: str) -> str:
     """The page with each marked block replaced by its suite's table from the records."""
 
@@ -83,6 +119,8 @@ def render(text: str) -> str:
         name = m.group(1)
         if name == "summary":
             return f"<!-- summary-table -->\n{summary()}\n<!-- /summary-table -->"
+        if name == "matrix":
+            return f"<!-- matrix-table -->\n{matrix()}\n<!-- /matrix-table -->"
         if name in MEASUREMENTS:
             record = measurements.load(name)
             body = (
@@ -92,7 +130,7 @@ def render(text: str) -> str:
             )
             return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
         if name not in SUITES:
-            known = ", ".join([*SUITES, *MEASUREMENTS, "summary"])
+            known = ", ".join([*SUITES, *MEASUREMENTS, "summary", "matrix"])
             raise SystemExit(f"unknown table {name!r} in a results page (known: {known})")
         body = table(name, SUITES[name], NO_RUN_DIRS, load_records(name))
         body = body.split("\n", 2)[2].strip()  # drop the "# suite: ..." title line

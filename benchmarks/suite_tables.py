@@ -121,8 +121,8 @@ def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str]
         "| --- | --- | " + " | ".join("---" for _ in suite.columns) + " |",
     ]
     commands = []
-    seeds = ",".join(map(str, SEEDS))
     for row in rows:
+        seeds = ",".join(map(str, row.seeds))
         res, started = by_row[row.name]
         if not res:
             if started:

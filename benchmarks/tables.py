@@ -41,9 +41,9 @@ from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa:
 from gail_lab.report import write_report  # noqa: E402
 
 
-def missing_seeds(out: Path) -> list[int]:
+def missing_seeds(out: Path, seeds: tuple[int, ...] = SEEDS) -> list[int]:
     """The seeds of a row without a finished run (a summary.json in the seed's run dir)."""
-    return [s for s in SEEDS if not (out / str(s) / "summary.json").is_file()]
+    return [s for s in seeds if not (out / str(s) / "summary.json").is_file()]
 
 
 def claim(out: Path) -> bool:
@@ -99,7 +99,7 @@ def main() -> int:
         for row in suite.rows:
             if args.rows and row.name not in args.rows:
                 continue
-            seeds = missing_seeds(base / row.name)
+            seeds = missing_seeds(base / row.name, row.seeds)
             if not seeds:
                 print(f"[{row.name}] done already", flush=True)
                 continue

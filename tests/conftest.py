@@ -33,6 +33,7 @@ TINY = [
     "algo.trainer.eval_episodes=2",
     "eval.episodes=3",
     "env.num_envs=2",
+    "eval.control=false",  # the random-data control has tests of its own (test_control.py)
 ]
 TINY_DQN = [*TINY, "expert=dqn", "expert.episodes=20", "expert.eval_every_episodes=10"]
 

@@ -7,6 +7,7 @@ from benchmarks.suites.base import COMMON, ROOT, SEEDS, Column, Row, Suite, cell
 from benchmarks.suites.cartpole import CARTPOLE, CARTPOLE_OFFLINE
 from benchmarks.suites.classic import CLASSIC, CLASSIC_FIX, CLASSIC_SUB
 from benchmarks.suites.dac import DAC_SUITE
+from benchmarks.suites.defaults import DEFAULTS
 from benchmarks.suites.racecar import RACECAR
 
 __all__ = ["COMMON", "ROOT", "SEEDS", "SUITES", "Column", "Row", "Suite", "cell"]
@@ -19,4 +20,5 @@ SUITES = {
     "classic_fix": CLASSIC_FIX,
     "classic_sub": CLASSIC_SUB,
     "dac": DAC_SUITE,
+    "defaults": DEFAULTS,
 }

@@ -34,6 +34,7 @@ class Row:
     # change behind a suite revision does not touch, data included (a BC row on a PPO expert's
     # demonstrations is touched), may keep its older records.
     revision: int | None = None
+    seeds: tuple[int, ...] = SEEDS  # the seeds the row runs (and its table counts)
 
 
 @dataclass
