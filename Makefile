@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install torch 2.13.0 (CPU) + gail_lab[dev]; quick when done
 
-run: install ## the default job: CartPole DQN expert -> demos -> GAIL+REINFORCE -> evaluation
+run: install ## the default job: CartPole scripted expert -> demos -> GAIL+PPO (absorbing states) -> evaluation, with its random-data control
 	WANDB_MODE=$${WANDB_MODE:-offline} $(PY) run.py task=pipeline
 
 test: install ## fast tests, spread over the cores (slow learning checks are skipped; see test-slow)

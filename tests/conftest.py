@@ -27,6 +27,7 @@ TINY = [
     "logger=none",
     "progress=false",
     "data.num_transitions=3000",
+    "data.num_episodes=null",  # a recipe's episode count would take precedence
     "algo.trainer.iterations=3",
     "algo.trainer.samples_per_iteration=256",
     "algo.trainer.eval_every=2",

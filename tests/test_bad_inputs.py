@@ -1,4 +1,4 @@
-"""The bad-input catalogue (README, "Bad input and what you get"): every bad input stops the real
+"""The bad-input catalogue (docs/reliability.md, "Bad input and what you get"): every bad input stops the real
 entrypoint with one line naming the problem, a non-zero exit, no traceback and no half-written
 file; an unreachable W&B falls back to offline; no secret reaches a file.
 
@@ -330,9 +330,10 @@ def test_evaluate_without_checkpoint_scores_the_run_dirs_policy(tmp_path, files)
     assert (run_dir / "eval.json").is_file()
 
 
-def test_readme_table_names_every_catalogue_test():
-    """The README's "Bad input and what you get" table and this file list the same cases."""
-    readme = (ROOT / "README.md").read_text()
+def test_reliability_table_names_every_catalogue_test():
+    """The "Bad input and what you get" table (docs/reliability.md) and this file list the same
+    cases."""
+    readme = (ROOT / "docs" / "reliability.md").read_text()
     table = readme.split("### Bad input and what you get")[1].split("\n## ")[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "`" in line]
     named = {i for row in rows for i in re.findall(r"`(?:test_bad_input)?\[(\w+)\]`", row)}

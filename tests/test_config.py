@@ -30,12 +30,27 @@ def test_generic_env_needs_an_id(compose_cfg):
 
 def test_defaults(compose_cfg):
     cfg = compose_cfg()
-    assert cfg.task.name == "pipeline" and cfg.env.id == "CartPole-v1" and cfg.expert.name == "dqn"
     assert (
-        cfg.algo.name == "gail_reinforce"
+        cfg.task.name == "pipeline"
+        and cfg.env.id == "CartPole-v1"
+        and cfg.expert.name == "scripted_cartpole"
+    )
+    assert (
+        cfg.algo.name == "gail_ppo"
         and cfg.logger.wandb.mode == "offline"
         and cfg.device == "cpu"
+        and cfg.recipe.name == "cartpole/gail_ppo"
     )
+    # the recipe's (conf/tuned/cartpole/gail_ppo.yaml) over gail_ppo's generic defaults
+    assert cfg.discriminator.absorbing and cfg.discriminator.reward_form == "logit"
+    assert cfg.algo.trainer.iterations == 50 and cfg.algo.learner.minibatch_size == 256
+    assert cfg.optimizer.lr == 1e-3 and cfg.discriminator.optimizer.lr == 1e-4
+    assert cfg.run_name == "cartpole__gail_ppo__0"
+
+
+def test_the_seed_experiment_1_preset(compose_cfg):
+    cfg = compose_cfg("experiment=cartpole_gail_reinforce")
+    assert cfg.expert.name == "dqn" and cfg.algo.name == "gail_reinforce" and cfg.recipe is None
     # the seed's experiment-1 hyperparameters
     assert (
         list(cfg.discriminator.hidden_sizes) == [128, 64]
@@ -51,14 +66,11 @@ def test_defaults(compose_cfg):
         and cfg.discriminator.optimizer.lr == 1e-4
         and cfg.expert.optimizer.lr == 1e-3
     )
-    assert cfg.run_name == "cartpole__gail_reinforce__0"
 
 
 def test_env_preset_picks_its_expert_and_cli_wins(compose_cfg):
-    assert compose_cfg("env=cartpole").expert.name == "dqn"
-    assert (
-        compose_cfg("env=cartpole", "expert=scripted_cartpole").expert.name == "scripted_cartpole"
-    )
+    assert compose_cfg("env=cartpole").expert.name == "scripted_cartpole"
+    assert compose_cfg("env=cartpole", "expert=dqn").expert.name == "dqn"
 
 
 def test_unknown_option_lists_the_allowed_ones(compose_cfg):
@@ -118,7 +130,7 @@ def test_wrong_type(compose_cfg):
     ],
 )
 def test_out_of_range_values_name_the_key(compose_cfg, override, message):
-    cfg = compose_cfg(override)
+    cfg = compose_cfg(*(["expert=dqn"] if override.startswith("expert.") else []), override)
     with pytest.raises(ConfigValueError) as err:
         validate_config(cfg)
     assert str(err.value).startswith(message)

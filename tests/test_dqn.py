@@ -86,7 +86,7 @@ def test_step_based_options_schedule_updates_and_evaluations():
 
 def test_new_options_keep_the_cartpole_experts_cache_paths(compose_cfg, tmp_path):
     def expert_dir(*overrides):
-        cfg = compose_cfg("env=cartpole", *overrides)
+        cfg = compose_cfg("env=cartpole", "expert=dqn", *overrides)
         ctx = RunContext(cfg=cfg, run_dir=tmp_path, factory=build(cfg.env), device="cpu")
         return ctx.expert_path.parent.name
 

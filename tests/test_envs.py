@@ -97,6 +97,7 @@ def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
         tmp_path,
         *TINY,
         "env=racecar",
+        "algo=gail_reinforce",
         "data.num_transitions=null",
         "data.num_episodes=2",
         "algo.policy._target_=gail_lab.rl.networks.categorical_policy",  # the seed's softmax MLP

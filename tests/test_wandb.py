@@ -125,16 +125,16 @@ def test_every_stage_is_a_run_of_one_group_with_its_job_type_and_tags(pipeline_r
     runs.update({s: read_wandb_run(pipeline_run / "run" / s) for s in ("imitate", "evaluate")})
     for stage, run in runs.items():
         assert run.job_type == stage
-        assert run.group == "cartpole__gail_reinforce__0"  # no sweep, no experiment: run_name
-        assert run.name == f"cartpole__gail_reinforce__0__{stage}"
+        assert run.group == "cartpole__gail_ppo__0"  # no sweep, no experiment: run_name
+        assert run.name == f"cartpole__gail_ppo__0__{stage}"
         assert run.tags == [
             "env:cartpole",
-            "algo:gail_reinforce",
+            "algo:gail_ppo",
             "expert:scripted_cartpole",
             "mine",
         ]
         # the resolved config, as composed (run.py's overrides included)
-        assert run.config["algo"]["name"] == "gail_reinforce"
+        assert run.config["algo"]["name"] == "gail_ppo"
         assert run.config["algo"]["trainer"]["iterations"] == 3
         assert run.config["env"]["max_episode_steps"] == 60
 
@@ -176,7 +176,7 @@ def test_dataset_artifact_and_lineage(pipeline_run):
     assert imitate.summary["dataset/artifact"] == dataset.stem
     assert imitate.summary["dataset/sha256"] == sha256
     (policy,) = imitate.artifacts
-    assert (policy.type, policy.name) == ("model", "policy__cartpole__gail_reinforce__0")
+    assert (policy.type, policy.name) == ("model", "policy__cartpole__gail_ppo__0")
     assert [c.path for c in policy.manifest.contents] == ["policy.pt"]
     assert json.loads(policy.metadata)["dataset_artifact"] == dataset.stem
 

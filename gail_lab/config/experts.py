@@ -31,6 +31,8 @@ class DQNExpertConfig:
         "train_freq",
         "gradient_steps",
         "eval_every_steps",
+        # with stop_at_return set (the CartPole preset's 500) it changes nothing
+        "stop_at_threshold",
     )
 
     _target_: str = "gail_lab.experts.trained.DQNExpert"

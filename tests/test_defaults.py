@@ -1,0 +1,110 @@
+"""The defaults matrix: every (env preset, algo) pair composes and validates, picks its tuned
+recipe (conf/tuned/<env>/<algo>.yaml) when one exists and says so when not; expert=auto and the
+experts' stop at the env's threshold; the named presets mean the same as their pairs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CONF, TINY, run_cli
+from omegaconf import OmegaConf
+
+from benchmarks.suites.defaults import ALGOS, DISCRETE, ENVS
+from gail_lab.config import validate_config
+
+TUNED = CONF / "tuned"
+
+
+@pytest.mark.parametrize("env", [*ENVS, "gym"])
+@pytest.mark.parametrize("algo", ALGOS)
+def test_every_pair_composes_with_its_recipe(compose_cfg, env, algo):
+    extra = ["env.id=CartPole-v1"] if env == "gym" else []
+    cfg = compose_cfg(f"env={env}", f"algo={algo}", *extra)
+    validate_config(cfg)
+    tuned = TUNED / env / f"{algo}.yaml"
+    if tuned.is_file():
+        assert cfg.recipe is not None and cfg.recipe.name == f"{env}/{algo}"
+        assert cfg.recipe.measured  # what it reached, said in the summary
+    else:
+        assert cfg.recipe is None
+
+
+def test_every_tuned_file_names_an_env_and_an_algo_preset():
+    files = sorted(TUNED.glob("*/*.yaml"))
+    assert files
+    for f in files:
+        assert (CONF / "env" / f"{f.parent.name}.yaml").is_file(), f
+        assert (CONF / "algo" / f.name).is_file(), f
+
+
+def test_overrides_and_presets_win_over_the_recipe(compose_cfg):
+    assert compose_cfg("env=racecar", "algo=gail_ppo").algo.trainer.iterations == 50
+    cfg = compose_cfg("env=racecar", "algo=gail_ppo", "algo.trainer.iterations=7")
+    assert cfg.algo.trainer.iterations == 7
+    fast = compose_cfg("experiment=cartpole_gail_ppo_fast")
+    assert fast.recipe.name == "cartpole/gail_ppo" and fast.algo.trainer.iterations == 25
+    assert not fast.discriminator.absorbing and not fast.eval.control
+
+
+@pytest.mark.parametrize(
+    ("experiment", "pair"),
+    [
+        ("racecar_gail_ppo", ["env=racecar", "algo=gail_ppo"]),
+        ("racecar_bc", ["env=racecar", "algo=bc"]),
+        ("racecar_pure_gail", ["env=racecar", "algo=dac"]),
+    ],
+)
+def test_named_presets_are_their_pairs(compose_cfg, experiment, pair):
+    a = OmegaConf.to_container(compose_cfg(f"experiment={experiment}"))
+    b = OmegaConf.to_container(compose_cfg(*pair))
+    assert a == b
+
+
+def test_the_default_job_is_cartpole_gail_ppo_with_its_control(compose_cfg):
+    cfg = compose_cfg()
+    assert (cfg.env.name, cfg.algo.name, cfg.expert.name) == (
+        "cartpole",
+        "gail_ppo",
+        "scripted_cartpole",
+    )
+    assert cfg.discriminator.absorbing and cfg.eval.control
+
+
+@pytest.mark.parametrize(("env_id", "expert"), [("CartPole-v1", "ppo"), ("Pendulum-v1", "sac")])
+def test_gym_env_picks_an_expert_that_fits_its_actions(compose_cfg, tmp_path, env_id, expert):
+    from gail_lab.tasks.context import RunContext
+
+    cfg = compose_cfg("env=gym", f"env.id={env_id}", "logger=none")
+    assert cfg.expert.name == "auto"
+    ctx = RunContext.create(cfg, tmp_path)
+    assert ctx.cfg.expert.name == expert
+    assert ctx.cfg.expert.stop_at_threshold
+
+
+@pytest.mark.parametrize("env", DISCRETE)
+def test_dac_on_discrete_actions_refuses_in_one_line(tmp_path, env):
+    out = run_cli(tmp_path, *TINY, f"env={env}", "algo=dac", "task=pipeline")
+    assert out.returncode == 2
+    assert "algo=dac drives" in out.stdout + out.stderr
+    assert not (tmp_path / "artifacts").exists()  # refused before any work
+
+
+def test_experts_stop_once_they_hold_the_env_threshold(tmp_path):
+    from gail_lab.rl.checkpoint import load_policy
+
+    budget = 40_960
+    out = run_cli(
+        tmp_path,
+        *TINY,
+        "task=train_expert",
+        "expert=ppo",
+        f"expert.total_steps={budget}",
+        "expert.eval_every=1",
+        "expert.eval_episodes=2",
+        "env.expert_min_return=30",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "stop_at_return after" in out.stdout + out.stderr
+    (path,) = (tmp_path / "artifacts" / "experts").glob("*/expert.pt")
+    _, meta = load_policy(path)
+    assert meta["train"]["best_eval_return"] >= 30
+    assert meta["train"]["env_steps"] < budget

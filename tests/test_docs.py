@@ -1,0 +1,29 @@
+"""The README is a door: short, for users, and every link in it (and in docs/) resolves."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def test_readme_is_short_and_written_for_users():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 250
+    assert not re.search(r"\b[Ii]ssue \d+|#\d+\b", text)  # no issue numbers
+    assert "probe" not in text.lower()
+    assert "/work/" not in text and "../shared" not in text  # no machine paths
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_resolves_to_a_file(page: Path):
+    for target in LINK.findall(page.read_text()):
+        if target.startswith(("http://", "https://", "mailto:", "#")):
+            continue
+        path = (page.parent / target.split("#")[0]).resolve()
+        assert path.exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"
