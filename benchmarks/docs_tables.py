@@ -27,7 +27,7 @@ from benchmarks.suite_tables import (  # noqa: E402
     table,
     with_stochastic_score,
 )
-from benchmarks.suites import SEEDS, SUITES, cell  # noqa: E402
+from benchmarks.suites import SUITES, cell  # noqa: E402
 from benchmarks.suites.summary import SUMMARY  # noqa: E402
 from gail_lab.io import atomic_write_text  # noqa: E402
 
@@ -96,7 +96,10 @@ def matrix() -> str:
                 cells.append("not run yet")
                 continue
             runs = list(rec["runs"].values())
-            mean = lambda key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
+
+            def mean(key: str, runs: list[dict] = runs) -> float:
+                return sum(r[key] for r in runs) / len(runs)
+
             text = f"{mean('normalized_score'):.2f}"
             if all(r.get("eval/success_rate") is not None for r in runs):
                 text += f", {100 * mean('eval/success_rate'):.0f} % success"

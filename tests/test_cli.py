@@ -44,7 +44,10 @@ def test_bad_input_fails_fast_with_one_message(tmp_path, overrides, message):
 
 def test_imitate_without_dataset_says_how_to_make_one(tmp_path):
     out = run_cli(tmp_path, *TINY, "task=imitate", "seed=3")
-    assert "python run.py task=collect env=cartpole expert=scripted_cartpole seed=3" in out.stdout + out.stderr
+    assert (
+        "python run.py task=collect env=cartpole expert=scripted_cartpole seed=3"
+        in out.stdout + out.stderr
+    )
 
 
 @pytest.mark.slow  # five CLI runs (~45 s); run by .ci/run
