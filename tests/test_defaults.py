@@ -82,7 +82,7 @@ def test_gym_env_picks_an_expert_that_fits_its_actions(compose_cfg, tmp_path, en
 
 @pytest.mark.parametrize("env", DISCRETE)
 def test_dac_on_discrete_actions_refuses_in_one_line(tmp_path, env):
-    out = run_cli(tmp_path, *TINY, f"env={env}", "algo=dac", "task=pipeline")
+    out = run_cli(tmp_path, "logger=none", "progress=false", f"env={env}", "algo=dac")
     assert out.returncode == 2
     assert "algo=dac drives" in out.stdout + out.stderr
     assert not (tmp_path / "artifacts").exists()  # refused before any work
