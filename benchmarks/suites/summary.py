@@ -69,7 +69,7 @@ SUMMARY = [
     ),
     Line(
         "CartPole-v1",
-        "seed exp 1: GAIL+REINFORCE (the default job)",
+        "seed exp 1: GAIL+REINFORCE, DQN expert",
         SCORE,
         ("cartpole", "gail_reinforce"),
         control=("cartpole", "gail_reinforce_random"),
