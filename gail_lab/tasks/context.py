@@ -53,6 +53,14 @@ def wandb_group(cfg: DictConfig) -> str:
     return str(cfg.run_name)
 
 
+def recipe_line(cfg: DictConfig) -> str:
+    """What ran: the pair's measured recipe (conf/tuned/<env>/<algo>.yaml) or generic defaults."""
+    pair = f"env={cfg.env.name} algo={cfg.algo.name}"
+    if cfg.recipe is None:
+        return f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults"
+    return f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
+
+
 # Expert classes that moved after experts were cached under their old module: their cache keys
 # keep the old name, so a move does not orphan (and retrain) every cached expert and dataset.
 CACHED_TARGETS = {

@@ -16,7 +16,7 @@ from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
 from gail_lab.runtime import seed_everything
-from gail_lab.tasks.context import RunContext, build
+from gail_lab.tasks.context import RunContext, build, recipe_line
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ def imitate(
 
 def run(ctx: RunContext) -> float:
     check_action_kind(ctx)
+    log.info("recipe: %s", recipe_line(ctx.cfg))
     path, demos = load_dataset(ctx)
     _, info = imitate(ctx, ctx.run_dir, path, demos)
     return float(info["last_eval_return"])

@@ -24,7 +24,7 @@ from omegaconf import DictConfig
 
 from gail_lab.io import atomic_write_json
 from gail_lab.tasks.collect import ensure_dataset
-from gail_lab.tasks.context import RunContext
+from gail_lab.tasks.context import RunContext, recipe_line
 from gail_lab.tasks.evaluate import evaluate
 from gail_lab.tasks.imitate import check_action_kind, imitate
 from gail_lab.tasks.train_expert import ensure_expert
@@ -149,6 +149,7 @@ def beside(cfg: DictConfig) -> bool:
 
 def run(ctx: RunContext) -> float:
     check_action_kind(ctx)  # before the expert is trained and its data collected
+    log.info("recipe: %s", recipe_line(ctx.cfg))
     control, worker = None, None
     if ctx.cfg.eval.control:
         ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
@@ -180,14 +181,6 @@ def run(ctx: RunContext) -> float:
             atomic_write_json(ctx.run_dir / "summary.json", summary)
     log.info("\n".join(summary_lines(ctx, summary, control_summary, time.time() - t0)))
     return float(summary["normalized_score"])
-
-
-def recipe_line(cfg: DictConfig) -> str:
-    """What ran: the pair's measured recipe (conf/tuned/<env>/<algo>.yaml) or generic defaults."""
-    pair = f"env={cfg.env.name} algo={cfg.algo.name}"
-    if cfg.recipe is None:
-        return f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults"
-    return f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
 
 
 def summary_lines(
