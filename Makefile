@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,mujoco]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install torch 2.13.0 (CPU) + gail_lab[dev]; quick when done
+install: $(STAMP) ## create .venv and install torch 2.13.0 (CPU) + gail_lab[dev,mujoco]; quick when done
 
 run: install ## the default job: CartPole scripted expert -> demos -> GAIL+PPO (absorbing states) -> evaluation, with its random-data control
 	WANDB_MODE=$${WANDB_MODE:-offline} $(PY) run.py task=pipeline

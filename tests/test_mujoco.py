@@ -1,0 +1,66 @@
+"""The MuJoCo locomotion presets (the `mujoco` extra): each composes with its expert and
+settings, and a tiny pipeline (a few hundred SAC steps, one weak-expert episode, a few hundred
+DAC steps) runs through every stage on each env."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli
+
+from gail_lab.config import validate_config
+
+pytest.importorskip("mujoco", reason="the mujoco extra is not installed (make install adds it)")
+
+MUJOCO = {
+    "hopper": "Hopper-v5",
+    "halfcheetah": "HalfCheetah-v5",
+    "walker2d": "Walker2d-v5",
+    "ant": "Ant-v5",
+}
+BARS = {"hopper": 2500, "halfcheetah": 3000, "walker2d": 3000, "ant": 2000}
+TINY_MUJOCO = [
+    "logger=none",
+    "progress=false",
+    "algo=dac",
+    "expert.total_steps=300",
+    "expert.learning_starts=100",
+    "expert.eval_every_steps=300",
+    "expert.eval_episodes=1",
+    "data.num_transitions=null",
+    "data.num_episodes=1",
+    "data.allow_weak_expert=true",
+    "algo.trainer.total_steps=300",
+    "algo.trainer.eval_every=300",
+    "algo.trainer.eval_episodes=1",
+    "algo.trainer.learning_starts=100",
+    "eval.episodes=1",
+]
+
+
+@pytest.mark.parametrize("env", MUJOCO)
+def test_mujoco_presets_compose(compose_cfg, env):
+    for algo in ("dac", "gail_ppo", "bc"):
+        cfg = compose_cfg(f"env={env}", f"algo={algo}")
+        validate_config(cfg)
+        assert cfg.env.id == MUJOCO[env] and cfg.env.normalize_obs
+        assert cfg.env.expert_min_return == BARS[env]
+        assert cfg.expert.name == "sac" and cfg.expert.total_steps == 1_000_000
+
+
+def smoke(tmp_path, env):
+    out = run_cli(tmp_path, f"env={env}", *TINY_MUJOCO, "task=pipeline", timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["env_id"] == MUJOCO[env] and summary["imitation_env_steps"] == 300
+
+
+def test_hopper_tiny_pipeline(tmp_path):
+    smoke(tmp_path, "hopper")
+
+
+@pytest.mark.slow  # ~20 s each; run by .ci/run
+@pytest.mark.parametrize("env", ["halfcheetah", "walker2d", "ant"])
+def test_mujoco_tiny_pipelines(tmp_path, env):
+    smoke(tmp_path, env)
