@@ -56,11 +56,7 @@ def smoke(tmp_path, env):
     assert summary["env_id"] == MUJOCO[env] and summary["imitation_env_steps"] == 300
 
 
-def test_hopper_tiny_pipeline(tmp_path):
-    smoke(tmp_path, "hopper")
-
-
-@pytest.mark.slow  # ~20 s each; run by .ci/run
-@pytest.mark.parametrize("env", ["halfcheetah", "walker2d", "ant"])
+@pytest.mark.slow  # ~20-60 s each; run by .ci/run
+@pytest.mark.parametrize("env", MUJOCO)
 def test_mujoco_tiny_pipelines(tmp_path, env):
     smoke(tmp_path, env)
