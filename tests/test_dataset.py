@@ -245,3 +245,35 @@ def test_random_data_control_keeps_the_expert_as_the_score_reference(tmp_path):
     assert d.metadata["expert"]["name"] == "random"
     assert d.episode_returns.mean() < 50  # a random CartPole policy falls within ~22 steps
     assert d.reference_return == d.metadata["expert"]["reference_return"] >= 475
+
+
+def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):
+    """data.minari_id reads a dataset from the local Minari store (made here with the structure
+    a downloaded one has), converts it once, and trains on it without training an expert."""
+    import json
+
+    from conftest import TINY, run_cli
+
+    from gail_lab.data.minari_io import export_minari
+
+    store = tmp_path / "minari"
+    export_minari(demos, "gail_lab/cartpole-source-v0", root=store)
+    args = [*TINY, "task=pipeline", "data.minari_id=gail_lab/cartpole-source-v0"]
+    out = run_cli(tmp_path, *args, env={"MINARI_DATASETS_PATH": str(store)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["dataset"].endswith("minari/gail_lab__cartpole-source-v0.npz")
+    assert summary["expert_return"] == pytest.approx(demos.reference_return)
+    assert not (tmp_path / "artifacts" / "experts").exists()  # no expert was trained
+    # a missing dataset: one line naming it
+    out = run_cli(
+        tmp_path,
+        *TINY,
+        "task=imitate",
+        "data.minari_id=gail_lab/none-v0",
+        env={"MINARI_DATASETS_PATH": str(store)},
+    )
+    assert (
+        out.returncode == 2
+        and "cannot load Minari dataset 'gail_lab/none-v0'" in out.stdout + out.stderr
+    )

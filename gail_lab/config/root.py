@@ -77,6 +77,10 @@ class DataConfig:
     num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
     allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
     path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
+    # a Minari dataset (namespace/name-vN) from the local Minari store (MINARI_DATASETS_PATH, else
+    # ~/.minari/datasets): converted once to artifacts/datasets/minari/, then used as data.path
+    # would be; the expert is not trained (the data's own return is the score's reference)
+    minari_id: str | None = None
     # Sub-optimal or DART-style demonstrations: the executed action is perturbed (discrete: a
     # uniform random action with probability noise_scale; continuous: Gaussian noise of std
     # noise_scale, clipped to the action box). label=executed records what was executed;

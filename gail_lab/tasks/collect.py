@@ -16,7 +16,35 @@ from gail_lab.tasks.train_expert import load_expert
 log = logging.getLogger(__name__)
 
 
+def ensure_minari(ctx: RunContext) -> tuple[Path, Demonstrations]:
+    """``data.minari_id``'s dataset from the local Minari store, converted once to a gail_lab
+    dataset file (checked against the env like any dataset)."""
+    from gail_lab.data.minari_io import import_minari
+
+    path = ctx.dataset_path
+    if not (path.is_file() and ctx.cfg.reuse_artifacts):
+        demos = import_minari(ctx.cfg.data.minari_id)
+        demos.check_compatible(
+            ctx.factory.observation_space,
+            ctx.factory.action_space,
+            ctx.factory.id,
+            source=f"Minari dataset {ctx.cfg.data.minari_id!r}",
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        demos.save(path)
+        log.info(
+            "dataset: Minari %s (%d episodes, %d transitions) converted to %s",
+            ctx.cfg.data.minari_id,
+            demos.num_episodes,
+            len(demos.actions),
+            path,
+        )
+    return path, Demonstrations.load(path)
+
+
 def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstrations]:
+    if ctx.cfg.data.get("minari_id"):
+        return ensure_minari(ctx)
     path = ctx.dataset_path
     if path.is_file() and ctx.cfg.reuse_artifacts:
         log.info("dataset: reusing %s", path)

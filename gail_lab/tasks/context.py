@@ -188,12 +188,14 @@ class RunContext:
 
     @property
     def dataset_path(self) -> Path:
-        """``data.path`` when given, else the cached dataset of this env/expert/seed/data config."""
-        return (
-            Path(self.cfg.data.path).expanduser().resolve()
-            if self.cfg.data.path
-            else self.cached_dataset_path
-        )
+        """``data.path`` when given, the converted Minari dataset for ``data.minari_id``, else the
+        cached dataset of this env/expert/seed/data config."""
+        if self.cfg.data.path:
+            return Path(self.cfg.data.path).expanduser().resolve()
+        if self.cfg.data.get("minari_id"):
+            name = str(self.cfg.data.minari_id).replace("/", "__")
+            return self.artifacts_dir / "datasets" / "minari" / f"{name}.npz"
+        return self.cached_dataset_path
 
     def cli_hint(self, task: str) -> str:
         """The command that makes the artifact this config needs."""

@@ -34,6 +34,10 @@ def check_action_kind(ctx: RunContext) -> None:
 
 
 def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
+    if ctx.cfg.data.minari_id:
+        from gail_lab.tasks.collect import ensure_minari
+
+        return ensure_minari(ctx)
     path = ctx.dataset_path
     if not path.is_file():
         where = "data.path" if ctx.cfg.data.path else "the cache for this env/expert/seed"

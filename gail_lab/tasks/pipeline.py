@@ -22,6 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_json
 from gail_lab.tasks.collect import ensure_dataset
 from gail_lab.tasks.context import RunContext, recipe_line
@@ -59,7 +60,8 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     """Every stage in ``root``; returns the run's summary (also written to root/summary.json)."""
     times: dict[str, float] = {}
     t = time.time()
-    ensure_expert(ctx, root / "train_expert")
+    if not ctx.cfg.data.minari_id:  # Minari data brings its own reference return
+        ensure_expert(ctx, root / "train_expert")
     times["train_expert"] = time.time() - t
 
     t = time.time()
@@ -151,6 +153,11 @@ def run(ctx: RunContext) -> float:
     check_action_kind(ctx)  # before the expert is trained and its data collected
     log.info("recipe: %s", recipe_line(ctx.cfg))
     control, worker = None, None
+    if ctx.cfg.eval.control and ctx.cfg.data.minari_id:
+        raise GailLabError(
+            "eval.control=true with data.minari_id: the random-data control needs the run's own "
+            "expert as its score reference; set eval.control=false for Minari data"
+        )
     if ctx.cfg.eval.control:
         ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
         control = control_config(ctx.cfg)
