@@ -1,5 +1,5 @@
 # gail_lab: `make run` runs the default CartPole pipeline end to end; `make test` runs the tests.
-# Both install what they need first (a .venv with torch 2.13.0 CPU and gail_lab[dev]).
+# Both install what they need first (a .venv with torch 2.13.0 CPU and gail_lab[dev,mujoco]).
 
 PYTHON ?= python3.11
 VENV   ?= .venv
