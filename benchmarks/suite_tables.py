@@ -91,9 +91,12 @@ def row_results(suite: Suite, row: Row, base: Path, records: dict) -> tuple[list
 
 
 def results(run_dir: Path) -> dict:
-    """summary.json merged with the stages' summary.json, nested keys flattened with dots."""
+    """summary.json merged with the stages' summary.json, nested keys flattened with dots (the
+    random-data control's run, in control/, is a run of its own: its score is the summary's
+    control_normalized_score)."""
     merged: dict = {}
-    for f in [run_dir / "summary.json", *sorted(run_dir.glob("*/summary.json"))]:
+    stages = [f for f in sorted(run_dir.glob("*/summary.json")) if f.parent.name != "control"]
+    for f in [run_dir / "summary.json", *stages]:
         merged.update(json.loads(f.read_text()))
     flat: dict = {}
     for k, v in merged.items():

@@ -43,6 +43,8 @@ class Column:
     header: str
     fmt: str = "{:.2f}"
     scale: float = 1.0
+    # what a cell says when no run has the key (None: "not reached", for steps-to-target columns)
+    absent: str | None = None
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Suite:
 def cell(values: list, col: Column) -> str:
     """mean [95 % CI] over the seeds with a value; 'n/r x/5' when some runs never reached it."""
     got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if not got and col.absent is not None and all(v is None for v in values):
+        return col.absent
     if not got:
         return f"not reached (0/{len(values)})" if values else "-"
     e = estimate(got, "mean", 0.95, 10_000, 0)

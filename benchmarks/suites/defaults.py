@@ -30,7 +30,9 @@ DEFAULTS = Suite(
     columns=[
         Column("normalized_score", "normalized score"),
         Column("normalized_score_stochastic", "normalized score (stochastic)"),
-        Column("imitation_env_steps", "env steps (bc: gradient steps)", "{:.0f}"),
+        Column("eval/success_rate", "success %", "{:.0f}", 100, absent="-"),
+        Column("control_normalized_score", "random-data control", absent="not run"),
+        Column("imitation_env_steps", "env steps (bc: none)", "{:.0f}"),
         Column("wall_time_s.imitate", "imitate s", "{:.0f}"),
     ],
     note=(
