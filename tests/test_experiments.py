@@ -152,3 +152,24 @@ def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, mo
     col = tables.Column("normalized_score_stochastic", "score (stochastic)", "{:.3f}")
     text = tables.table("t", tables.Suite(rows=[row], columns=[col]), tmp_path / "none")
     assert "- a row: 0.952381, 0.5" in text  # (-100 + 500) / (-80 + 500)
+
+
+def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
+    """The control's run (control/summary.json) is a run of its own: its score must not replace
+    the main run's in the suite tables (it is the summary's control_normalized_score)."""
+    import json
+
+    _tables()
+    from benchmarks.suite_tables import results
+
+    run = tmp_path / "0"
+    (run / "control").mkdir(parents=True)
+    (run / "evaluate").mkdir()
+    (run / "summary.json").write_text(
+        json.dumps({"normalized_score": 1.0, "control_normalized_score": 0.1})
+    )
+    (run / "control" / "summary.json").write_text(json.dumps({"normalized_score": 0.1}))
+    (run / "evaluate" / "summary.json").write_text(json.dumps({"eval/success_rate": 0.9}))
+    got = results(run)
+    assert got["normalized_score"] == 1.0 and got["control_normalized_score"] == 0.1
+    assert got["eval/success_rate"] == 0.9  # the stages' summaries still count
