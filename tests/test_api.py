@@ -28,6 +28,7 @@ def test_compose_checks_like_the_command_line():
         gail_lab.compose(["algo=gial"])
 
 
+@pytest.mark.slow  # a whole pipeline run (~20 s); run by .ci/run
 def test_quickstart_example_runs_and_its_policy_acts_on_raw_observations(tmp_path):
     tiny = [o for o in TINY if not o.startswith("data.num_transitions")]
     out = subprocess.run(

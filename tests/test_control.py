@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import TINY, run_cli
 
 
@@ -27,6 +28,7 @@ def test_pipeline_runs_the_random_data_control_beside_the_result(tmp_path):
     assert (run / "control" / "run.log").read_text()  # the control's own log
 
 
+@pytest.mark.slow  # a pipeline run (~10 s); run by .ci/run
 def test_the_summary_says_when_no_recipe_ran(tmp_path):
     out = run_cli(tmp_path, *TINY, "task=pipeline", "algo=gail_reinforce")
     assert out.returncode == 0, out.stderr[-3000:]

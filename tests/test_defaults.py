@@ -80,7 +80,9 @@ def test_gym_env_picks_an_expert_that_fits_its_actions(compose_cfg, tmp_path, en
     assert ctx.cfg.expert.stop_at_threshold
 
 
-@pytest.mark.parametrize("env", DISCRETE)
+@pytest.mark.parametrize(
+    "env", [DISCRETE[0], *(pytest.param(e, marks=pytest.mark.slow) for e in DISCRETE[1:])]
+)
 def test_dac_on_discrete_actions_refuses_in_one_line(tmp_path, env):
     out = run_cli(tmp_path, "logger=none", "progress=false", f"env={env}", "algo=dac")
     assert out.returncode == 2
@@ -88,6 +90,7 @@ def test_dac_on_discrete_actions_refuses_in_one_line(tmp_path, env):
     assert not (tmp_path / "artifacts").exists()  # refused before any work
 
 
+@pytest.mark.slow  # trains a PPO expert (~10 s); run by .ci/run
 def test_experts_stop_once_they_hold_the_env_threshold(tmp_path):
     from gail_lab.rl.checkpoint import load_policy
 
