@@ -43,7 +43,7 @@ def ensure_minari(ctx: RunContext) -> tuple[Path, Demonstrations]:
 
 
 def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstrations]:
-    if ctx.cfg.data.get("minari_id"):
+    if ctx.cfg.data.minari_id:
         return ensure_minari(ctx)
     path = ctx.dataset_path
     if path.is_file() and ctx.cfg.reuse_artifacts:

@@ -192,7 +192,7 @@ class RunContext:
         cached dataset of this env/expert/seed/data config."""
         if self.cfg.data.path:
             return Path(self.cfg.data.path).expanduser().resolve()
-        if self.cfg.data.get("minari_id"):
+        if self.cfg.data.minari_id:
             name = str(self.cfg.data.minari_id).replace("/", "__")
             return self.artifacts_dir / "datasets" / "minari" / f"{name}.npz"
         return self.cached_dataset_path

@@ -142,7 +142,7 @@ def run_control(cfg: DictConfig, root: str) -> None:
         handler.close()
 
 
-def beside(cfg: DictConfig) -> bool:
+def beside() -> bool:
     """Run the control in a process beside the main run: only with a second core to spare
     (not under --multirun, whose launcher may already fill every core)."""
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
@@ -161,7 +161,7 @@ def run(ctx: RunContext) -> float:
     if ctx.cfg.eval.control:
         ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
         control = control_config(ctx.cfg)
-        if beside(ctx.cfg):
+        if beside():
             worker = multiprocessing.get_context("spawn").Process(
                 target=run_control, args=(control, str(ctx.run_dir / "control")), daemon=True
             )
