@@ -7,9 +7,10 @@ cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report'
     .venv/bin/python benchmarks/tables.py cartpole --table-only # re-tabulate finished runs
 
 A row's runs go to `benchmarks/results/<suite>/<row>/<seed>` (Hydra's sweep dir; the exact
-command is in each run's `.hydra/overrides.yaml` and in the table). A row whose 5 runs all hold
-a `summary.json` is not run again, and a row runs only its seeds without one, so an interrupted
-benchmark continues where it stopped. Several `tables.py` processes may run side by side: each
+command is in each run's `.hydra/overrides.yaml` and in the table). A seed is not run again once
+its run dir holds a `summary.json` or the row's current record (below) holds it, and a row runs
+only its seeds without one, so an interrupted benchmark continues where it stopped, also on a
+fresh checkout. Several `tables.py` processes may run side by side: each
 claims a row (`<row>.claim`) before running it. Rows run
 one after another; `--jobs J` runs J seeds of a row at once (joblib launcher, one thread each):
 wall times are then shared-core times. The table goes to `benchmarks/results/<suite>/table.md`
@@ -36,14 +37,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.suite_tables import run_dirs, save_records, table  # noqa: E402, F401
+from benchmarks.suite_tables import (  # noqa: E402, F401
+    load_records,
+    record_matches,
+    run_dirs,
+    save_records,
+    table,
+)
 from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa: E402, F401
 from gail_lab.report import write_report  # noqa: E402
 
 
-def missing_seeds(out: Path, seeds: tuple[int, ...] = SEEDS) -> list[int]:
-    """The seeds of a row without a finished run (a summary.json in the seed's run dir)."""
-    return [s for s in seeds if not (out / str(s) / "summary.json").is_file()]
+def missing_seeds(
+    out: Path, seeds: tuple[int, ...] = SEEDS, recorded: frozenset[str] = frozenset()
+) -> list[int]:
+    """The seeds of a row without a finished run: no summary.json in the seed's run dir and no
+    run of that seed in the row's current record (`recorded`), so a fresh checkout, which has
+    the records but not `benchmarks/results/`, continues a suite instead of repeating it."""
+    return [
+        s for s in seeds if str(s) not in recorded and not (out / str(s) / "summary.json").is_file()
+    ]
+
+
+def recorded_seeds(suite: Suite, row: Row, records: dict) -> frozenset[str]:
+    """The seeds of the row's record made with its current overrides and revision."""
+    rec = records.get(row.name)
+    return frozenset(rec["runs"]) if record_matches(suite, row, rec) else frozenset()
 
 
 def claim(out: Path) -> bool:
@@ -96,10 +115,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown rows {sorted(unknown)}; rows: {sorted(names)}")
     if not args.table_only:
+        recorded = load_records(args.suite)
         for row in suite.rows:
             if args.rows and row.name not in args.rows:
                 continue
-            seeds = missing_seeds(base / row.name, row.seeds)
+            seeds = missing_seeds(base / row.name, row.seeds, recorded_seeds(suite, row, recorded))
             if not seeds:
                 print(f"[{row.name}] done already", flush=True)
                 continue

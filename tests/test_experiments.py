@@ -100,6 +100,13 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     assert "- a row: 0.5, 0.7, 0.9" in after
     changed = tables.Suite(rows=[tables.Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
     assert "no earlier record:\n\n- a row (`r`)" in tables.table("t", changed, base)
+    # a fresh checkout resumes from the record: recorded seeds are not run again, the rest are;
+    # a row whose overrides changed since has no current record and runs every seed
+    records = tables.load_records("t")
+    recorded = tables.recorded_seeds(suite, row, records)
+    assert recorded == {"0", "1", "2"}
+    assert tables.missing_seeds(base / "r", (0, 1, 2, 3, 4), recorded) == [3, 4]
+    assert tables.recorded_seeds(changed, changed.rows[0], records) == frozenset()
 
 
 def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkeypatch):
