@@ -1,6 +1,6 @@
 """Sweeps through the real SLURM launcher (submitit -> sbatch) on a running cluster.
 
-.ci/run starts a one-node cluster on localhost with ../shared/ci/start-slurm.sh; elsewhere these
+.ci/run starts a one-node cluster on localhost with .ci/slurm-up.sh; elsewhere these
 tests skip, saying why.
 """
 
@@ -16,7 +16,7 @@ from tests.conftest import TINY, run_cli
 def slurm_is_up() -> str | None:
     """None when a SLURM node is up and idle, else why not."""
     if shutil.which("sinfo") is None or shutil.which("sbatch") is None:
-        return "no SLURM client (sinfo/sbatch) on PATH: run ../shared/ci/start-slurm.sh"
+        return "no SLURM client (sinfo/sbatch) on PATH: run .ci/slurm-up.sh (as root)"
     out = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True)
     if out.returncode != 0 or not re.search(r"idle|mix", out.stdout):
         return f"no idle SLURM node (sinfo: {out.stdout.strip() or out.stderr.strip()})"

@@ -44,6 +44,7 @@ from gail_lab.config.experts import (
 )
 from gail_lab.config.root import (
     Config,
+    DashboardTaskConfig,
     DataConfig,
     EvalConfig,
     LoggerConfig,
@@ -79,6 +80,7 @@ __all__ = [
     "RecipeConfig",
     "ReinforceConfig",
     "ReportTaskConfig",
+    "DashboardTaskConfig",
     "SACConfig",
     "SACPolicyConfig",
     "SACExpertConfig",
@@ -118,7 +120,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     },
     "discriminator": {"mlp": DiscriminatorConfig, "airl": AIRLDiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
-    "task": {"task": TaskConfig, "report": ReportTaskConfig},
+    "task": {"task": TaskConfig, "report": ReportTaskConfig, "dashboard": DashboardTaskConfig},
 }
 
 

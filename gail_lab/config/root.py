@@ -66,6 +66,15 @@ class ReportTaskConfig(TaskConfig):
         require(len(self.metrics) >= 1, "metrics", "a non-empty list", self.metrics)
 
 
+@dataclass
+class DashboardTaskConfig(TaskConfig):
+    """task=dashboard (gail_lab/logging/dashboard.py): the W&B workspace views of the project
+    ``logger.wandb.project`` under ``logger.wandb.entity``."""
+
+    prefix: str = "gail_lab"  # the views are named "<prefix>: imitation" and "<prefix>: experts"
+    save: bool = True  # false: write the layout (dashboard.json) without saving to W&B
+
+
 # --------------------------------------------------------------------------- root
 @dataclass
 class DataConfig:
