@@ -131,6 +131,7 @@ def main() -> int:
             finally:
                 (base / f"{row.name}.claim").unlink(missing_ok=True)
             print(f"[{row.name}] {took:.0f} s", flush=True)
+            save_records(args.suite, suite, base)  # each finished row is recorded at once
     records = save_records(args.suite, suite, base)
     text = table(args.suite, suite, base, records)
     (base / "table.md").write_text(text)
