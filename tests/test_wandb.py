@@ -115,6 +115,8 @@ def pipeline_run(tmp_path_factory) -> Path:
         "env.max_episode_steps=60",
         "data.allow_weak_expert=true",  # 60 steps are below CartPole's expert_min_return
         "logger.wandb.tags=[mine]",
+        "logger.wandb.osh=true",  # wandb-osh command files, as on a node without internet
+        f"logger.wandb.osh_dir={tmp / 'osh'}",
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return tmp
@@ -238,3 +240,14 @@ def test_group_of_a_sweep_is_the_same_for_all_its_jobs(tmp_path):
     assert [r.group for r in runs] == ["run__multirun_12-00-00"] * 2
     assert [r.config["seed"] for r in runs] == [0, 1]
     assert all(len(r.artifacts) == 1 for r in runs)
+
+
+def test_offline_runs_ask_wandb_osh_to_sync_them(pipeline_run):
+    """logger.wandb.osh=true: each stage's offline run leaves wandb-osh a command file naming
+    the run folder `wandb sync` uploads (<stage dir>/wandb/offline-run-*)."""
+    commands = sorted((pipeline_run / "osh").glob("*.command"))
+    named = {Path(c.read_text()) for c in commands}
+    stages = {
+        p.parent.resolve() for p in pipeline_run.glob("run/*/wandb/offline-run-*/run-*.wandb")
+    }
+    assert len(stages) == 4 and named == stages, (named, stages)

@@ -24,6 +24,12 @@ class WandbConfig:
     tags: list[str] = field(default_factory=list)  # added to env:<name>, algo:<name>, expert:<name>
     log_artifacts: bool = True  # datasets (collect), expert and policy checkpoints; dataset lineage
     init_timeout: float = 30.0  # online: seconds to reach W&B before logging offline instead
+    # Compute nodes without internet: with osh=true an offline run asks wandb-osh (running on a
+    # login node: `wandb-osh`) to `wandb sync` it, by writing a command file into osh_dir (null:
+    # wandb-osh's default, ~/.wandb_osh_command_dir) at most every osh_every seconds and at the end
+    osh: bool = False
+    osh_dir: str | None = None
+    osh_every: float = 60.0
 
     def __post_init__(self) -> None:
         require(
@@ -33,6 +39,7 @@ class WandbConfig:
             self.mode,
         )
         require(self.init_timeout > 0, "init_timeout", "> 0", self.init_timeout)
+        require(self.osh_every >= 0, "osh_every", ">= 0 (seconds)", self.osh_every)
 
 
 @dataclass

@@ -47,11 +47,21 @@ class RunLogger:
         self._summary: dict[str, Any] = {}
         self.wandb_run = None
         self.log_artifacts = False
+        self._osh = None  # wandb-osh's trigger, for offline runs on nodes without internet
         if wandb is not None and wandb.get("mode", "offline") != "disabled":
             self.log_artifacts = bool(wandb.get("log_artifacts", True))
             self.wandb_run = self._init_wandb(
                 dict(wandb), run_name, group, job_type, run_config, tags or []
             )
+            if wandb.get("osh") and self.wandb_run.offline:
+                from wandb_osh.hooks import TriggerWandbSyncHook
+
+                where = wandb.get("osh_dir")
+                self._osh = TriggerWandbSyncHook(*([Path(where).expanduser()] if where else []))
+                self._osh_every = float(wandb.get("osh_every", 60.0))
+                self._osh_last = -math.inf
+                # the offline run's folder (run.dir is its files/ subfolder): what `wandb sync` reads
+                self._osh_run_dir = Path(self.wandb_run.dir).parent
 
     def _init_wandb(self, settings: dict[str, Any], run_name, group, job_type, config, tags):
         import wandb as wb
@@ -105,6 +115,13 @@ class RunLogger:
         self._file.flush()
         if self.wandb_run is not None and row["global_step"] > self._wandb_sent_until:
             self.wandb_run.log({k: v for k, v in row.items() if k != "time"})
+            if self._osh is not None and time.time() - self._osh_last >= self._osh_every:
+                self._trigger_sync()
+
+    def _trigger_sync(self) -> None:
+        """Ask wandb-osh on the login node to `wandb sync` this offline run (a command file)."""
+        self._osh(self._osh_run_dir)
+        self._osh_last = time.time()
 
     def log_video(self, key: str, path: str | Path, step: int) -> None:
         """An animated GIF (e.g. ``eval/video``) in the W&B run, at env step ``step``."""
@@ -189,6 +206,8 @@ class RunLogger:
         if self.wandb_run is not None:
             self.wandb_run.finish()
             self.wandb_run = None
+            if self._osh is not None:
+                self._trigger_sync()  # the finished run, complete
 
     def __enter__(self) -> RunLogger:
         return self
