@@ -40,6 +40,7 @@ def logged(tmp_path_factory) -> tuple[set[str], set[str]]:
     keys: set[str] = set()
     stages: set[str] = set()
     for name, overrides in runs.items():
+        (tmp / name).mkdir()
         out = run_cli(tmp / name, *overrides)
         assert out.returncode == 0, out.stderr[-3000:]
         k, s = written_keys(tmp / name / "run")
