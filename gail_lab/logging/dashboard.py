@@ -116,7 +116,7 @@ def build(entity: str | None, project: str, views: tuple[View, ...] = VIEWS, pre
                 sections=sections,
                 settings=ws.WorkspaceSettings(x_axis=STEP),
                 runset_settings=ws.RunsetSettings(
-                    filters=[ws.Metric("JobType").isin(list(view.job_types))],
+                    filters=ws.And(ws.Metric("JobType").isin(list(view.job_types))),
                     groupby=[group],
                 ),
             )
