@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import subprocess
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,3 +30,29 @@ def resolve_device(name: str) -> torch.device:
 
 def configure_torch(threads: int) -> None:
     torch.set_num_threads(threads)
+
+
+@cache
+def code_version() -> dict[str, str | bool | None]:
+    """The git commit of the gail_lab checkout that runs, and whether its tracked files differ
+    from it (``dirty``): recorded in every pipeline summary, so a result names the code that
+    made it. None for both outside a git checkout (an installed wheel)."""
+    where = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(status.strip())}

@@ -1,11 +1,12 @@
 """End-to-end runs of the real entrypoint on tiny budgets: every task, bad input, determinism."""
 
 import json
+import subprocess
 
 import numpy as np
 import pytest
 
-from tests.conftest import TINY, TINY_DQN, read_jsonl, run_cli
+from tests.conftest import ROOT, TINY, TINY_DQN, read_jsonl, run_cli
 
 SCRIPTED = [*TINY, "expert=scripted_cartpole"]
 
@@ -102,6 +103,11 @@ def test_every_task_end_to_end(tmp_path):
     assert set(summary["wall_time_s"]) == {"train_expert", "collect", "imitate", "evaluate"}
     assert np.isfinite(summary["normalized_score_stochastic"])  # beside the greedy headline
     assert "normalized score" in out.stdout + out.stderr
+    # the code that made the result: this checkout's commit (and whether it had local changes)
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    assert summary["code"]["commit"] == head and isinstance(summary["code"]["dirty"], bool)
 
 
 def test_same_seed_same_numbers(tmp_path):

@@ -24,6 +24,7 @@ from omegaconf import DictConfig
 
 from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_json
+from gail_lab.runtime import code_version
 from gail_lab.tasks.collect import ensure_dataset
 from gail_lab.tasks.context import RunContext, recipe_line
 from gail_lab.tasks.evaluate import evaluate
@@ -111,6 +112,7 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
         "dataset": str(dataset_path),
         "policy": info["policy_path"],
         "wall_time_s": {k: round(v, 1) for k, v in times.items()},
+        "code": code_version(),
     }
     atomic_write_json(root / "summary.json", summary)
     return summary
