@@ -47,6 +47,10 @@ DEFAULTS = Suite(
     note=(
         "Each pair as `python run.py env=X algo=Y`: its tuned recipe where one exists, else the "
         "algo's generic defaults; the random-data control where the recipe runs it "
-        "(eval.control). Wall times on 2 CPU cores, upper bounds where two runs shared them."
+        "(eval.control). Wall times on 2 CPU cores, upper bounds where two runs shared them. "
+        "The Acrobot pairs' first runs stopped before imitation: their expert (PPO on the "
+        "preset's 8 envs) scored -500 greedy, below the env's -100, once PPO's rollouts became "
+        "exactly samples_per_iteration steps with cut episodes bootstrapped; the preset's expert "
+        "is now ppo_acrobot (one env: -83.8 at seed 0), and the pairs run again with it."
     ),
 )

@@ -139,11 +139,14 @@ class PPOExpertConfig(PPOConfig):
 
     _target_: str = "gail_lab.experts.trained.PPOExpert"
     # Options added after PPO experts were cached: left out of the cache key at their defaults.
-    added_after_caching = ("log_std_init",)
+    added_after_caching = ("log_std_init", "num_envs")
     name: str = "ppo"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     total_steps: int = 200_000
     samples_per_iteration: int = 2048  # env steps per rollout, exactly (episodes cut, bootstrapped)
+    # sub-envs of the expert's rollouts (null: env.num_envs); each runs samples_per_iteration /
+    # num_envs steps per rollout, so more envs cut long episodes shorter (see ppo_acrobot)
+    num_envs: int | None = None
     normalize_obs: bool = False
     anneal_lr: bool = True
     eval_every: int = 5  # iterations
@@ -157,6 +160,9 @@ class PPOExpertConfig(PPOConfig):
         super().__post_init__()
         require_sizes(self.hidden_sizes)
         require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
+        require(
+            self.num_envs is None or self.num_envs >= 1, "num_envs", ">= 1 or null", self.num_envs
+        )
         require(
             self.samples_per_iteration >= 1,
             "samples_per_iteration",

@@ -135,9 +135,11 @@ class PPOExpert(TrainedExpert):
         stop_at_return: float | None,
         stop_at_threshold: bool,
         log_std_init: float,
+        num_envs: int | None,
         **ppo_kwargs: Any,
     ) -> None:
         self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
+        self.num_envs = num_envs
         self.stop_at_threshold = stop_at_threshold
         self.samples_per_iteration, self.normalize_obs = samples_per_iteration, normalize_obs
         self.log_std_init, self.ppo_kwargs = log_std_init, ppo_kwargs
@@ -161,7 +163,7 @@ class PPOExpert(TrainedExpert):
             **continuous,
         )
         ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
-        return OnPolicy(policy, ppo, self.samples_per_iteration)
+        return OnPolicy(policy, ppo, self.samples_per_iteration, self.num_envs)
 
 
 class SACExpert(TrainedExpert):

@@ -42,13 +42,16 @@ def rollout_metrics(returns: np.ndarray, lengths: np.ndarray, successes) -> dict
 class OnPolicy:
     """The policy ``policy`` trained by ``learner`` on the env's reward (the PPO expert)."""
 
-    def __init__(self, policy, learner, samples_per_iteration: int) -> None:
+    def __init__(
+        self, policy, learner, samples_per_iteration: int, num_envs: int | None = None
+    ) -> None:
         self.policy, self.learner = policy, learner
         self.samples_per_iteration = samples_per_iteration
+        self.num_envs = num_envs  # sub-envs of the rollouts; None: the env's num_envs
         self.envs = self.runner = None
 
     def setup(self, factory: EnvFactory, seed: int) -> None:
-        self.envs = factory.make_vec()
+        self.envs = factory.make_vec(self.num_envs)
         self.fixed_steps = self.learner.bootstraps  # a critic can bootstrap an episode's cut
         runner = StepRunner if self.fixed_steps else EpisodeRunner
         self.runner = runner(self.envs, seed)
