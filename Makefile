@@ -49,8 +49,8 @@ ci: ## what CI runs (.ci/run): make test, the slow checks, the SLURM tests on a 
 	bash .ci/run
 
 lint: install ## ruff
-	$(VENV)/bin/ruff check gail_lab tests run.py
-	$(VENV)/bin/ruff format --check gail_lab tests run.py
+	$(VENV)/bin/ruff check gail_lab tests run.py benchmarks examples .ci
+	$(VENV)/bin/ruff format --check gail_lab tests run.py benchmarks examples .ci
 
 clean: ## remove the venv, caches and run outputs
 	rm -rf $(VENV) $(LOCKVENV) outputs multirun .pytest_cache .ruff_cache wandb *.egg-info

@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     for p in found:
         print(p)
     if not found:
-        print(f"{LOCK.name}: agrees with pyproject.toml" + (" and this environment" * args.installed))
+        print(
+            f"{LOCK.name}: agrees with pyproject.toml" + (" and this environment" * args.installed)
+        )
     return 1 if found else 0
 
 
