@@ -32,10 +32,14 @@ def configure_torch(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+CODE = ("gail_lab", "conf", "run.py", "pyproject.toml")  # what makes a run's numbers
+
+
 @cache
 def code_version() -> dict[str, str | bool | None]:
-    """The git commit of the gail_lab checkout that runs, and whether its tracked files differ
-    from it (``dirty``): recorded in every pipeline summary, so a result names the code that
+    """The git commit of the gail_lab checkout that runs, and whether its code (``CODE``: the
+    package, the configs, the entrypoint, the dependencies) differs from it (``dirty``; edited
+    benchmark records or docs do not count): recorded in every pipeline summary, so a result names the code that
     made it. None for both outside a git checkout (an installed wheel)."""
     where = Path(__file__).resolve().parents[1]
     try:
@@ -47,7 +51,7 @@ def code_version() -> dict[str, str | bool | None]:
             check=True,
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no", "--", *CODE],
             capture_output=True,
             text=True,
             timeout=10,
