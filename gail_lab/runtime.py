@@ -39,24 +39,18 @@ CODE = ("gail_lab", "conf", "run.py", "pyproject.toml")  # what makes a run's nu
 def code_version() -> dict[str, str | bool | None]:
     """The git commit of the gail_lab checkout that runs, and whether its code (``CODE``: the
     package, the configs, the entrypoint, the dependencies) differs from it (``dirty``; edited
-    benchmark records or docs do not count): recorded in every pipeline summary, so a result names the code that
-    made it. None for both outside a git checkout (an installed wheel)."""
-    where = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no", "--", *CODE],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
+    benchmark records or docs do not count): recorded in every pipeline summary, so a result
+    names the code that made it. None for both outside a git checkout (an installed wheel)."""
+    where = str(Path(__file__).resolve().parents[1])
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", where, *args], capture_output=True, text=True, timeout=10, check=True
         ).stdout
+
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        status = git("status", "--porcelain", "--untracked-files=no", "--", *CODE)
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": bool(status.strip())}
