@@ -127,6 +127,10 @@ def test_wrong_type(compose_cfg):
         ),
         ("device=tpu", "device: must be cpu, cuda or cuda:N"),
         ("logger.wandb.mode=onlne", "logger.wandb.mode: must be one of"),
+        (
+            "discriminator.obs_dims=[0,0]",
+            "discriminator.obs_dims: must be null or distinct observation indices >= 0",
+        ),
     ],
 )
 def test_out_of_range_values_name_the_key(compose_cfg, override, message):

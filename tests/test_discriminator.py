@@ -1,6 +1,7 @@
 import functools
 
 import numpy as np
+import pytest
 import torch
 
 from gail_lab.imitation.discriminator import Discriminator
@@ -51,3 +52,37 @@ def test_accuracies_are_per_class():
     same = batch(obs, np.zeros(8, int))
     m = d.update(same, same)  # identical pairs: one class must be wrong
     assert m["disc/acc_expert"] + m["disc/acc_agent"] == 1.0
+
+
+def test_obs_dims_choose_what_d_sees():
+    """With obs_dims D's input holds only those observation dims (after normalization, next
+    observations alike), so the others cannot change its judgement."""
+    torch.manual_seed(0)
+    d = Discriminator(
+        obs_dim=4,
+        n_actions=1,
+        discrete=False,
+        optimizer=functools.partial(torch.optim.Adam, lr=1e-2),
+        inputs="state_next_state",
+        obs_dims=[2, 0],
+    )
+    obs = np.array([[1.0, 2.0, 3.0, 4.0]], np.float32)
+    x = d.inputs(obs, None, obs + 10)
+    np.testing.assert_allclose(x.numpy(), [[3.0, 1.0, 13.0, 11.0]])
+    other = obs.copy()
+    other[:, [1, 3]] = [-50.0, 7.0]
+    assert torch.equal(d.logits(obs, None, obs), d.logits(other, None, other))
+
+
+@pytest.mark.parametrize("dims", [[], [4], [0, 0], [-1]])
+def test_obs_dims_out_of_range_are_refused(dims):
+    with pytest.raises(
+        ValueError, match=r"obs_dims must be distinct observation indices in \[0, 3\]"
+    ):
+        Discriminator(
+            obs_dim=4,
+            n_actions=2,
+            discrete=True,
+            optimizer=functools.partial(torch.optim.Adam, lr=1e-2),
+            obs_dims=dims,
+        )

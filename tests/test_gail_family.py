@@ -244,6 +244,21 @@ def test_airl_logit_is_shaped_reward_minus_log_pi():
     np.testing.assert_allclose(d.learned_reward(obs), g.numpy(), rtol=1e-6)
 
 
+def test_airl_obs_dims_apply_to_g_and_h():
+    """obs_dims narrows what both of AIRL's networks see (g(s) and the potential h(s))."""
+    from gail_lab.imitation.airl import AIRLDiscriminator
+
+    torch.manual_seed(0)
+    adam = functools.partial(torch.optim.Adam, lr=1e-3)
+    d = AIRLDiscriminator(3, 2, True, adam, gamma=0.9, obs_dims=[1])
+    d.attach_policy(CategoricalPolicy(3, 2, [8]))
+    obs = np.array([[0.0, 1.0, 2.0], [5.0, 1.0, -3.0]], np.float32)
+    with torch.no_grad():
+        h = d.potential(obs)
+    torch.testing.assert_close(h[0], h[1])  # the dims it does not see differ, nothing else
+    np.testing.assert_allclose(*d.learned_reward(obs))
+
+
 def test_airl_with_absorbing_states_prices_the_ending_through_h():
     """A terminal step's f uses h of its ending's absorbing state, the absorbing state's own
     transition is g(abs) + gamma h(abs) - h(abs) with no log pi, and its observation is ignored."""

@@ -297,6 +297,9 @@ class DiscriminatorConfig:
     # D's logit change per unit of input distance, so at 1 the success and failure absorbing
     # states' rewards can differ by ~1.4 at most; a larger scale lets D tell them apart.
     absorbing_scale: float = 1.0
+    # The observation indices D sees (null: all of them): judge the expert's behaviour by what
+    # matters (e.g. the racecar's pose and velocity) while the learner sees the whole state.
+    obs_dims: list[int] | None = None
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -330,6 +333,17 @@ class DiscriminatorConfig:
             0 <= self.label_smoothing < 0.5, "label_smoothing", "in [0, 0.5)", self.label_smoothing
         )
         require(self.absorbing_scale > 0, "absorbing_scale", "> 0", self.absorbing_scale)
+        require(
+            self.obs_dims is None
+            or (
+                len(self.obs_dims) > 0
+                and min(self.obs_dims) >= 0
+                and len(set(self.obs_dims)) == len(self.obs_dims)
+            ),
+            "obs_dims",
+            "null or distinct observation indices >= 0",
+            self.obs_dims,
+        )
         require(
             self.skip_above_accuracy is None or 0.5 <= self.skip_above_accuracy <= 1,
             "skip_above_accuracy",

@@ -59,7 +59,9 @@ class AIRLDiscriminator(Discriminator):
             **kwargs,
         )
         self.gamma = gamma
-        h_in = obs_dim + (NUM_CODES if self.absorbing else 0)
+        h_in = (obs_dim if self.obs_dims is None else len(self.obs_dims)) + (
+            NUM_CODES if self.absorbing else 0
+        )
         self.h_net = mlp(h_in, hidden_sizes, 1, ACTIVATIONS[activation])
         self.optimizer = optimizer(list(self.net.parameters()) + list(self.h_net.parameters()))
         self.policy = None
@@ -70,7 +72,7 @@ class AIRLDiscriminator(Discriminator):
 
     def potential(self, obs, codes=None) -> torch.Tensor:
         """h(s); with absorbing states h sees the ending code (an absorbing state: only it)."""
-        x = self.obs_norm(self._tensor(obs).reshape(len(obs), -1))
+        x = self.observed(obs)
         return self.h_net(self.with_codes(x, codes) if self.absorbing else x).squeeze(-1)
 
     @torch.no_grad()
@@ -84,8 +86,8 @@ class AIRLDiscriminator(Discriminator):
         codes = batch.get("codes") if self.absorbing else None
         x = self.inputs(batch["obs"], batch.get("actions"), codes=codes)
         n = len(x)
-        h_in = self.obs_norm(self._tensor(batch["obs"]).reshape(n, -1))
-        next_in = self.obs_norm(self._tensor(batch["next_obs"]).reshape(n, -1))
+        h_in = self.observed(batch["obs"])
+        next_in = self.observed(batch["next_obs"])
         if self.absorbing:
             next_codes = batch.get("next_codes")
             h_in = self.with_codes(h_in, codes)

@@ -58,6 +58,7 @@ class Discriminator(nn.Module):
         skip_above_accuracy: float | None = None,
         absorbing: bool = False,
         absorbing_scale: float = 1.0,
+        obs_dims: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         if inputs not in INPUTS:
@@ -78,7 +79,19 @@ class Discriminator(nn.Module):
         if absorbing_scale <= 0:
             raise ValueError(f"absorbing_scale must be > 0 (got {absorbing_scale!r})")
         self.absorbing_scale = absorbing_scale  # the code's value: how far apart the endings sit
-        in_dim = {"state_action": obs_dim + n_actions, "state": obs_dim}.get(inputs, 2 * obs_dim)
+        if obs_dims is not None:
+            obs_dims = [int(i) for i in obs_dims]
+            bad = [i for i in obs_dims if not 0 <= i < obs_dim]
+            if not obs_dims or bad or len(set(obs_dims)) != len(obs_dims):
+                raise ValueError(
+                    f"discriminator.obs_dims must be distinct observation indices in "
+                    f"[0, {obs_dim - 1}] (the env's observation has {obs_dim} dims), got {obs_dims}"
+                )
+        # The observation dimensions D sees (None: all): the learner may need more state than
+        # the expert's behaviour should be judged by (e.g. the racecar's steering-servo state).
+        self.obs_dims = obs_dims
+        d_obs = obs_dim if obs_dims is None else len(obs_dims)
+        in_dim = {"state_action": d_obs + n_actions, "state": d_obs}.get(inputs, 2 * d_obs)
         in_dim += NUM_CODES if absorbing else 0
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
         self.updates_obs_norm = True  # False where the normalizer is a learner's, shared (DAC)
@@ -97,24 +110,29 @@ class Discriminator(nn.Module):
     def _tensor(self, x) -> torch.Tensor:
         return torch.as_tensor(x, dtype=torch.float32, device=self.device)
 
+    def observed(self, obs) -> torch.Tensor:
+        """Normalized observations (the full observation is normalized, as the learner's shared
+        normalizer is), then the dimensions ``obs_dims`` D looks at."""
+        x = self.obs_norm(self._tensor(obs).reshape(len(obs), -1))
+        return x if self.obs_dims is None else x[:, self.obs_dims]
+
     def inputs(self, obs, actions=None, next_obs=None, codes=None) -> torch.Tensor:
         """The network's input: [norm(s), one-hot(a) or a], [norm(s)], or [norm(s), norm(s')],
         then, with absorbing states, a one-hot of the ending code (``codes``: 0 = ordinary
         transition, 1 = success absorbing state, 2 = failure; absorbing rows are all zero but
         their code)."""
-        n = len(obs)
-        obs_t = self.obs_norm(self._tensor(obs).reshape(n, -1))
+        obs_t = self.observed(obs)
         if self.input_kind == "state":
             parts = [obs_t]
         elif self.input_kind == "state_next_state":
             if next_obs is None:
                 raise ValueError("a state_next_state discriminator needs next observations")
-            parts = [obs_t, self.obs_norm(self._tensor(next_obs).reshape(n, -1))]
+            parts = [obs_t, self.observed(next_obs)]
         elif self.discrete:
             act = torch.as_tensor(actions, dtype=torch.int64, device=self.device).reshape(-1)
             parts = [obs_t, F.one_hot(act, self.n_actions).float()]
         else:
-            parts = [obs_t, self._tensor(actions).reshape(n, -1)]
+            parts = [obs_t, self._tensor(actions).reshape(len(obs_t), -1)]
         x = torch.cat(parts, dim=-1)
         return self.with_codes(x, codes) if self.absorbing else x
 
@@ -138,7 +156,7 @@ class Discriminator(nn.Module):
     @torch.no_grad()
     def absorbing_rewards(self) -> dict[int, float]:
         """The per-step reward of each absorbing state (SUCCESS = 1, FAILURE = 2)."""
-        obs = np.zeros((2, self.obs_dim), np.float32)
+        obs = np.zeros((2, self.obs_dim), np.float32)  # the full observation: inputs() selects
         act = np.zeros(2, np.int64) if self.discrete else np.zeros((2, self.n_actions), np.float32)
         codes = np.array([1, 2])  # an absorbing state never leaves: it is its own next state
         batch = {"obs": obs, "actions": act, "next_obs": obs, "codes": codes, "next_codes": codes}
