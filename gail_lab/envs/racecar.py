@@ -60,7 +60,7 @@ MAX_WHEEL_SPEED = 50.0
 WHEEL_FORCE = 100.0
 #: Coordinates are divided by this in observations.
 POSITION_SCALE = 15.0
-OBS_MODES = ("pose", "pose_speed", "full")
+OBS_MODES = ("pose", "pose_speed", "full", "rays")
 RENDER_VIEWS = ("top", "chase")
 
 
@@ -76,6 +76,13 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
             it, measured with an MSE regressor).
             ``"full"`` (12 dims): ``x/15, y/15, vx, vy, sin(yaw), cos(yaw)``, the two steering
             hinge angles, their angular velocities, ``goal_x/15, goal_y/15``.
+            ``"rays"`` (15 dims): ``x/15, y/15, sin(yaw), cos(yaw)``, then what the car senses
+            around itself: 7 range-finder rays at -90, -60, ..., +90 degrees from its heading
+            (distance to the nearest wall face / 6 m, capped at 1; :class:`track.RayCaster`),
+            its forward and lateral speed (m/s), yaw rate (rad/s) and steering angle (rad).
+            The rays make "where is the opening" a local reading, the same at every corner, which
+            a discriminator can judge (``discriminator.obs_dims=[4, ..., 14]``: the car's
+            surroundings and motion, not its place on the map).
         physics_substeps: solver steps per env step of 1/20 s (default 4). Measured with
             :func:`gail_lab.envs.track.pure_pursuit_action` on 300 seeded episodes each: 1, 2, 4
             and 8 substeps all reach the goal 300/300 (with the steering gain scaled, see below),
@@ -146,15 +153,20 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         elif obs_mode == "pose_speed":
             low = [-inf, -inf, -1.0, -1.0, -inf, 0.0, 0.0]
             high = [inf, inf, 1.0, 1.0, inf, 1.0, 1.0]
-        else:
+        elif obs_mode == "full":
             low = [-inf, -inf, -inf, -inf, -1.0, -1.0, -inf, -inf, -inf, -inf, 0.0, 0.0]
             high = [inf, inf, inf, inf, 1.0, 1.0, inf, inf, inf, inf, 1.0, 1.0]
+        else:
+            n = len(track.RAY_ANGLES)
+            low = [-inf, -inf, -1.0, -1.0, *([0.0] * n), -inf, -inf, -inf, -inf]
+            high = [inf, inf, 1.0, 1.0, *([1.0] * n), inf, inf, inf, inf]
         self.observation_space = spaces.Box(
             low=np.array(low, dtype=np.float32),
             high=np.array(high, dtype=np.float32),
             dtype=np.float32,
         )
         self._goal_obs = (track.GOAL[0] / POSITION_SCALE, track.GOAL[1] / POSITION_SCALE)
+        self._rays = track.RayCaster() if obs_mode == "rays" else None
 
         # Steering servo gain per solver step, scaled to the substep count (class docstring).
         self._steer_kp = 1.0 - (1.0 - 0.1) ** (8.0 / self.physics_substeps)
@@ -304,7 +316,7 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         c = self._client
         assert c is not None
         (x, y, _), (qx, qy, qz, qw) = c.getBasePositionAndOrientation(self._car)
-        (vx, vy, _), _ = c.getBaseVelocity(self._car)
+        (vx, vy, _), (_, _, self._yaw_rate) = c.getBaseVelocity(self._car)
         yaw = math.atan2(2.0 * (qw * qz + qx * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
         self._x, self._y, self._yaw, self._vx, self._vy = x, y, yaw, vx, vy
         self._sin, self._cos = math.sin(yaw), math.cos(yaw)
@@ -334,6 +346,13 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         c = self._client
         assert c is not None
         (a0, w0, _, _), (a1, w1, _, _) = c.getJointStates(self._car, self._steering)
+        if self.obs_mode == "rays":
+            assert self._rays is not None
+            rays = self._rays(self._x, self._y, self._yaw) / self._rays.max_range
+            lateral = -self._vx * self._sin + self._vy * self._cos
+            head = (self._x / POSITION_SCALE, self._y / POSITION_SCALE, self._sin, self._cos)
+            tail = (self._speed, lateral, self._yaw_rate, a0)
+            return np.concatenate([head, rays, tail]).astype(np.float32)
         return np.array(
             (
                 self._x / POSITION_SCALE,

@@ -101,6 +101,59 @@ def distance_to_walls(
     return best
 
 
+#: Directions of the range finder's rays (``obs_mode="rays"``), relative to the car's heading
+#: (radians, positive to the left), and their range in metres.
+RAY_ANGLES: tuple[float, ...] = tuple(math.radians(a) for a in range(-90, 91, 30))
+RAY_RANGE = 6.0
+
+
+class RayCaster:
+    """Distances from a point along rays to the nearest wall *face* (the walls' boxes of
+    :func:`wall_boxes`), capped at ``max_range``: a 2D range finder, in plain geometry.
+
+    Each ray is intersected with every box by the slab method in the box's own frame; a ray that
+    starts inside a box reads 0.
+    """
+
+    def __init__(
+        self,
+        angles: Sequence[float] = RAY_ANGLES,
+        max_range: float = RAY_RANGE,
+        walls: Sequence[tuple[tuple[float, float], tuple[float, float]]] = WALLS,
+        thickness: float = WALL_THICKNESS,
+    ) -> None:
+        boxes = wall_boxes(walls, thickness)
+        self.angles = np.asarray(angles, np.float64)
+        self.max_range = float(max_range)
+        self._centre = np.array([c for c, _, _ in boxes])  # (B, 2)
+        self._half = np.array([(h, thickness / 2.0) for _, h, _ in boxes])  # (B, 2)
+        theta = np.array([a for _, _, a in boxes])
+        self._cos, self._sin = np.cos(theta), np.sin(theta)
+
+    def __call__(self, x: float, y: float, yaw: float) -> np.ndarray:
+        """The distance along each ray from (x, y) for a car heading ``yaw``."""
+        ang = yaw + self.angles  # (R,)
+        dx, dy = np.cos(ang)[:, None], np.sin(ang)[:, None]  # (R, 1)
+        px, py = x - self._centre[:, 0], y - self._centre[:, 1]  # (B,)
+        # into each box's frame (rotate by -theta)
+        lpx, lpy = px * self._cos + py * self._sin, -px * self._sin + py * self._cos
+        ldx, ldy = dx * self._cos + dy * self._sin, -dx * self._sin + dy * self._cos  # (R, B)
+        hx, hy = self._half[:, 0], self._half[:, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tx1, tx2 = (-hx - lpx) / ldx, (hx - lpx) / ldx
+            ty1, ty2 = (-hy - lpy) / ldy, (hy - lpy) / ldy
+        # a ray parallel to a slab: inside it for every t, or never
+        inside_x, inside_y = np.abs(lpx) <= hx, np.abs(lpy) <= hy
+        tx_lo = np.where(ldx == 0, np.where(inside_x, -np.inf, np.inf), np.minimum(tx1, tx2))
+        tx_hi = np.where(ldx == 0, np.where(inside_x, np.inf, -np.inf), np.maximum(tx1, tx2))
+        ty_lo = np.where(ldy == 0, np.where(inside_y, -np.inf, np.inf), np.minimum(ty1, ty2))
+        ty_hi = np.where(ldy == 0, np.where(inside_y, np.inf, -np.inf), np.maximum(ty1, ty2))
+        t_in, t_out = np.maximum(tx_lo, ty_lo), np.minimum(tx_hi, ty_hi)
+        hit = (t_out >= np.maximum(t_in, 0.0)) & (t_out >= 0.0)
+        dist = np.where(hit, np.maximum(t_in, 0.0), np.inf).min(axis=1)
+        return np.minimum(dist, self.max_range)
+
+
 def _wrap(angle: float) -> float:
     return (angle + math.pi) % (2.0 * math.pi) - math.pi
 

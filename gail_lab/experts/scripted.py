@@ -95,13 +95,17 @@ class RacecarPurePursuit(ScriptedExpert):
         from gail_lab.envs.racecar import POSITION_SCALE
 
         obs = np.asarray(obs, dtype=np.float64)
-        if obs.shape[-1] in (6, 7):  # pose: x, y, sin, cos, [speed,] goal x, goal y
+        if obs.shape[-1] in (
+            6,
+            7,
+            15,
+        ):  # pose: x, y, sin, cos, [speed,] goal; rays: x, y, sin, cos, ...
             sin, cos = obs[:, 2], obs[:, 3]
         elif obs.shape[-1] == 12:  # full: x, y, vx, vy, sin, cos, joints..., goal x, goal y
             sin, cos = obs[:, 4], obs[:, 5]
         else:
             raise ValueError(
-                f"expert scripted_racecar reads 6-, 7- or 12-dim racecar observations, got {obs.shape[-1]}"
+                f"expert scripted_racecar reads 6-, 7-, 12- or 15-dim racecar observations, got {obs.shape[-1]}"
             )
         return obs[:, 0] * POSITION_SCALE, obs[:, 1] * POSITION_SCALE, np.arctan2(sin, cos)
 

@@ -95,7 +95,9 @@ def test_time_limit_truncates_without_success():
         env.close()
 
 
-@pytest.mark.parametrize("obs_mode,dim", [("pose", 6), ("pose_speed", 7), ("full", 12)])
+@pytest.mark.parametrize(
+    "obs_mode,dim", [("pose", 6), ("pose_speed", 7), ("full", 12), ("rays", 15)]
+)
 def test_env_checker_and_observations_in_space(make_env, obs_mode, dim):
     env = make_env(obs_mode=obs_mode)
     check_env(env, skip_render_check=True)
@@ -103,8 +105,9 @@ def test_env_checker_and_observations_in_space(make_env, obs_mode, dim):
     rows = drive(env, 3, random_actions(200), stop=False)
     assert rows.dtype == np.float32
     assert all(env.observation_space.contains(row) for row in rows)
-    # The goal sits in the last two entries; sin^2 + cos^2 = 1.
-    np.testing.assert_allclose(rows[:, -2:], [[14.5 / 15, 7.5 / 15]] * len(rows), rtol=1e-6)
+    # The goal sits in the last two entries (but for rays); sin^2 + cos^2 = 1.
+    if obs_mode != "rays":
+        np.testing.assert_allclose(rows[:, -2:], [[14.5 / 15, 7.5 / 15]] * len(rows), rtol=1e-6)
     s, c = (4, 5) if obs_mode == "full" else (2, 3)
     np.testing.assert_allclose(rows[:, s] ** 2 + rows[:, c] ** 2, 1.0, atol=1e-5)
 
@@ -264,6 +267,33 @@ def test_pure_pursuit_geometry():
     assert steer > 0.1
     # Near a corner: slow.
     assert track.pure_pursuit_action(9.0, 2.5, 0.0)[1] == pytest.approx(0.2)
+
+
+def test_ray_caster_reads_the_distance_to_the_wall_faces():
+    rays = track.RayCaster(angles=[-math.pi / 2, 0.0, math.pi / 2], max_range=6.0)
+    half = track.WALL_THICKNESS / 2
+    # At the start facing +y: the wall x = 2 to the right, y = 4 ahead, x = 0 to the left.
+    np.testing.assert_allclose(
+        rays(0.5, 0.5, math.pi / 2), [2.0 - half - 0.5, 4.0 - half - 0.5, 0.5 - half]
+    )
+    # On the y = 3 corridor facing +x: 0.85 to either side, the x = 10 wall ahead; capped.
+    np.testing.assert_allclose(rays(5.0, 3.0, 0.0), [1 - half, 5.0 - half, 1 - half])
+    assert rays(3.0, 3.0, 0.0)[1] == 6.0
+    # Inside a wall: 0 in every direction.
+    np.testing.assert_allclose(rays(1.0, 4.0, 0.3), [0.0, 0.0, 0.0])
+
+
+def test_rays_observation_senses_the_corridor(make_env):
+    """obs_mode=rays: pose first (the expert and path metrics read x, y there), rays in [0, 1]
+    that shrink as the car drives at a wall, then speed, lateral speed, yaw rate, steering."""
+    env = make_env(obs_mode="rays", start_noise_pos=0.0, start_noise_yaw=0.0)
+    obs, _ = env.reset(seed=0)
+    n = len(track.RAY_ANGLES)
+    front = 4 + track.RAY_ANGLES.index(0.0)
+    np.testing.assert_allclose(obs[front], (4.0 - 0.15 - 0.5) / track.RAY_RANGE, rtol=1e-4)
+    rows = drive(env, 0, [np.array([0.0, 1.0], np.float32)] * 30, stop=True)
+    assert rows[15, front] < obs[front] and rows[15, 4 + n] > 0.3  # closer, moving forward
+    np.testing.assert_allclose(rows[-1, :2] * 15, env.pose()[:2], rtol=1e-5)
 
 
 def test_close_is_idempotent():
