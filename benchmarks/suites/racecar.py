@@ -50,6 +50,17 @@ RACECAR = Suite(
             "control: DAC on random-policy data",
             [*DAC, "data.source=random"],
         ),
+        Row(
+            "pure_dac_bc",
+            "BC on DAC's data and observation (rays)",
+            ["experiment=racecar_bc", "env.kwargs.obs_mode=rays"],
+        ),
+        Row(
+            "pure_dac_pose",
+            "ablation: DAC on the pose observation (no rays)",
+            [*DAC, "env.kwargs.obs_mode=pose"],
+            seeds=(0,),
+        ),
         Row("random_data", "control: recipe on random-policy data", [*RACE, "data.source=random"]),
         Row(
             "random_data_pure",

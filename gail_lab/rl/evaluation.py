@@ -139,9 +139,14 @@ def training_evaluation(
     policy, envs, episodes: int, seed: int
 ) -> tuple[EvalResult, dict[str, float]]:
     """The greedy evaluation trainers run while training (training seed stream), and its metrics:
-    ``eval/return_mean``, ``eval/return_std`` and, where the env reports one, ``eval/success_rate``."""
+    ``eval/return_mean``, ``eval/return_std``, ``eval/length_mean`` and, where the env reports one,
+    ``eval/success_rate``."""
     det = evaluate_policy(policy, envs, episodes, seed, True, stream=TRAINING_STREAM)
-    metrics = {"eval/return_mean": det.mean, "eval/return_std": det.std}
+    metrics = {
+        "eval/return_mean": det.mean,
+        "eval/return_std": det.std,
+        "eval/length_mean": float(np.mean(det.lengths)),
+    }
     if det.success_rate is not None:
         metrics["eval/success_rate"] = det.success_rate
     return det, metrics
