@@ -66,12 +66,34 @@ def recorded_seeds(suite: Suite, row: Row, records: dict) -> frozenset[str]:
 
 
 def claim(out: Path) -> bool:
-    """Take the row for this process (a lock file created exclusively), so that several
-    `tables.py` processes started side by side share the rows instead of repeating them."""
+    """Take the row for this process (a lock file created exclusively, holding its pid), so that
+    several `tables.py` processes started side by side share the rows instead of repeating them.
+    A claim whose process is gone (killed, or the session that ran it ended) is taken over."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    path = out.parent / f"{out.name}.claim"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if claim_alive(path):
+                return False
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def claim_alive(path: Path) -> bool:
+    """Whether the process that wrote the claim ``path`` still runs (an empty or unreadable
+    claim, as older versions wrote, counts as stale)."""
     try:
-        os.close(os.open(out.parent / f"{out.name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+    except PermissionError:  # it runs, as another user
+        return True
+    except (ValueError, OSError):
         return False
     return True
 

@@ -180,3 +180,20 @@ def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
     got = results(run)
     assert got["normalized_score"] == 1.0 and got["control_normalized_score"] == 0.1
     assert got["eval/success_rate"] == 0.9  # the stages' summaries still count
+
+
+def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
+    """Two tables.py processes share rows through claim files; a claim left by a killed process
+    (a session's end) must not block the row for ever."""
+    import subprocess
+
+    tables = _tables()
+    out = tmp_path / "suite" / "row"
+    assert tables.claim(out) and not tables.claim(out)  # ours, and alive
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    (tmp_path / "suite" / "row.claim").write_text(gone.stdout.decode().strip())
+    assert tables.claim(out)  # its writer exited: taken over
+    (tmp_path / "suite" / "row.claim").write_text("")  # an old, empty claim: stale too
+    assert tables.claim(out)

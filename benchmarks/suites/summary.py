@@ -61,10 +61,10 @@ SUMMARY = [
     ),
     Line(
         "racecar",
-        "DAC, pure GAIL (no env reward, no BC)",
+        "DAC, pure GAIL (no env reward, no BC; rays observation)",
         SUCCESS,
         ("racecar", "pure_dac"),
-        ("racecar", "bc"),
+        ("racecar", "pure_dac_bc"),
         control=("racecar", "pure_dac_random"),
     ),
     Line(
