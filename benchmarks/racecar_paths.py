@@ -2,6 +2,8 @@
 seeded starts (greedy), one panel per benchmark row.
 
     .venv/bin/python benchmarks/racecar_paths.py --seed 0 --episodes 10 --out docs/img/racecar_paths.png
+    .venv/bin/python benchmarks/racecar_paths.py --rows pure_dac pure_dac_bc pure_dac_pose \
+        --out docs/img/racecar_paths_dac.png
 
 Reads the policies benchmarks/tables.py trained (benchmarks/results/racecar/<row>/<seed>/imitate/
 policy.pt); rows not run yet are skipped. The episodes are the reported evaluation seeds of that
@@ -34,7 +36,12 @@ PANELS = {
     "no_disc": "no discriminator (env reward x30 + BC)",
     "bc": "BC",
     "random_data": "control: recipe on random data",
+    "pure_dac": "DAC: pure GAIL, no env reward, no BC (rays observation)",
+    "pure_dac_bc": "BC on DAC's observation (rays)",
+    "pure_dac_pose": "ablation: DAC on the pose observation",
 }
+#: The env's obs_mode by observation size (every mode starts with x/15, y/15).
+OBS_MODE_OF_SIZE = {6: "pose", 7: "pose_speed", 12: "full", 15: "rays"}
 
 
 def main() -> int:
@@ -43,12 +50,24 @@ def main() -> int:
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks/results/racecar")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/img/racecar_paths.png")
+    parser.add_argument("--rows", nargs="+", choices=list(PANELS), default=list(PANELS))
     args = parser.parse_args()
-    factory = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": "pose"}, num_envs=4)
     where = {"position_dims": [0, 1], "position_scale": 15.0}
-    envs = factory.make_vec()
-    expert = evaluate_policy(RacecarPurePursuit(), envs, args.episodes, args.seed, True, **where)
-    found = {row: args.results / row / str(args.seed) / "imitate" / "policy.pt" for row in PANELS}
+    envs = {}
+
+    def envs_for(obs_dim: int):
+        mode = OBS_MODE_OF_SIZE[obs_dim]
+        if mode not in envs:
+            factory = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": mode}, num_envs=4)
+            envs[mode] = factory.make_vec()
+        return envs[mode]
+
+    expert = evaluate_policy(
+        RacecarPurePursuit(), envs_for(6), args.episodes, args.seed, True, **where
+    )
+    found = {
+        row: args.results / row / str(args.seed) / "imitate" / "policy.pt" for row in args.rows
+    }
     found = {row: p for row, p in found.items() if p.is_file()}
     if not found:
         print(f"no trained policies under {args.results}: run benchmarks/tables.py racecar first")
@@ -60,7 +79,8 @@ def main() -> int:
     fig = Figure(figsize=(7.5 * cols, 4.3 * rows), dpi=90)
     for k, (row, path) in enumerate(found.items()):
         policy, _ = load_policy(path)
-        res = evaluate_policy(policy, envs, args.episodes, args.seed, True, **where)
+        obs_dim = policy.init_kwargs["obs_dim"]
+        res = evaluate_policy(policy, envs_for(obs_dim), args.episodes, args.seed, True, **where)
         res.compare_paths(expert)
         ax = fig.add_subplot(rows, cols, k + 1)
         plot_track(ax)
@@ -77,7 +97,8 @@ def main() -> int:
             fontsize=9,
         )
         ax.legend(loc="lower right", fontsize=8)
-    envs.close()
+    for v in envs.values():
+        v.close()
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
