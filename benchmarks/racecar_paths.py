@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 import io  # noqa: E402
 
 from gail_lab.envs import EnvFactory  # noqa: E402
+from gail_lab.envs.racecar import OBS_SIZES  # noqa: E402
 from gail_lab.envs.track import plot_track  # noqa: E402
 from gail_lab.experts.scripted import RacecarPurePursuit  # noqa: E402
 from gail_lab.io import atomic_write_bytes  # noqa: E402
@@ -41,7 +42,7 @@ PANELS = {
     "pure_dac_pose": "ablation: DAC on the pose observation",
 }
 #: The env's obs_mode by observation size (every mode starts with x/15, y/15).
-OBS_MODE_OF_SIZE = {6: "pose", 7: "pose_speed", 12: "full", 15: "rays"}
+OBS_MODE_OF_SIZE = {size: mode for mode, size in OBS_SIZES.items()}
 
 
 def main() -> int:

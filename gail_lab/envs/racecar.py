@@ -60,7 +60,9 @@ MAX_WHEEL_SPEED = 50.0
 WHEEL_FORCE = 100.0
 #: Coordinates are divided by this in observations.
 POSITION_SCALE = 15.0
-OBS_MODES = ("pose", "pose_speed", "full", "rays")
+#: Observation size of each obs_mode (every mode starts with x/15, y/15).
+OBS_SIZES = {"pose": 6, "pose_speed": 7, "full": 12, "rays": 15}
+OBS_MODES = tuple(OBS_SIZES)
 RENDER_VIEWS = ("top", "chase")
 
 

@@ -149,7 +149,7 @@ class RayCaster:
         ty_lo = np.where(ldy == 0, np.where(inside_y, -np.inf, np.inf), np.minimum(ty1, ty2))
         ty_hi = np.where(ldy == 0, np.where(inside_y, np.inf, -np.inf), np.maximum(ty1, ty2))
         t_in, t_out = np.maximum(tx_lo, ty_lo), np.minimum(tx_hi, ty_hi)
-        hit = (t_out >= np.maximum(t_in, 0.0)) & (t_out >= 0.0)
+        hit = t_out >= np.maximum(t_in, 0.0)  # the box lies (partly) ahead on the ray
         dist = np.where(hit, np.maximum(t_in, 0.0), np.inf).min(axis=1)
         return np.minimum(dist, self.max_range)
 

@@ -92,21 +92,18 @@ class RacecarPurePursuit(ScriptedExpert):
 
     @staticmethod
     def pose_from_obs(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from gail_lab.envs.racecar import POSITION_SCALE
+        from gail_lab.envs.racecar import OBS_SIZES, POSITION_SCALE
 
         obs = np.asarray(obs, dtype=np.float64)
-        if obs.shape[-1] in (
-            6,
-            7,
-            15,
-        ):  # pose: x, y, sin, cos, [speed,] goal; rays: x, y, sin, cos, ...
-            sin, cos = obs[:, 2], obs[:, 3]
-        elif obs.shape[-1] == 12:  # full: x, y, vx, vy, sin, cos, joints..., goal x, goal y
-            sin, cos = obs[:, 4], obs[:, 5]
-        else:
+        modes = {size: mode for mode, size in OBS_SIZES.items()}
+        if obs.shape[-1] not in modes:
             raise ValueError(
-                f"expert scripted_racecar reads 6-, 7-, 12- or 15-dim racecar observations, got {obs.shape[-1]}"
+                f"expert scripted_racecar reads racecar observations of {sorted(modes)} dims "
+                f"(obs_mode {list(OBS_SIZES)}), got {obs.shape[-1]}"
             )
+        # full: x, y, vx, vy, sin, cos, ...; every other mode: x, y, sin, cos, ...
+        s = 4 if modes[obs.shape[-1]] == "full" else 2
+        sin, cos = obs[:, s], obs[:, s + 1]
         return obs[:, 0] * POSITION_SCALE, obs[:, 1] * POSITION_SCALE, np.arctan2(sin, cos)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:

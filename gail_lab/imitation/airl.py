@@ -59,9 +59,7 @@ class AIRLDiscriminator(Discriminator):
             **kwargs,
         )
         self.gamma = gamma
-        h_in = (obs_dim if self.obs_dims is None else len(self.obs_dims)) + (
-            NUM_CODES if self.absorbing else 0
-        )
+        h_in = self.observed_dim + (NUM_CODES if self.absorbing else 0)
         self.h_net = mlp(h_in, hidden_sizes, 1, ACTIVATIONS[activation])
         self.optimizer = optimizer(list(self.net.parameters()) + list(self.h_net.parameters()))
         self.policy = None

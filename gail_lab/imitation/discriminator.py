@@ -90,7 +90,7 @@ class Discriminator(nn.Module):
         # The observation dimensions D sees (None: all): the learner may need more state than
         # the expert's behaviour should be judged by (e.g. the racecar's steering-servo state).
         self.obs_dims = obs_dims
-        d_obs = obs_dim if obs_dims is None else len(obs_dims)
+        d_obs = self.observed_dim = obs_dim if obs_dims is None else len(obs_dims)
         in_dim = {"state_action": d_obs + n_actions, "state": d_obs}.get(inputs, 2 * d_obs)
         in_dim += NUM_CODES if absorbing else 0
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()

@@ -39,6 +39,10 @@ class EvalResult:
     def std(self) -> float:
         return float(np.std(self.returns))
 
+    @property
+    def length_mean(self) -> float:
+        return float(np.mean(self.lengths))
+
     def as_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "paths"}
         counts = Counter(self.outcomes)
@@ -48,7 +52,7 @@ class EvalResult:
             "std": self.std,
             "episodes": len(self.returns),
             "success_rate": self.success_rate,
-            "length_mean": float(np.mean(self.lengths)),
+            "length_mean": self.length_mean,
             "outcome_counts": {k: counts.get(k, 0) for k in OUTCOMES},
             "path_distance_mean": (
                 None if self.path_distances is None else float(np.mean(self.path_distances))
@@ -145,7 +149,7 @@ def training_evaluation(
     metrics = {
         "eval/return_mean": det.mean,
         "eval/return_std": det.std,
-        "eval/length_mean": float(np.mean(det.lengths)),
+        "eval/length_mean": det.length_mean,
     }
     if det.success_rate is not None:
         metrics["eval/success_rate"] = det.success_rate

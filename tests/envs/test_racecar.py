@@ -303,3 +303,19 @@ def test_close_is_idempotent():
     env.close()
     with pytest.raises(RuntimeError):
         env.reset(seed=0)
+
+
+def test_scripted_expert_reads_every_obs_mode_and_refuses_other_sizes(make_env):
+    from gail_lab.envs.racecar import OBS_SIZES
+    from gail_lab.experts.scripted import RacecarPurePursuit
+
+    expert = RacecarPurePursuit()
+    for mode in OBS_SIZES:
+        env = make_env(obs_mode=mode)
+        obs, _ = env.reset(seed=3)
+        x, y, yaw, _ = env.pose()
+        np.testing.assert_allclose(
+            expert.act(obs[None])[0], track.pure_pursuit_action(x, y, yaw), atol=1e-5
+        )
+    with pytest.raises(ValueError, match=r"observations of \[6, 7, 12, 15\] dims"):
+        expert.act(np.zeros((1, 5), np.float32))
