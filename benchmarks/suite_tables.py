@@ -187,9 +187,14 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
     if earlier:
         old_rows = [r for r in suite.rows if r.name in earlier]
         body, commands = _table_lines(suite, old_rows, earlier)
+        notes = dict.fromkeys(
+            suite.revision_note if r.revision_note is None else r.revision_note for r in old_rows
+        )
+        own = any(r.revision is not None for r in old_rows)
+        which = "the rows' current revisions" if own else f"revision {suite.revision}"
         lines += [
             "",
-            f"Made before revision {suite.revision}, not re-run since ({suite.revision_note}):",
+            f"Made before {which}, not re-run since ({'; '.join(notes)}):",
             "",
             *body,
             "",

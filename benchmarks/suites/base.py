@@ -35,6 +35,10 @@ class Row:
     # demonstrations is touched), may keep its older records.
     revision: int | None = None
     seeds: tuple[int, ...] = SEEDS  # the seeds the row runs (and its table counts)
+    # What changed at the row's own revision (None: the suite's revision_note). Set it with
+    # `revision` when a change the overrides do not show (a tuned recipe's value) makes the
+    # row's records stale.
+    revision_note: str | None = None
 
 
 @dataclass
