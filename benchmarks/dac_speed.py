@@ -1,7 +1,8 @@
 """Benchmark: DAC's env steps per second on one thread, Hopper-sized (11-dim observation, 3-dim
 action, a synthetic env whose step costs microseconds), 256-256 actor, critics and D, batch 256,
 one SAC update per env step, D updated every `d_every` steps, Adam as a for-loop over the
-parameters and fused. The rows record steps/s (timed without a profiler) and where the time goes
+parameters and fused, float32 matmuls at torch's `highest` and `medium` precision
+(`matmul_precision=`; medium runs them through oneDNN's bf16 kernels here). The rows record steps/s (timed without a profiler) and where the time goes
 (cProfile, a second run of the same length: SAC update, D update, rewards, optimizer steps,
 acting).
 
@@ -96,9 +97,10 @@ def build(d_every: int, fused: bool) -> DAC:
     return dac
 
 
-def measure(d_every: int, fused: bool, steps: int) -> dict:
+def measure(d_every: int, fused: bool, precision: str, steps: int) -> dict:
     """Steps/s timed without the profiler, then the same number of steps under cProfile for the
     shares (the profiler's own overhead inflates small calls, so shares are approximate)."""
+    torch.set_float32_matmul_precision(precision)
     dac = build(d_every, fused)
     for _ in range(dac.learning_starts + 10):  # past the random warm-up, into the updates
         dac.iterate({})
@@ -131,6 +133,7 @@ def measure(d_every: int, fused: bool, steps: int) -> dict:
     return {
         "d_every": d_every,
         "fused": fused,
+        "precision": precision,
         "steps": steps,
         "steps_per_s": round(steps / wall, 1),
         "ms_per_step": round(1e3 * wall / steps, 2),
@@ -142,13 +145,14 @@ def table(record: dict) -> str:
     lines = [
         measurements.header(record),
         "",
-        "| Adam | D updated every | env steps/s (one SAC update each) | ms per step | SAC update %"
+        "| Adam | matmul precision | D updated every | env steps/s (one SAC update each) | ms per step | SAC update %"
         " | D update % | rewards % (inside SAC) | optimizer steps % | acting % |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in record["rows"]:
         lines.append(
-            f"| {'fused' if r['fused'] else 'for-loop'} | {r['d_every']} steps"
+            f"| {'fused' if r['fused'] else 'for-loop'} | {r.get('precision', 'highest')}"
+            f" | {r['d_every']} steps"
             f" | {r['steps_per_s']:.0f} | {r['ms_per_step']:.1f}"
             f" | {r['sac_update']:.0f} | {r['d_update']:.0f} | {r['rewards']:.0f}"
             f" | {r['optimizer']:.0f} | {r['act']:.0f} |"
@@ -161,11 +165,18 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--d-every", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--fused", choices=["both", "on", "off"], default="both")
+    ap.add_argument("--precision", nargs="+", default=["highest", "medium"])
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
     fused = {"both": [False, True], "on": [True], "off": [False]}[args.fused]
-    rows = [measure(d, f, args.steps) for f in fused for d in args.d_every]
+    rows = [
+        measure(d, f, p, args.steps)
+        for p in args.precision
+        for f in fused
+        for d in args.d_every
+        if f or p == "highest"  # the for-loop Adam at the default precision only
+    ]
     for r in rows:
         print(r, flush=True)
     measurements.save("dac_speed", rows, sys.argv)

@@ -28,8 +28,9 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def configure_torch(threads: int) -> None:
+def configure_torch(threads: int, matmul_precision: str = "highest") -> None:
     torch.set_num_threads(threads)
+    torch.set_float32_matmul_precision(matmul_precision)
 
 
 CODE = ("gail_lab", "conf", "run.py", "pyproject.toml")  # what makes a run's numbers

@@ -126,6 +126,10 @@ def test_wrong_type(compose_cfg):
             "expert.episodes/total_steps: must be set (at least one of them is the budget)",
         ),
         ("device=tpu", "device: must be cpu, cuda or cuda:N"),
+        (
+            "matmul_precision=low",
+            "matmul_precision: must be one of ['highest', 'high', 'medium']",
+        ),
         ("logger.wandb.mode=onlne", "logger.wandb.mode: must be one of"),
         (
             "discriminator.obs_dims=[0,0]",

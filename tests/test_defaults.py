@@ -111,3 +111,20 @@ def test_experts_stop_once_they_hold_the_env_threshold(tmp_path):
     _, meta = load_policy(path)
     assert meta["train"]["best_eval_return"] >= 30
     assert meta["train"]["env_steps"] < budget
+
+
+def test_matmul_precision_is_applied_and_keys_trained_experts(compose_cfg, tmp_path):
+    import torch
+
+    from gail_lab.tasks.context import RunContext
+
+    paths = {}
+    try:
+        for precision in ("highest", "medium"):
+            cfg = compose_cfg("env=pendulum", "logger=none", f"matmul_precision={precision}")
+            ctx = RunContext.create(cfg, tmp_path)
+            assert torch.get_float32_matmul_precision() == precision
+            paths[precision] = ctx.expert_path
+    finally:
+        torch.set_float32_matmul_precision("highest")
+    assert paths["highest"] != paths["medium"]  # an expert trained at one is not the other's

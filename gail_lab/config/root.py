@@ -173,6 +173,9 @@ class RecipeConfig:
     measured: str = MISSING  # what the recipe reached, on which seeds, and where the record is
 
 
+MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_precision's values
+
+
 @dataclass
 class Config:
     task: Any = MISSING
@@ -193,6 +196,12 @@ class Config:
     torch_threads: int = (
         1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
     )
+    # torch.set_float32_matmul_precision: highest (plain float32 matmuls, the default), high or
+    # medium. On this project's CPUs (AVX512-BF16) medium runs float32 matmuls through oneDNN's
+    # bf16 kernels at about twice the speed, with float32-level error here (median relative
+    # error 2.3e-7 against 1.8e-7 on a 256x256 product); other numbers than highest, so a
+    # record names the precision it ran with (docs/results/speed.md).
+    matmul_precision: str = "highest"
     progress: bool = True  # progress bars with steps/s and ETA
     artifacts_dir: str = (
         "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
@@ -215,6 +224,12 @@ class Config:
             self.device,
         )
         require(self.torch_threads >= 1, "torch_threads", ">= 1", self.torch_threads)
+        require(
+            self.matmul_precision in MATMUL_PRECISIONS,
+            "matmul_precision",
+            f"one of {list(MATMUL_PRECISIONS)}",
+            self.matmul_precision,
+        )
         require(self.seed >= 0, "seed", ">= 0", self.seed)
         require(self.checkpoint_every >= 0, "checkpoint_every", ">= 0", self.checkpoint_every)
         require(self.keep_checkpoints >= 1, "keep_checkpoints", ">= 1", self.keep_checkpoints)

@@ -23,6 +23,7 @@ from torch import nn
 
 from gail_lab.imitation.absorbing import NUM_CODES
 from gail_lab.imitation.rewards import gail_reward
+from gail_lab.rl.loop import scalars
 from gail_lab.rl.networks import RunningObsNorm, mlp
 
 INPUTS = ("state_action", "state", "state_next_state")
@@ -209,25 +210,28 @@ class Discriminator(nn.Module):
         if self.grad_penalty > 0:
             gp = self.gradient_penalty(detached(x_e), detached(x_a))
             total = total + self.grad_penalty * gp
-        acc_e = (logit_e > 0).float().mean().item()
-        acc_a = (logit_a < 0).float().mean().item()
+        acc_e = (logit_e > 0).float().mean()
+        acc_a = (logit_a < 0).float().mean()
         skipped = (
-            self.skip_above_accuracy is not None and (acc_e + acc_a) / 2 > self.skip_above_accuracy
+            self.skip_above_accuracy is not None
+            and (acc_e.item() + acc_a.item()) / 2 > self.skip_above_accuracy
         )
         if not skipped:
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             self.optimizer.step()
-        return {
-            "disc/loss": float(loss.item()),
-            "disc/acc_expert": acc_e,
-            "disc/acc_agent": acc_a,
-            "disc/d_expert": float(torch.sigmoid(logit_e).mean().item()),
-            "disc/d_agent": float(torch.sigmoid(logit_a).mean().item()),
-            "disc/entropy": float(entropy.item()),
-            "disc/grad_penalty": float(gp.item()),
-            "disc/skipped": float(skipped),
-        }
+        metrics = scalars(
+            {
+                "disc/loss": loss,
+                "disc/acc_expert": acc_e,
+                "disc/acc_agent": acc_a,
+                "disc/d_expert": torch.sigmoid(logit_e).mean(),
+                "disc/d_agent": torch.sigmoid(logit_a).mean(),
+                "disc/entropy": entropy,
+                "disc/grad_penalty": gp,
+            }
+        )
+        return {**metrics, "disc/skipped": float(skipped)}
 
     @torch.no_grad()
     def raw_reward(self, batch: Batch) -> torch.Tensor:

@@ -54,6 +54,13 @@ class Preempted(GailLabError):
         self.signum = signum
 
 
+def scalars(stats: dict[str, torch.Tensor]) -> dict[str, float]:
+    """Zero-dim metric tensors as floats, read in one host sync (``.item()`` each would sync
+    once per metric, per update)."""
+    values = torch.stack([v.detach().float() for v in stats.values()]).tolist()
+    return dict(zip(stats, values, strict=True))
+
+
 @dataclass
 class Progress:
     """What one iteration did: its metrics and how far it moved each counter."""

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gail_lab.envs import EnvFactory
-from gail_lab.rl.loop import Progress
+from gail_lab.rl.loop import Progress, scalars
 from gail_lab.rl.networks import GaussianPolicy, mlp
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.stepper import EnvStepper
@@ -64,6 +64,8 @@ class SAC:
         self.alpha_optimizer = optimizer([self.log_alpha]) if self.autotune else None
         self.target_entropy = float(-act_dim if target_entropy is None else target_entropy)
         self.gamma, self.tau = gamma, tau
+        self._params = list(self.critics.parameters())  # Polyak averaging, one foreach call
+        self._target_params = list(self.critic_targets.parameters())
 
     @property
     def alpha(self) -> float:
@@ -93,25 +95,22 @@ class SAC:
         actor_loss.backward()
         self.actor_optimizer.step()
 
-        metrics = {
-            "losses/qf_loss": q_loss.item() / 2,
-            "losses/qf_values": q1.mean().item(),
-            "losses/actor_loss": actor_loss.item(),
-            "losses/entropy": -logp.mean().item(),
+        stats = {
+            "losses/qf_loss": q_loss / 2,
+            "losses/qf_values": q1.mean(),
+            "losses/actor_loss": actor_loss,
+            "losses/entropy": -logp.mean(),
         }
         if self.autotune:
             alpha_loss = -(self.log_alpha * (logp.detach() + self.target_entropy)).mean()
             self.alpha_optimizer.zero_grad(set_to_none=True)
             alpha_loss.backward()
             self.alpha_optimizer.step()
-            metrics["losses/alpha_loss"] = alpha_loss.item()
-        metrics["losses/alpha"] = self.alpha
+            stats["losses/alpha_loss"] = alpha_loss
+        stats["losses/alpha"] = self.log_alpha.exp()
         with torch.no_grad():
-            for p, tp in zip(
-                self.critics.parameters(), self.critic_targets.parameters(), strict=True
-            ):
-                tp.lerp_(p, self.tau)
-        return metrics
+            torch._foreach_lerp_(self._target_params, self._params, self.tau)
+        return scalars(stats)
 
     def state_dict(self) -> dict[str, Any]:
         return {

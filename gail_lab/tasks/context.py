@@ -93,7 +93,7 @@ class RunContext:
 
     @classmethod
     def create(cls, cfg: DictConfig, run_dir: Path) -> RunContext:
-        configure_torch(cfg.torch_threads)
+        configure_torch(cfg.torch_threads, cfg.matmul_precision)
         device = resolve_device(cfg.device)
         seed_everything(cfg.seed)
         factory = build(cfg.env)
@@ -150,11 +150,14 @@ class RunContext:
         return Path(self.cfg.artifacts_dir).expanduser().resolve()
 
     def expert_identity(self) -> dict[str, Any]:
-        return {
+        identity = {
             "env": self.factory.identity(),
             "expert": self._cache_key(self.cfg.expert),
             "seed": self.expert_seed,
         }
+        if self.cfg.matmul_precision != "highest":  # a trained expert's numbers depend on it
+            identity["matmul_precision"] = self.cfg.matmul_precision  # (default: the old paths)
+        return identity
 
     def _cache_key(self, node: DictConfig) -> dict[str, Any]:
         """The resolved node, less the options its schema (or a nested node's, e.g. the expert's
