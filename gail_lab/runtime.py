@@ -33,6 +33,7 @@ def configure_torch(threads: int, matmul_precision: str = "highest") -> None:
     torch.set_float32_matmul_precision(matmul_precision)
 
 
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the config tree run.py composes
 CODE = ("gail_lab", "conf", "run.py", "pyproject.toml")  # what makes a run's numbers
 
 

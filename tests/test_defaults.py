@@ -128,3 +128,16 @@ def test_matmul_precision_is_applied_and_keys_trained_experts(compose_cfg, tmp_p
     finally:
         torch.set_float32_matmul_precision("highest")
     assert paths["highest"] != paths["medium"]  # an expert trained at one is not the other's
+
+
+def test_the_recipe_line_names_the_recipe_values_a_run_changed(compose_cfg):
+    from gail_lab.tasks.context import recipe_line
+
+    assert "changed" not in recipe_line(compose_cfg("env=racecar", "algo=gail_ppo"))
+    line = recipe_line(
+        compose_cfg("env=racecar", "algo=gail_ppo", "algo.trainer.env_reward_coef=0", "seed=3")
+    )
+    assert line.startswith("conf/tuned/racecar/gail_ppo.yaml (")
+    assert line.endswith("its numbers do not cover: algo.trainer.env_reward_coef=0.0")
+    pose = recipe_line(compose_cfg("env=racecar", "algo=dac", "env.kwargs.obs_mode=pose"))
+    assert pose.endswith(": env.kwargs.obs_mode=pose")  # nested keys, strings

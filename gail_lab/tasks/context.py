@@ -14,13 +14,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError
 from gail_lab.io import config_hash
 from gail_lab.logging import RunLogger
-from gail_lab.runtime import configure_torch, resolve_device, seed_everything
+from gail_lab.runtime import CONF_DIR, configure_torch, resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,44 @@ def wandb_group(cfg: DictConfig) -> str:
     return str(cfg.run_name)
 
 
+def recipe_changes(cfg: DictConfig) -> list[str]:
+    """``key=value`` for every value the run's recipe file sets that the run holds otherwise
+    (a command-line override or an ``experiment=`` preset changed it): the recipe's measured
+    numbers do not vouch for those."""
+    path = CONF_DIR / "tuned" / f"{cfg.recipe.name}.yaml"
+    if not path.is_file():
+        return []
+    recipe = OmegaConf.to_container(OmegaConf.load(path))
+    recipe.pop("recipe", None)
+    changed = []
+
+    def walk(node: dict, prefix: str) -> None:
+        for name, value in node.items():
+            key = f"{prefix}{name}"
+            if isinstance(value, dict):
+                walk(value, f"{key}.")
+                continue
+            got = OmegaConf.select(cfg, key, default=None)
+            if isinstance(got, DictConfig | ListConfig):
+                got = OmegaConf.to_container(got, resolve=True)
+            if got != value:
+                changed.append(f"{key}={got}")
+
+    walk(recipe, "")
+    return changed
+
+
 def recipe_line(cfg: DictConfig) -> str:
-    """What ran: the pair's measured recipe (conf/tuned/<env>/<algo>.yaml) or generic defaults."""
+    """What ran: the pair's measured recipe (conf/tuned/<env>/<algo>.yaml), and which of its values
+    this run changed, or generic defaults."""
     pair = f"env={cfg.env.name} algo={cfg.algo.name}"
     if cfg.recipe is None:
         return f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults"
-    return f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
+    line = f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
+    changed = recipe_changes(cfg)
+    if changed:
+        line += f", with changed values its numbers do not cover: {', '.join(changed)}"
+    return line
 
 
 # Expert classes that moved after experts were cached under their old module: their cache keys
