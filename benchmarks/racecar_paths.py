@@ -2,7 +2,7 @@
 seeded starts (greedy), one panel per benchmark row.
 
     .venv/bin/python benchmarks/racecar_paths.py --seed 0 --episodes 10 --out docs/img/racecar_paths.png
-    .venv/bin/python benchmarks/racecar_paths.py --rows pure_dac pure_dac_bc pure_dac_pose \
+    .venv/bin/python benchmarks/racecar_paths.py --rows pure_dac pure_dac_random \
         --out docs/img/racecar_paths_dac.png
 
 Reads the policies benchmarks/tables.py trained (benchmarks/results/racecar/<row>/<seed>/imitate/
@@ -38,6 +38,7 @@ PANELS = {
     "bc": "BC",
     "random_data": "control: recipe on random data",
     "pure_dac": "DAC: pure GAIL, no env reward, no BC (rays observation)",
+    "pure_dac_random": "control: DAC on random-policy data",
     "pure_dac_bc": "BC on DAC's observation (rays)",
     "pure_dac_pose": "ablation: DAC on the pose observation",
 }
