@@ -123,3 +123,85 @@ def test_reinforce_returns_end_at_a_time_limit_cut():
         r, np.zeros(3), np.array([0.0, 0.0, 8.0]), np.zeros(3, bool), np.array([0]), 0.5, 1.0
     )
     assert adv[-1] == pytest.approx(1.0 + 0.5 * 8.0)
+
+
+def test_ppo_expert_with_reward_normalization_relu_and_clip_options():
+    """The MuJoCo PPO experts' options (rl-baselines3-zoo's settings): rewards scaled by their
+    running return spread (its statistics saved with the algorithm's state), ReLU policy and
+    critic, a Gaussian clipped to the box."""
+    from gail_lab.config import PPOExpertConfig
+    from gail_lab.envs import EnvFactory
+    from gail_lab.rl.networks import GaussianPolicy
+    from tests.conftest import from_schema
+
+    torch.manual_seed(0)
+    expert = from_schema(
+        PPOExpertConfig,
+        optimizer=functools.partial(torch.optim.Adam, lr=3e-4),
+        total_steps=512,
+        samples_per_iteration=256,
+        num_envs=1,
+        hidden_sizes=[16, 16],
+        value_hidden_sizes=[16, 16],
+        activation="relu",
+        squash="clip",
+        reward_norm=True,
+        eval_every=100,
+    )
+    algo = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    assert isinstance(algo.policy, GaussianPolicy) and algo.policy.squash == "clip"
+    assert isinstance(algo.learner.value.net[1], torch.nn.ReLU)
+    algo.setup(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    roll = algo.sample_trajectories()
+    algo.update(roll)
+    state = algo.state_dict()["reward_scaler"]
+    assert state["count"] > len(roll) - 1 and state["var"] > 1.0  # Pendulum's sums spread widely
+    again = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    again.reward_scaler.load_state_dict(state)
+    r = roll.rewards[:8]
+    np.testing.assert_array_equal(
+        algo.reward_scaler(r, np.array([0])), again.reward_scaler(r, np.array([0]))
+    )
+    algo.close()
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("expert.activation=gelu", "expert.activation: must be one of ['tanh', 'relu']"),
+        ("expert.squash=sigmoid", "expert.squash: must be one of ['tanh', 'clip']"),
+    ],
+)
+def test_ppo_expert_options_are_checked_at_compose_time(compose_cfg, override, message):
+    from gail_lab.config import ConfigValueError, validate_config
+
+    cfg = compose_cfg("env=pendulum", "expert=ppo", override)
+    with pytest.raises(ConfigValueError) as err:
+        validate_config(cfg)
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize("after", [False, True])
+def test_the_normalizer_takes_in_a_rollout_before_or_after_the_update(after):
+    """observe_after_update=True (the MuJoCo PPO experts): the update sees the normalizer the
+    policy acted with, so the old log-probabilities and the first ratio agree (ratio 1)."""
+    from gail_lab.envs import EnvFactory
+    from gail_lab.rl.networks import CategoricalPolicy
+    from gail_lab.rl.on_policy import OnPolicy
+
+    class Recorder:
+        gamma, bootstraps, optimizer = 0.99, True, None
+
+        def update(self, roll, rewards):
+            seen.append(policy.obs_norm.count.item())
+            return {}
+
+    seen: list[float] = []
+    policy = CategoricalPolicy(4, 2, [8], normalize_obs=True)
+    algo = OnPolicy(policy, Recorder(), 64, num_envs=1, observe_after_update=after)
+    algo.setup(EnvFactory("CartPole-v1", num_envs=1), seed=0)
+    before = policy.obs_norm.count.item()
+    algo.iterate({"env_steps": None})
+    algo.close()
+    assert (seen[0] == before) == after  # after: the update ran on the acting normalizer
+    assert policy.obs_norm.count.item() > before  # either way the rollout is taken in

@@ -139,7 +139,14 @@ class PPOExpertConfig(PPOConfig):
 
     _target_: str = "gail_lab.experts.trained.PPOExpert"
     # Options added after PPO experts were cached: left out of the cache key at their defaults.
-    added_after_caching = ("log_std_init", "num_envs")
+    added_after_caching = (
+        "log_std_init",
+        "num_envs",
+        "activation",
+        "squash",
+        "reward_norm",
+        "observe_after_update",
+    )
     name: str = "ppo"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     total_steps: int = 200_000
@@ -154,6 +161,17 @@ class PPOExpertConfig(PPOConfig):
     stop_at_return: float | None = None
     stop_at_threshold: bool = True  # as DQNExpertConfig's
     log_std_init: float = 0.0  # Box actions: initial log-std of the tanh-Gaussian policy
+    # hidden activation of the critic and (Box actions) the policy: tanh (CleanRL) or relu (SB3's
+    # MuJoCo settings in rl-baselines3-zoo)
+    activation: str = "tanh"
+    # Box actions: tanh (a tanh-squashed Gaussian) or clip (a Gaussian clipped to the box, as SB3)
+    squash: str = "tanh"
+    # scale the env's reward by its running return spread, clipped to +-10 (rl-baselines3-zoo's
+    # `normalize: true`, VecNormalize's reward half): see gail_lab.rl.returns.RewardScaler
+    reward_norm: bool = False
+    # the observation normalizer takes in each rollout after the PPO update instead of before
+    # it (SB3's and CleanRL's order: the ratio starts at 1): see gail_lab.rl.on_policy.OnPolicy
+    observe_after_update: bool = False
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
@@ -171,6 +189,13 @@ class PPOExpertConfig(PPOConfig):
         )
         require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
         require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+        require(
+            self.activation in ("tanh", "relu"),
+            "activation",
+            "one of ['tanh', 'relu']",
+            self.activation,
+        )
+        require(self.squash in ("tanh", "clip"), "squash", "one of ['tanh', 'clip']", self.squash)
 
 
 @dataclass

@@ -136,10 +136,16 @@ class PPOExpert(TrainedExpert):
         stop_at_threshold: bool,
         log_std_init: float,
         num_envs: int | None,
+        activation: str,
+        squash: str,
+        reward_norm: bool,
+        observe_after_update: bool,
         **ppo_kwargs: Any,
     ) -> None:
         self.name, self.optimizer, self.hidden_sizes = name, optimizer, list(hidden_sizes)
         self.num_envs = num_envs
+        self.activation, self.squash, self.reward_norm = activation, squash, reward_norm
+        self.observe_after_update = observe_after_update
         self.stop_at_threshold = stop_at_threshold
         self.samples_per_iteration, self.normalize_obs = samples_per_iteration, normalize_obs
         self.log_std_init, self.ppo_kwargs = log_std_init, ppo_kwargs
@@ -154,7 +160,15 @@ class PPOExpert(TrainedExpert):
         )
 
     def build(self, factory: EnvFactory, seed: int) -> OnPolicy:
-        continuous = {} if factory.discrete else {"log_std_init": self.log_std_init}
+        continuous = (
+            {}
+            if factory.discrete
+            else {
+                "log_std_init": self.log_std_init,
+                "activation": self.activation,
+                "squash": self.squash,
+            }
+        )
         policy = policy_for_space(
             factory.obs_dim,
             factory.action_space,
@@ -162,8 +176,17 @@ class PPOExpert(TrainedExpert):
             self.normalize_obs,
             **continuous,
         )
-        ppo = PPO(policy, self.optimizer, seed=seed, **self.ppo_kwargs)
-        return OnPolicy(policy, ppo, self.samples_per_iteration, self.num_envs)
+        ppo = PPO(
+            policy, self.optimizer, seed=seed, value_activation=self.activation, **self.ppo_kwargs
+        )
+        return OnPolicy(
+            policy,
+            ppo,
+            self.samples_per_iteration,
+            self.num_envs,
+            reward_norm=self.reward_norm,
+            observe_after_update=self.observe_after_update,
+        )
 
 
 class SACExpert(TrainedExpert):

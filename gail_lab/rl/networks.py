@@ -11,6 +11,8 @@ from torch import nn
 
 from gail_lab.rl.rollout import Decision
 
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}  # by config name
+
 
 def mlp(
     in_dim: int, hidden_sizes: Sequence[int], out_dim: int, activation: type[nn.Module] = nn.ReLU
@@ -308,7 +310,7 @@ class GaussianPolicy(Policy):
             "box_penalty_coef": float(box_penalty_coef),
         }
         self.squash, self.box_penalty_coef = squash, float(box_penalty_coef)
-        act_cls = {"tanh": nn.Tanh, "relu": nn.ReLU}[activation]
+        act_cls = ACTIVATIONS[activation]
         act_dim = len(low)
         self.obs_norm = RunningObsNorm(obs_dim) if normalize_obs else nn.Identity()
         self.trunk = mlp(obs_dim, hidden_sizes[:-1], int(hidden_sizes[-1]), act_cls)

@@ -22,6 +22,7 @@ import numpy as np
 from gail_lab.data.transitions import Transitions
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
+from gail_lab.rl.returns import RewardScaler
 from gail_lab.rl.rollout import EpisodeRunner, StepRunner
 
 
@@ -43,11 +44,25 @@ class OnPolicy:
     """The policy ``policy`` trained by ``learner`` on the env's reward (the PPO expert)."""
 
     def __init__(
-        self, policy, learner, samples_per_iteration: int, num_envs: int | None = None
+        self,
+        policy,
+        learner,
+        samples_per_iteration: int,
+        num_envs: int | None = None,
+        reward_norm: bool = False,
+        observe_after_update: bool = False,
     ) -> None:
         self.policy, self.learner = policy, learner
+        # When the observation normalizer takes in a rollout. Before the update (the default,
+        # every imitation learner's): the old log-probabilities, recorded as the policy acted,
+        # belong to the normalizer before it moved, so its move enters the first ratio. After
+        # (SB3's VecNormalize and CleanRL's wrapper order, where stored observations stay
+        # normalized as they were when the policy acted): every update starts at ratio 1.
+        self.observe_after_update = observe_after_update
         self.samples_per_iteration = samples_per_iteration
         self.num_envs = num_envs  # sub-envs of the rollouts; None: the env's num_envs
+        # the env's reward scaled by its running return spread (MuJoCo experts; see RewardScaler)
+        self.reward_scaler = RewardScaler(learner.gamma) if reward_norm else None
         self.envs = self.runner = None
 
     def setup(self, factory: EnvFactory, seed: int) -> None:
@@ -75,12 +90,18 @@ class OnPolicy:
         return roll.episode_returns, roll.episode_lengths, roll.episode_successes
 
     def update(self, roll: Transitions) -> dict[str, float]:
-        return self.learner.update(roll, roll.rewards)
+        if self.reward_scaler is None:
+            return self.learner.update(roll, roll.rewards)
+        rewards = self.reward_scaler(roll.rewards, roll.episode_starts)
+        return self.learner.update(roll, rewards)
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
         roll = self.sample_trajectories(remaining["env_steps"])
-        self.policy.observe(roll.observations)
+        if not self.observe_after_update:
+            self.policy.observe(roll.observations)
         metrics = self.update(roll)
+        if self.observe_after_update:
+            self.policy.observe(roll.observations)
         returns, lengths, successes = self.ended_episodes(roll)
         metrics.update(rollout_metrics(returns, lengths, successes))
         return Progress(metrics, env_steps=len(roll), episodes=len(returns))
@@ -89,15 +110,20 @@ class OnPolicy:
         return [self.learner.optimizer]
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "policy": self.policy.state_dict(),
             "learner": self.learner.state_dict(),
             "runner": self.runner.state_dict(),
         }
+        if self.reward_scaler is not None:
+            state["reward_scaler"] = self.reward_scaler.state_dict()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         self.policy.load_state_dict(state["policy"])
         self.learner.load_state_dict(state["learner"])
+        if self.reward_scaler is not None:
+            self.reward_scaler.load_state_dict(state["reward_scaler"])
         return self.runner.load_state_dict(state["runner"])
 
     def close(self) -> None:

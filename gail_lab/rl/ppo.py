@@ -11,17 +11,24 @@ import torch
 from torch import nn
 
 from gail_lab.data.transitions import Transitions
-from gail_lab.rl.networks import RunningObsNorm, mlp
+from gail_lab.rl.networks import ACTIVATIONS, RunningObsNorm, mlp
 from gail_lab.rl.returns import gae
 
 
 class ValueNetwork(nn.Module):
-    """V(s): an MLP with tanh hidden layers, sharing the policy's observation normalizer."""
+    """V(s): an MLP (tanh hidden layers unless ``activation`` says), sharing the policy's
+    observation normalizer."""
 
-    def __init__(self, obs_dim: int, hidden_sizes: Sequence[int], obs_norm: nn.Module) -> None:
+    def __init__(
+        self,
+        obs_dim: int,
+        hidden_sizes: Sequence[int],
+        obs_norm: nn.Module,
+        activation: str = "tanh",
+    ) -> None:
         super().__init__()
         self.obs_norm = obs_norm
-        self.net = mlp(obs_dim, hidden_sizes, 1, activation=nn.Tanh)
+        self.net = mlp(obs_dim, hidden_sizes, 1, activation=ACTIVATIONS[activation])
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(self.obs_norm(obs)).squeeze(-1)
@@ -47,13 +54,14 @@ class PPO:
         value_hidden_sizes: Sequence[int],
         seed: int = 0,
         aux_loss: Callable[[], torch.Tensor] | None = None,
+        value_activation: str = "tanh",
     ) -> None:
         self.policy = policy
         self.aux_loss = aux_loss  # added to every minibatch's loss (GAIL's BC term)
         obs_norm = policy.obs_norm if isinstance(policy.obs_norm, RunningObsNorm) else nn.Identity()
-        self.value = ValueNetwork(policy.init_kwargs["obs_dim"], value_hidden_sizes, obs_norm).to(
-            policy.device
-        )
+        self.value = ValueNetwork(
+            policy.init_kwargs["obs_dim"], value_hidden_sizes, obs_norm, value_activation
+        ).to(policy.device)
         params = list(policy.parameters()) + [
             p for n, p in self.value.named_parameters() if n.startswith("net.")
         ]

@@ -60,3 +60,52 @@ def gae(
             running = deltas[t] + gamma * lam * running
             adv[t] = running
     return adv, adv + values
+
+
+def forward_discounted_sums(
+    rewards: np.ndarray, episode_starts: np.ndarray, gamma: float
+) -> np.ndarray:
+    """R_t = gamma * R_{t-1} + r_t within each segment (R restarts at each segment's first step):
+    the running discounted sum whose spread reward normalization divides by (SB3's VecNormalize
+    and gymnasium's NormalizeReward keep the same sum per env)."""
+    rewards = np.asarray(rewards, dtype=np.float64)
+    out = np.empty_like(rewards)
+    starts = np.zeros(len(rewards), bool)
+    starts[np.asarray(episode_starts, dtype=np.int64)] = True
+    running = 0.0
+    for t, r in enumerate(rewards):
+        running = r + (0.0 if starts[t] else gamma * running)
+        out[t] = running
+    return out
+
+
+class RewardScaler:
+    """Rewards divided by the running standard deviation of their forward discounted sum, then
+    clipped to [-clip, clip] (SB3's ``VecNormalize(norm_reward=True)``, which rl-baselines3-zoo's
+    ``normalize: true`` turns on for its MuJoCo PPO settings). Without it a locomotion return runs
+    to thousands: the critic's loss swamps the policy's gradient under the shared gradient-norm
+    clip. The statistics come from gymnasium's ``RunningMeanStd``, updated once per rollout with
+    its sums (which restart at each segment: an approximation where a rollout cut an episode)."""
+
+    def __init__(self, gamma: float, clip: float = 10.0, epsilon: float = 1e-8) -> None:
+        from gymnasium.wrappers.utils import RunningMeanStd
+
+        self.gamma, self.clip, self.epsilon = gamma, clip, epsilon
+        self.stats = RunningMeanStd(shape=())
+
+    def __call__(self, rewards: np.ndarray, episode_starts: np.ndarray) -> np.ndarray:
+        self.stats.update(forward_discounted_sums(rewards, episode_starts, self.gamma))
+        scaled = np.asarray(rewards, np.float64) / np.sqrt(self.stats.var + self.epsilon)
+        return np.clip(scaled, -self.clip, self.clip).astype(np.float32)
+
+    def state_dict(self) -> dict:
+        return {
+            "mean": float(self.stats.mean),
+            "var": float(self.stats.var),
+            "count": self.stats.count,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.stats.mean = np.float64(state["mean"])
+        self.stats.var = np.float64(state["var"])
+        self.stats.count = state["count"]
