@@ -19,7 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import collection_speed, dac_speed, env_speed, measurements  # noqa: E402
+from benchmarks import (  # noqa: E402
+    collection_speed,
+    dac_speed,
+    env_speed,
+    experts,
+    measurements,
+)
 from benchmarks.suite_tables import (  # noqa: E402
     earlier_record,
     load_records,
@@ -38,6 +44,7 @@ MEASUREMENTS = {
     "env_speed": env_speed.table,
     "collection_speed": collection_speed.table,
     "dac_speed": dac_speed.table,
+    "experts_mujoco": experts.table,
 }
 
 
