@@ -106,6 +106,7 @@ def test_wrong_type(compose_cfg):
             "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']",
         ),
         ("eval.episodes=0", "eval.episodes: must be >= 1"),
+        ("eval.target_score=0", "eval.target_score: must be in (0, 2]"),
         ("env.num_envs=0", "env.num_envs: must be >= 1"),
         ("expert.gamma=0", "expert.gamma: must be in (0, 1]"),
         (

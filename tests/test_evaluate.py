@@ -32,3 +32,25 @@ def test_evaluate_reports_success_rate_and_writes_a_gif(tmp_path):
     gif = Image.open(tmp_path / "run" / "episode.gif")
     # 61 frames, every 4th kept (Pillow merges identical consecutive frames)
     assert 2 <= gif.n_frames <= 16 and gif.size[0] > 100
+
+
+def test_first_training_evaluation_reaching_the_target_score(tmp_path):
+    """The summary's steps to target: the first training evaluation whose normalized score
+    reaches eval.target_score (0.95 by default, 0.9 in the MuJoCo suite)."""
+    from gail_lab.tasks.pipeline import first_reaching
+
+    metrics = tmp_path / "metrics.jsonl"
+    rows = [
+        {"global_step": 100, "time": 1.0, "losses/x": 0.0},
+        {"global_step": 200, "time": 2.0, "eval/return_mean": 80.0},  # score 0.8
+        {"global_step": 300, "time": 3.0, "eval/return_mean": 92.0},  # 0.92
+        {"global_step": 400, "time": 4.0, "eval/return_mean": 97.0},  # 0.97
+    ]
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert first_reaching(metrics, 0.0, 100.0) == {"to_target_step": 400, "to_target_time_s": 4.0}
+    assert first_reaching(metrics, 0.0, 100.0, 0.9) == {
+        "to_target_step": 300,
+        "to_target_time_s": 3.0,
+    }
+    assert first_reaching(metrics, 0.0, 100.0, 0.99)["to_target_step"] is None
+    assert first_reaching(tmp_path / "missing.jsonl", 0.0, 100.0)["to_target_step"] is None

@@ -8,6 +8,7 @@ from benchmarks.suites.cartpole import CARTPOLE, CARTPOLE_OFFLINE
 from benchmarks.suites.classic import CLASSIC, CLASSIC_FIX, CLASSIC_SUB
 from benchmarks.suites.dac import DAC_SUITE
 from benchmarks.suites.defaults import DEFAULTS
+from benchmarks.suites.mujoco import MUJOCO
 from benchmarks.suites.racecar import RACECAR
 
 __all__ = ["COMMON", "ROOT", "SEEDS", "SUITES", "Column", "Row", "Suite", "cell"]
@@ -21,4 +22,5 @@ SUITES = {
     "classic_sub": CLASSIC_SUB,
     "dac": DAC_SUITE,
     "defaults": DEFAULTS,
+    "mujoco": MUJOCO,
 }

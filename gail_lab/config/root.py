@@ -151,9 +151,13 @@ class EvalConfig:
     # task=pipeline: also run the random-data control (the same run on uniform-random-policy data,
     # in <run dir>/control, beside the main run when a core is free) and print its score
     control: bool = False
+    # task=pipeline: the normalized score whose first training evaluation reaching it gives the
+    # summary's to_target_step / to_target_time_s (0.95 in classic control; 0.9 on MuJoCo)
+    target_score: float = 0.95
 
     def __post_init__(self) -> None:
         require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
+        require(0 < self.target_score <= 2, "target_score", "in (0, 2]", self.target_score)
         require(self.video_max_frames >= 1, "video_max_frames", ">= 1", self.video_max_frames)
         require(
             self.target in ("imitation", "expert"),

@@ -34,11 +34,8 @@ from gail_lab.tasks.train_expert import ensure_expert
 log = logging.getLogger(__name__)
 
 
-TARGET_SCORE = 0.95
-
-
 def first_reaching(
-    metrics_path: Path, random_return: float, expert_return: float, target: float = TARGET_SCORE
+    metrics_path: Path, random_return: float, expert_return: float, target: float = 0.95
 ) -> dict[str, float | None]:
     """The first training evaluation (greedy, training seed stream) whose normalized score
     reaches ``target``: its step (env steps for online learners, gradient steps or epochs for
@@ -108,7 +105,9 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
             root / "imitate" / "metrics.jsonl",
             report["random_return_mean"],
             expert_return,
+            ctx.cfg.eval.target_score,
         ),
+        "target_score": ctx.cfg.eval.target_score,
         "dataset": str(dataset_path),
         "policy": info["policy_path"],
         "wall_time_s": {k: round(v, 1) for k, v in times.items()},
