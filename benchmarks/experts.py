@@ -60,14 +60,11 @@ def record_row(r: dict, eval_episodes: int) -> dict:
         return {**head, "error": r["error"]}
     return {
         **head,
-        "env_id": r.get("env_id"),
         "eval_episodes": eval_episodes,
         "return_mean": r["expert/return_mean"],
         "return_std": r["expert/return_std"],
         "env_steps": r["expert/env_steps"],
         "wall_time_s": round(r["expert/wall_time_s"], 1),
-        "code.commit": r.get("code.commit"),
-        "code.dirty": r.get("code.dirty"),
     }
 
 
@@ -80,7 +77,7 @@ def table(record: dict) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in record["rows"]:
-        head = f"| {r['env']} ({r.get('env_id') or r['env']}) | {r['expert']} | {r['seed']}"
+        head = f"| {r['env']} | {r['expert']} | {r['seed']}"
         if "error" in r:
             lines.append(f"{head} | failed: {r['error']} | | | |")
         else:
