@@ -25,6 +25,7 @@ from benchmarks import (  # noqa: E402
     env_speed,
     experts,
     measurements,
+    mujoco_speed,
 )
 from benchmarks.suite_tables import (  # noqa: E402
     earlier_record,
@@ -45,6 +46,7 @@ MEASUREMENTS = {
     "collection_speed": collection_speed.table,
     "dac_speed": dac_speed.table,
     "experts_mujoco": experts.table,
+    "mujoco_speed": mujoco_speed.table,
 }
 
 

@@ -1,0 +1,123 @@
+"""Benchmark: env steps per second of each imitation learner on each MuJoCo preset, on one
+thread (`torch_threads=1`), with the learner's suite settings (networks, batch sizes, updates per
+step) and the env's own physics. Each row is a short `run.py task=pipeline` on a tiny expert's
+demonstrations (`data.allow_weak_expert=true`: the speed does not depend on their quality), and
+the rate is env steps over seconds between the learner's last two logs (DAC: past its warm-up of
+uniform random actions, so every step includes one SAC update and one D step; gail_ppo: its last
+iteration, rollout, D and PPO updates).
+
+    .venv/bin/python benchmarks/mujoco_speed.py
+
+Records its rows in benchmarks/records/mujoco_speed.json (rendered into docs/results/speed.md by
+benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import measurements  # noqa: E402
+
+ENVS = ("hopper", "walker2d", "halfcheetah")
+TINY_DATA = [
+    "expert.total_steps=2048",
+    "expert.eval_every=1",
+    "expert.eval_episodes=1",
+    "data.num_transitions=null",
+    "data.num_episodes=2",
+    "data.allow_weak_expert=true",
+    "eval.episodes=1",
+]
+# learner -> overrides: a short run whose last logged SPS is steady (DAC logs every 1,000 steps)
+LEARNERS = {
+    "dac": [
+        "algo=dac",
+        "algo.trainer.learning_starts=1000",
+        "algo.trainer.total_steps=4000",
+        "algo.trainer.eval_every=1000",
+        "algo.trainer.eval_episodes=1",
+    ],
+    "gail_ppo": [
+        "algo=gail_ppo",
+        "algo.trainer.iterations=6",
+        "algo.trainer.eval_every=100",
+        "algo.trainer.eval_episodes=1",
+    ],
+}
+
+
+def measure(env: str, learner: str, out: Path) -> dict:
+    run_dir = out / f"{env}__{learner}"
+    cmd = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "task=pipeline",
+        f"env={env}",
+        "expert=ppo_mujoco",
+        *TINY_DATA,
+        *LEARNERS[learner],
+        "torch_threads=1",
+        "logger=none",
+        "progress=false",
+        f"artifacts_dir={out / 'artifacts'}",
+        f"hydra.run.dir={run_dir}",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        return {"env": env, "learner": learner, "error": proc.stderr.strip().splitlines()[-1]}
+    rows = [
+        json.loads(x) for x in (run_dir / "imitate" / "metrics.jsonl").read_text().split("\n") if x
+    ]
+    logged = [r for r in rows if "charts/SPS" in r]  # SPS is cumulative: take the last interval
+    (a, b) = logged[-2:]
+    return {
+        "env": env,
+        "learner": learner,
+        "env_steps_per_s": round(
+            (b["global_step"] - a["global_step"]) / (b["time"] - a["time"]), 1
+        ),
+        "interval": [a["global_step"], b["global_step"]],
+    }
+
+
+def table(record: dict) -> str:
+    lines = [
+        measurements.header(record),
+        "",
+        "| env | learner | env steps/s (one thread) | measured over env steps |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in record["rows"]:
+        if "error" in r:
+            lines.append(f"| {r['env']} | {r['learner']} | failed: {r['error']} | |")
+        else:
+            lines.append(
+                f"| {r['env']} | {r['learner']} | {r['env_steps_per_s']:,.0f}"
+                f" | {r['interval'][0]:,}-{r['interval'][1]:,} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--envs", nargs="+", default=list(ENVS))
+    ap.add_argument("--learners", nargs="+", default=list(LEARNERS))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(e, a, Path(tmp)) for e in args.envs for a in args.learners]
+    for r in rows:
+        print(r, flush=True)
+    measurements.save("mujoco_speed", rows, sys.argv)
+    print(table(measurements.load("mujoco_speed")))
+
+
+if __name__ == "__main__":
+    main()
