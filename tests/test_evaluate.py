@@ -47,10 +47,13 @@ def test_first_training_evaluation_reaching_the_target_score(tmp_path):
         {"global_step": 400, "time": 4.0, "eval/return_mean": 97.0},  # 0.97
     ]
     metrics.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert first_reaching(metrics, 0.0, 100.0) == {"to_target_step": 400, "to_target_time_s": 4.0}
+    assert first_reaching(metrics, 0.0, 100.0, 0.95) == {
+        "to_target_step": 400,
+        "to_target_time_s": 4.0,
+    }
     assert first_reaching(metrics, 0.0, 100.0, 0.9) == {
         "to_target_step": 300,
         "to_target_time_s": 3.0,
     }
     assert first_reaching(metrics, 0.0, 100.0, 0.99)["to_target_step"] is None
-    assert first_reaching(tmp_path / "missing.jsonl", 0.0, 100.0)["to_target_step"] is None
+    assert first_reaching(tmp_path / "missing.jsonl", 0.0, 100.0, 0.95)["to_target_step"] is None

@@ -90,9 +90,9 @@ class OnPolicy:
         return roll.episode_returns, roll.episode_lengths, roll.episode_successes
 
     def update(self, roll: Transitions) -> dict[str, float]:
-        if self.reward_scaler is None:
-            return self.learner.update(roll, roll.rewards)
-        rewards = self.reward_scaler(roll.rewards, roll.episode_starts)
+        rewards = roll.rewards
+        if self.reward_scaler is not None:
+            rewards = self.reward_scaler(rewards, roll.episode_starts)
         return self.learner.update(roll, rewards)
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:

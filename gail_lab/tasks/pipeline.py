@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def first_reaching(
-    metrics_path: Path, random_return: float, expert_return: float, target: float = 0.95
+    metrics_path: Path, random_return: float, expert_return: float, target: float
 ) -> dict[str, float | None]:
     """The first training evaluation (greedy, training seed stream) whose normalized score
     reaches ``target``: its step (env steps for online learners, gradient steps or epochs for
