@@ -37,7 +37,7 @@ def test_every_tuned_file_names_an_env_and_an_algo_preset():
 
 
 def test_overrides_and_presets_win_over_the_recipe(compose_cfg):
-    assert compose_cfg("env=racecar", "algo=gail_ppo").algo.trainer.iterations == 50
+    assert compose_cfg("env=racecar", "algo=gail_ppo").algo.trainer.iterations == 20
     cfg = compose_cfg("env=racecar", "algo=gail_ppo", "algo.trainer.iterations=7")
     assert cfg.algo.trainer.iterations == 7
     fast = compose_cfg("experiment=cartpole_gail_ppo_fast")
