@@ -34,4 +34,5 @@ def test_the_summary_says_when_no_recipe_ran(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     text = out.stdout + out.stderr
     assert "no tuned recipe for env=cartpole algo=gail_reinforce" in text
+    assert "docs/results/defaults.md" in text  # where the pair's measured score is
     assert "control (random data) not run" in text

@@ -4,6 +4,8 @@ experts' stop at the env's threshold; the named presets mean the same as their p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import CONF, TINY, run_cli
 from omegaconf import OmegaConf
@@ -141,3 +143,12 @@ def test_the_recipe_line_names_the_recipe_values_a_run_changed(compose_cfg):
     assert line.endswith("its numbers do not cover: algo.trainer.env_reward_coef=0.0")
     pose = recipe_line(compose_cfg("env=racecar", "algo=dac", "env.kwargs.obs_mode=pose"))
     assert pose.endswith(": env.kwargs.obs_mode=pose")  # nested keys, strings
+
+
+def test_a_pair_without_recipe_says_so_and_where_its_score_is(compose_cfg):
+    from gail_lab.tasks.context import recipe_line
+
+    line = recipe_line(compose_cfg("env=racecar", "algo=airl"))
+    assert line.startswith("no tuned recipe for env=racecar algo=airl: algo=airl's generic")
+    page = line.rsplit(": ", 1)[1].rstrip(")")
+    assert (Path(__file__).parents[1] / page).is_file()

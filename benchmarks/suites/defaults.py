@@ -20,6 +20,16 @@ RECIPE_REVISIONS = {
             "longer run sped the car up and it clipped walls (conf/tuned/racecar/gail_ppo.yaml)"
         ),
     ),
+    **{
+        (env, "gail_ppo"): dict(
+            revision=1,
+            revision_note=(
+                f"env={env} algo=gail_ppo ran gail_ppo's generic defaults then; its recipe "
+                f"conf/tuned/{env}/gail_ppo.yaml now"
+            ),
+        )
+        for env in ("acrobot", "mountaincar")
+    },
 }
 
 

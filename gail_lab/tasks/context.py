@@ -85,7 +85,10 @@ def recipe_line(cfg: DictConfig) -> str:
     this run changed, or generic defaults."""
     pair = f"env={cfg.env.name} algo={cfg.algo.name}"
     if cfg.recipe is None:
-        return f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults"
+        return (
+            f"no tuned recipe for {pair}: algo={cfg.algo.name}'s generic defaults (what each pair "
+            "scores at its defaults: docs/results/defaults.md)"
+        )
     line = f"conf/tuned/{cfg.recipe.name}.yaml ({cfg.recipe.measured})"
     changed = recipe_changes(cfg)
     if changed:
