@@ -11,6 +11,9 @@ ENVS = ("cartpole", "acrobot", "mountaincar", "pendulum", "racecar")
 ALGOS = ("gail_ppo", "gail_reinforce", "airl", "dac", "gail_offline", "bc")
 DISCRETE = ("cartpole", "acrobot", "mountaincar")
 NAMED = {("cartpole", "gail_ppo"), ("racecar", "gail_ppo"), ("racecar", "bc")}  # 5 seeds
+# Pairs at generic defaults that score ~1 where the termination bias alone can: their random-data
+# control runs beside them (eval.control=true changes nothing in the main run)
+CONTROLLED = {(e, a) for e in ("cartpole", "acrobot") for a in ("gail_reinforce", "airl")}
 # Pairs whose recipe changed after the suite's revision (a value the overrides do not show)
 RECIPE_REVISIONS = {
     ("racecar", "gail_ppo"): dict(
@@ -42,7 +45,8 @@ DEFAULTS = Suite(
         Row(
             f"{env}__{algo}",
             f"env={env} algo={algo}",
-            [f"env={env}", f"algo={algo}"],
+            [f"env={env}", f"algo={algo}"]
+            + (["eval.control=true"] if (env, algo) in CONTROLLED else []),
             seeds=SEEDS if (env, algo) in NAMED else SEEDS[:1],
             # the named pairs' records predate the current code (see revision_note)
             **RECIPE_REVISIONS.get((env, algo), dict(revision=None if (env, algo) in NAMED else 0)),
