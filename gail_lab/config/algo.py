@@ -8,8 +8,10 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from gail_lab.config.checks import require, require_sizes
+from gail_lab.config.checks import require, require_one_of, require_sizes
+from gail_lab.imitation.discriminator import ACTIVATIONS as D_ACTIVATIONS
 from gail_lab.imitation.rewards import REWARD_FORMS
+from gail_lab.rl.networks import ACTIVATIONS, SQUASHES
 
 
 # --------------------------------------------------------------------------- imitation
@@ -43,21 +45,11 @@ class MLPPolicyConfig:
 
     def __post_init__(self) -> None:
         require_sizes(self.hidden_sizes)
-        require(
-            self.squash in ("tanh", "clip", "clip_censored"),
-            "squash",
-            "one of ['tanh', 'clip', 'clip_censored']",
-            self.squash,
-        )
+        require_one_of(self.squash, "squash", SQUASHES)
         require(
             len(self.hidden_sizes) >= 1, "hidden_sizes", "at least one layer", self.hidden_sizes
         )
-        require(
-            self.activation in ("tanh", "relu"),
-            "activation",
-            "one of ['tanh', 'relu']",
-            self.activation,
-        )
+        require_one_of(self.activation, "activation", tuple(ACTIVATIONS))
 
 
 @dataclass
@@ -303,23 +295,10 @@ class DiscriminatorConfig:
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
-        require(
-            self.activation in ("relu", "tanh", "leaky_relu"),
-            "activation",
-            "one of ['relu', 'tanh', 'leaky_relu']",
-            self.activation,
-        )
-        require(
-            self.inputs in ("state_action", "state", "state_next_state"),
-            "inputs",
-            "one of ['state_action', 'state', 'state_next_state']",
-            self.inputs,
-        )
-        require(
-            self.reward_normalization in ("none", "scale", "standardize"),
-            "reward_normalization",
-            "one of ['none', 'scale', 'standardize']",
-            self.reward_normalization,
+        require_one_of(self.activation, "activation", tuple(D_ACTIVATIONS))
+        require_one_of(self.inputs, "inputs", ("state_action", "state", "state_next_state"))
+        require_one_of(
+            self.reward_normalization, "reward_normalization", ("none", "scale", "standardize")
         )
         require(
             self.reward_clip is None or self.reward_clip > 0,

@@ -18,3 +18,7 @@ def require(ok: bool, key: str, allowed: str, value: Any) -> None:
 
 def require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
     require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
+
+
+def require_one_of(value: Any, key: str, allowed: tuple[Any, ...]) -> None:
+    require(value in allowed, key, f"one of {list(allowed)}", value)

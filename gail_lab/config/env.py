@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from gail_lab.config.checks import require
+from gail_lab.config.checks import require, require_one_of
 from gail_lab.imitation.rewards import REWARD_FORMS
 
 
@@ -65,19 +65,9 @@ class EnvConfig:
             f"one of {list(REWARD_FORMS)}",
             self.gail_reward_form,
         )
-        require(
-            self.terminal_outcome in ("info", "success", "failure"),
-            "terminal_outcome",
-            "one of ['info', 'success', 'failure']",
-            self.terminal_outcome,
-        )
+        require_one_of(self.terminal_outcome, "terminal_outcome", ("info", "success", "failure"))
         require(self.num_envs >= 1, "num_envs", ">= 1", self.num_envs)
-        require(
-            self.vectorization in ("sync", "async"),
-            "vectorization",
-            "one of ['sync', 'async']",
-            self.vectorization,
-        )
+        require_one_of(self.vectorization, "vectorization", ("sync", "async"))
         if self.max_episode_steps is not None:
             require(
                 self.max_episode_steps >= 1,

@@ -8,7 +8,8 @@ from typing import Any
 from omegaconf import MISSING
 
 from gail_lab.config.algo import PPOConfig
-from gail_lab.config.checks import require, require_sizes
+from gail_lab.config.checks import require, require_one_of, require_sizes
+from gail_lab.rl.networks import ACTIVATIONS
 
 
 # --------------------------------------------------------------------------- experts
@@ -96,12 +97,7 @@ class DQNExpertConfig:
         require(self.learning_starts >= 0, "learning_starts", ">= 0", self.learning_starts)
         require(self.train_freq >= 1, "train_freq", ">= 1", self.train_freq)
         require(self.gradient_steps >= 1, "gradient_steps", ">= 1", self.gradient_steps)
-        require(
-            self.eps_schedule in ("multiplicative", "linear"),
-            "eps_schedule",
-            "one of ['multiplicative', 'linear']",
-            self.eps_schedule,
-        )
+        require_one_of(self.eps_schedule, "eps_schedule", ("multiplicative", "linear"))
         require(
             self.eps_schedule != "linear" or self.total_steps is not None,
             "eps_schedule",
@@ -116,7 +112,7 @@ class DQNExpertConfig:
         )
         require(0 < self.eps_decay <= 1, "eps_decay", "in (0, 1]", self.eps_decay)
         require(0 < self.eps_fraction <= 1, "eps_fraction", "in (0, 1]", self.eps_fraction)
-        require(self.loss in ("mse", "huber"), "loss", "one of ['mse', 'huber']", self.loss)
+        require_one_of(self.loss, "loss", ("mse", "huber"))
         for unit in ("target_update", "eval_every"):
             per_episode, per_step = f"{unit}_episodes", f"{unit}_steps"
             values = (getattr(self, per_episode), getattr(self, per_step))
@@ -189,13 +185,8 @@ class PPOExpertConfig(PPOConfig):
         )
         require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
         require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
-        require(
-            self.activation in ("tanh", "relu"),
-            "activation",
-            "one of ['tanh', 'relu']",
-            self.activation,
-        )
-        require(self.squash in ("tanh", "clip"), "squash", "one of ['tanh', 'clip']", self.squash)
+        require_one_of(self.activation, "activation", tuple(ACTIVATIONS))
+        require_one_of(self.squash, "squash", ("tanh", "clip"))
 
 
 @dataclass

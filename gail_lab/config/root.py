@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from gail_lab.config.checks import require
+from gail_lab.config.checks import require, require_one_of
 
 
 # --------------------------------------------------------------------------- logger, task
@@ -32,12 +32,7 @@ class WandbConfig:
     osh_every: float = 60.0
 
     def __post_init__(self) -> None:
-        require(
-            self.mode in ("offline", "online", "disabled"),
-            "mode",
-            "one of ['offline', 'online', 'disabled']",
-            self.mode,
-        )
+        require_one_of(self.mode, "mode", ("offline", "online", "disabled"))
         require(self.init_timeout > 0, "init_timeout", "> 0", self.init_timeout)
         require(self.osh_every >= 0, "osh_every", ">= 0 (seconds)", self.osh_every)
 
@@ -114,16 +109,9 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
-        require(
-            self.label in ("executed", "clean"), "label", "one of ['executed', 'clean']", self.label
-        )
+        require_one_of(self.label, "label", ("executed", "clean"))
         require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
-        require(
-            self.source in ("expert", "random"),
-            "source",
-            "one of ['expert', 'random']",
-            self.source,
-        )
+        require_one_of(self.source, "source", ("expert", "random"))
         if self.use_episodes is not None:
             require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
         require(
@@ -159,12 +147,7 @@ class EvalConfig:
         require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
         require(0 < self.target_score <= 2, "target_score", "in (0, 2]", self.target_score)
         require(self.video_max_frames >= 1, "video_max_frames", ">= 1", self.video_max_frames)
-        require(
-            self.target in ("imitation", "expert"),
-            "target",
-            "one of ['imitation', 'expert']",
-            self.target,
-        )
+        require_one_of(self.target, "target", ("imitation", "expert"))
 
 
 @dataclass
