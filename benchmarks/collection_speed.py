@@ -86,8 +86,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    measurements.save("collection_speed", rows, sys.argv)
-    print(table(measurements.load("collection_speed")))
+    print(table(measurements.save("collection_speed", rows, sys.argv)))
 
 
 def table(record: dict) -> str:

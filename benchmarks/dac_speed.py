@@ -179,8 +179,7 @@ def main() -> None:
     ]
     for r in rows:
         print(r, flush=True)
-    measurements.save("dac_speed", rows, sys.argv)
-    print(table(measurements.load("dac_speed")))
+    print(table(measurements.save("dac_speed", rows, sys.argv)))
 
 
 if __name__ == "__main__":

@@ -94,8 +94,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    measurements.save("env_speed", rows, sys.argv)
-    print(table(measurements.load("env_speed")))
+    print(table(measurements.save("env_speed", rows, sys.argv)))
 
 
 def table(record: dict) -> str:

@@ -18,8 +18,9 @@ from gail_lab.io import atomic_write_text  # noqa: E402
 RECORDS = ROOT / "benchmarks" / "records"
 
 
-def save(name: str, rows: list[dict], command: list[str]) -> Path:
-    """Write the rows with the command, the date and the machine's load average at the end."""
+def save(name: str, rows: list[dict], command: list[str]) -> dict:
+    """Write the rows with the command, the date and the machine's load average at the end;
+    return that record (what `load(name)` reads back)."""
     record = {
         "command": " ".join(
             ["python", Path(command[0]).resolve().relative_to(ROOT).as_posix(), *command[1:]]
@@ -29,7 +30,8 @@ def save(name: str, rows: list[dict], command: list[str]) -> Path:
         "load_average_1min": round(os.getloadavg()[0], 2),
         "rows": rows,
     }
-    return atomic_write_text(RECORDS / f"{name}.json", json.dumps(record, indent=1) + "\n")
+    atomic_write_text(RECORDS / f"{name}.json", json.dumps(record, indent=1) + "\n")
+    return record
 
 
 def load(name: str) -> dict | None:

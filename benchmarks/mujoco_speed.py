@@ -115,8 +115,7 @@ def main() -> None:
         rows = [measure(e, a, Path(tmp)) for e in args.envs for a in args.learners]
     for r in rows:
         print(r, flush=True)
-    measurements.save("mujoco_speed", rows, sys.argv)
-    print(table(measurements.load("mujoco_speed")))
+    print(table(measurements.save("mujoco_speed", rows, sys.argv)))
 
 
 if __name__ == "__main__":
