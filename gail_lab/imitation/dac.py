@@ -198,15 +198,21 @@ class DAC:
             "next_obs": a["next_obs"],
             "terminated": a["terminated"].astype(bool),
         }
-        r = self.discriminator.reward(batch, update_stats=True).astype(np.float64)
-        metrics = {"disc/reward_mean": float(r.mean()), "disc/reward_std": float(r.std())}
+        r = self.discriminator.reward(batch, update_stats=True)
+        metrics = {
+            "disc/reward_mean": float(r.mean()),
+            "disc/reward_std": float(r.std()),
+            "disc/reward_min": float(r.min()),
+            "disc/reward_max": float(r.max()),
+        }
         if self.absorbing:
             r_abs = self.discriminator.absorbing_rewards()
             tail = self.gamma / (1.0 - self.gamma) if self.gamma < 1 else 0.0
             codes = a["next_codes"]
-            r = r + tail * np.select(
-                [codes == SUCCESS, codes == FAILURE], [r_abs[SUCCESS], r_abs[FAILURE]], 0.0
-            )
+            bonus = np.zeros(len(codes), np.float32)
+            for code in (SUCCESS, FAILURE):
+                bonus[codes == code] = tail * r_abs[code]
+            r = r + bonus
             metrics["disc/reward_absorbing_success"] = r_abs[SUCCESS]
             metrics["disc/reward_absorbing_failure"] = r_abs[FAILURE]
         if self.env_reward_coef:
