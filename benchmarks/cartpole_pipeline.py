@@ -1,7 +1,7 @@
 """Benchmark: the default CartPole pipeline (what `make run` runs) over several seeds, each with its
 own DQN expert trained from scratch. Writes a markdown table of quality and wall time.
 
-    .venv/bin/python benchmarks/cartpole_pipeline.py --seeds 0 1 2 3 4 --jobs 2
+    .venv/bin/python -m benchmarks.cartpole_pipeline --seeds 0 1 2 3 4 --jobs 2
 
 Every run is an ordinary `python run.py task=pipeline seed=S` with its outputs under --out; the
 table's numbers come from each run's summary files, nothing is computed here but means.
@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
 
 
 def run_seed(seed: int, out: Path, extra: list[str]) -> dict:

@@ -2,9 +2,9 @@
 evaluations against env steps, mean over seeds with the range of the seeds shaded, one panel per
 env and number of trajectories, one line per algorithm and random-data control.
 
-    .venv/bin/python benchmarks/classic_curves.py --out docs/img/classic_curves.png   (the whole-trajectory suite)
+    .venv/bin/python -m benchmarks.classic_curves --out docs/img/classic_curves.png   (the whole-trajectory suite)
 
-Reads the runs benchmarks/tables.py classic wrote (benchmarks/results/classic/<row>/<seed>/:
+Reads the runs `python -m benchmarks.tables classic` wrote (benchmarks/results/classic/<row>/<seed>/:
 imitate/metrics.jsonl for the curve, summary.json for the expert's and a random policy's return
 that normalize it). BC has no env-step axis (it never acts) and is drawn as its final score, a
 dotted horizontal line. Rows or seeds not run are left out.
@@ -15,15 +15,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gail_lab.io import atomic_write_bytes  # noqa: E402
+from benchmarks import ROOT
+from gail_lab.io import atomic_write_bytes
 
 ENVS = ("acrobot", "mountaincar", "pendulum")
 SIZES = (1, 4, 16)

@@ -1,7 +1,7 @@
 """Benchmark: demonstration collection speed (transitions/s) against the raw vectorized step rate
 (random actions through the same rollout runner), for the experts that need no training.
 
-    .venv/bin/python benchmarks/collection_speed.py --transitions 50000
+    .venv/bin/python -m benchmarks.collection_speed --transitions 50000
 
 Records its rows in benchmarks/records/collection_speed.json (rendered into docs/results/speed.md
 by benchmarks/docs_tables.py).
@@ -12,18 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import measurements  # noqa: E402
-from gail_lab.data.collect import collect_demos  # noqa: E402
-from gail_lab.envs import EnvFactory  # noqa: E402
-from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit  # noqa: E402
-from gail_lab.rl.networks import QPolicy, RandomPolicy  # noqa: E402
-from gail_lab.rl.rollout import EpisodeRunner  # noqa: E402
+from benchmarks import measurements
+from gail_lab.data.collect import collect_demos
+from gail_lab.envs import EnvFactory
+from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit
+from gail_lab.rl.networks import QPolicy, RandomPolicy
+from gail_lab.rl.rollout import EpisodeRunner
 
 
 def raw_rate(factory: EnvFactory, steps: int) -> float:

@@ -6,7 +6,7 @@ parameters and fused, float32 matmuls at torch's `highest` and `medium` precisio
 (cProfile, a second run of the same length: SAC update, D update, rewards, optimizer steps,
 acting).
 
-    .venv/bin/python benchmarks/dac_speed.py --steps 500
+    .venv/bin/python -m benchmarks.dac_speed --steps 500
 
 Records its rows in benchmarks/records/dac_speed.json (rendered into docs/results/speed.md by
 benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
@@ -20,21 +20,18 @@ import functools
 import pstats
 import sys
 import time
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import measurements  # noqa: E402
-from gail_lab.data.transitions import Transitions  # noqa: E402
-from gail_lab.imitation.dac import DAC  # noqa: E402
-from gail_lab.imitation.discriminator import Discriminator  # noqa: E402
-from gail_lab.rl.networks import sac_policy  # noqa: E402
-from gail_lab.rl.sac import SAC  # noqa: E402
+from benchmarks import measurements
+from gail_lab.data.transitions import Transitions
+from gail_lab.imitation.dac import DAC
+from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.rl.networks import sac_policy
+from gail_lab.rl.sac import SAC
 
 OBS, ACT = 11, 3
 

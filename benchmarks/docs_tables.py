@@ -2,8 +2,8 @@
 (benchmarks/records/<suite>.json), between the page's `<!-- <suite>-table -->` markers, and the
 summary of benchmarks/suites/summary.py into the README (`<!-- summary-table -->`).
 
-    .venv/bin/python benchmarks/docs_tables.py           # rewrite the pages
-    .venv/bin/python benchmarks/docs_tables.py --check   # exit 1 if a page differs from its records
+    .venv/bin/python -m benchmarks.docs_tables           # rewrite the pages
+    .venv/bin/python -m benchmarks.docs_tables --check   # exit 1 if a page differs from its records
 
 Only records count (not run folders under benchmarks/results/, which are not in git), so a clean
 checkout rebuilds every page byte for byte.
@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks import (  # noqa: E402
+from benchmarks import (
+    ROOT,
     collection_speed,
     dac_speed,
     env_speed,
@@ -27,16 +23,16 @@ from benchmarks import (  # noqa: E402
     measurements,
     mujoco_speed,
 )
-from benchmarks.suite_tables import (  # noqa: E402
+from benchmarks.suite_tables import (
     earlier_record,
     load_records,
     record_matches,
     table,
     with_stochastic_score,
 )
-from benchmarks.suites import SUITES, cell  # noqa: E402
-from benchmarks.suites.summary import SUMMARY  # noqa: E402
-from gail_lab.io import atomic_write_text  # noqa: E402
+from benchmarks.suites import SUITES, cell
+from benchmarks.suites.summary import SUMMARY
+from gail_lab.io import atomic_write_text
 
 PAGES = ROOT / "docs" / "results"
 MARKER = re.compile(r"<!-- ([a-z_]+)-table -->\n.*?<!-- /\1-table -->", re.S)
@@ -138,7 +134,7 @@ def render(text: str) -> str:
             body = (
                 MEASUREMENTS[name](record)
                 if record
-                else f"No record yet: run benchmarks/{name}.py."
+                else f"No record yet: run python -m benchmarks.{name}."
             )
             return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
         if name not in SUITES:

@@ -1,8 +1,8 @@
 """Benchmark: env steps/s with random actions (single env, and vectorized sync/async through the
 rollout runner every task uses) and reset time, for each env preset in conf/env.
 
-    .venv/bin/python benchmarks/env_speed.py                 # all presets
-    .venv/bin/python benchmarks/env_speed.py racecar --steps 5000
+    .venv/bin/python -m benchmarks.env_speed                 # all presets
+    .venv/bin/python -m benchmarks.env_speed racecar --steps 5000
 
 Prints a markdown table and records its rows in benchmarks/records/env_speed.json (rendered into
 docs/results/speed.md by benchmarks/docs_tables.py).
@@ -13,19 +13,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import measurements  # noqa: E402
-from gail_lab.config import register_configs  # noqa: E402
+from benchmarks import ROOT, measurements
+from gail_lab.config import register_configs
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.rl.rollout import EpisodeRunner
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = ROOT / "conf"
 
 
 def single_env(factory, steps: int, seed: int = 0) -> tuple[float, float]:

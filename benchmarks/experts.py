@@ -2,9 +2,9 @@
 episodes on the reporting seed stream, env steps, wall time), each an ordinary
 `run.py task=train_expert ... eval.episodes=N`.
 
-    .venv/bin/python benchmarks/experts.py --envs cartpole:ppo acrobot:ppo cartpole:dqn --seeds 0 1 2 3 4
-    .venv/bin/python benchmarks/experts.py --envs mountaincar:dqn_mountaincar --seeds 0 1 2 3 4 --jobs 1
-    .venv/bin/python benchmarks/experts.py --envs hopper:ppo_mujoco --seeds 0 --jobs 1 --record experts_mujoco
+    .venv/bin/python -m benchmarks.experts --envs cartpole:ppo acrobot:ppo cartpole:dqn --seeds 0 1 2 3 4
+    .venv/bin/python -m benchmarks.experts --envs mountaincar:dqn_mountaincar --seeds 0 1 2 3 4 --jobs 1
+    .venv/bin/python -m benchmarks.experts --envs hopper:ppo_mujoco --seeds 0 --jobs 1 --record experts_mujoco
 
 With ``--record NAME`` the rows also go to benchmarks/records/NAME.json (with the command, date
 and load), which benchmarks/docs_tables.py renders into docs/results/experts.md.
@@ -19,10 +19,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks import measurements  # noqa: E402
+from benchmarks import ROOT, measurements
 
 
 def train(env: str, expert: str, seed: int, out: Path, eval_episodes: int) -> dict:

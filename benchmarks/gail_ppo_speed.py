@@ -1,7 +1,7 @@
 """Benchmark: how fast gail_ppo imitates the CartPole expert, per seed, against issue 6's targets
 (greedy return >= 475 within 100k env steps and 30 s of GAIL wall time, peak RSS < 300 MB).
 
-    .venv/bin/python benchmarks/gail_ppo_speed.py experiment=cartpole_gail_ppo_fast
+    .venv/bin/python -m benchmarks.gail_ppo_speed experiment=cartpole_gail_ppo_fast
 
 Per seed, the expert and its 20-episode dataset are made first by their own processes
 (`task=train_expert`, `task=collect`: not timed), then one measured process runs
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
 
 # What issue 6 times: gail_ppo on CartPole-v1 from 20 episodes of the scripted expert.
 BASE = [

@@ -6,25 +6,25 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gail_lab.io import atomic_write_text  # noqa: E402
-
-RECORDS = ROOT / "benchmarks" / "records"
+from benchmarks import RECORDS, ROOT
+from gail_lab.io import atomic_write_text
 
 
-def save(name: str, rows: list[dict], command: list[str]) -> dict:
-    """Write the rows with the command, the date and the machine's load average at the end;
-    return that record (what `load(name)` reads back)."""
+def command_line(argv: list[str]) -> str:
+    """The command a user types to make the record again: `python -m benchmarks.x ARGS` for a
+    module run with `python -m` (its argv[0] is the module's file)."""
+    module = Path(argv[0]).resolve().relative_to(ROOT).with_suffix("")
+    return " ".join(["python", "-m", ".".join(module.parts), *argv[1:]])
+
+
+def save(name: str, rows: list[dict], argv: list[str]) -> dict:
+    """Write the rows with the command (from the script's `argv`), the date and the machine's
+    load average at the end; return that record (what `load(name)` reads back)."""
     record = {
-        "command": " ".join(
-            ["python", Path(command[0]).resolve().relative_to(ROOT).as_posix(), *command[1:]]
-        ),
+        "command": command_line(argv),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "cpus": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),

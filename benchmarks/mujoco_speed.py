@@ -6,7 +6,7 @@ the rate is env steps over seconds between the learner's last two logs (DAC: pas
 uniform random actions, so every step includes one SAC update and one D step; gail_ppo: its last
 iteration, rollout, D and PPO updates).
 
-    .venv/bin/python benchmarks/mujoco_speed.py
+    .venv/bin/python -m benchmarks.mujoco_speed
 
 Records its rows in benchmarks/records/mujoco_speed.json (rendered into docs/results/speed.md by
 benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
@@ -21,10 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks import measurements  # noqa: E402
+from benchmarks import ROOT, measurements
 
 ENVS = ("hopper", "walker2d", "halfcheetah")
 TINY_DATA = [

@@ -2,7 +2,7 @@
 benchmarks/results/experts/<env>__<expert>__<seed>/ (written by benchmarks/experts.py), one panel
 per env/expert, one line per seed.
 
-    .venv/bin/python benchmarks/plot_experts.py --out docs/img/experts.png
+    .venv/bin/python -m benchmarks.plot_experts --out docs/img/experts.png
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import matplotlib
 
+from benchmarks import ROOT
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def read_curve(path: Path) -> tuple[list[int], list[float]]:
@@ -47,7 +47,7 @@ def main() -> None:
         env, expert, seed = metrics.parent.name.split("__")
         groups[f"{env}__{expert}"].append((seed, metrics))
     if not groups:
-        raise SystemExit(f"no runs under {args.runs}: run benchmarks/experts.py first")
+        raise SystemExit(f"no runs under {args.runs}: run python -m benchmarks.experts first")
     cols = min(2, len(groups))
     rows = -(-len(groups) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 3.8 * rows), squeeze=False)

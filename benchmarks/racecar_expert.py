@@ -2,7 +2,7 @@
 closest approach to a wall, wall time), and the README's racecar figures (top-down track with
 expert trajectories, a top-down and a chase frame rendered headless, a chase-view GIF).
 
-    .venv/bin/python benchmarks/racecar_expert.py --episodes 100 --figures docs/img
+    .venv/bin/python -m benchmarks.racecar_expert --episodes 100 --figures docs/img
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Top-down racecar figure: the scripted expert's paths against learned policies' paths on the same
 seeded starts (greedy), one panel per benchmark row.
 
-    .venv/bin/python benchmarks/racecar_paths.py --seed 0 --episodes 10 --out docs/img/racecar_paths.png
-    .venv/bin/python benchmarks/racecar_paths.py --rows pure_dac pure_dac_random \
+    .venv/bin/python -m benchmarks.racecar_paths --seed 0 --episodes 10 --out docs/img/racecar_paths.png
+    .venv/bin/python -m benchmarks.racecar_paths --rows pure_dac pure_dac_random \
         --out docs/img/racecar_paths_dac.png
 
 Reads the policies benchmarks/tables.py trained (benchmarks/results/racecar/<row>/<seed>/imitate/
@@ -13,21 +13,17 @@ run seed (the same ones its eval.json scores), driven again here.
 from __future__ import annotations
 
 import argparse
-import sys
+import io
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import io  # noqa: E402
-
-from gail_lab.envs import EnvFactory  # noqa: E402
-from gail_lab.envs.racecar import OBS_SIZES  # noqa: E402
-from gail_lab.envs.track import plot_track  # noqa: E402
-from gail_lab.experts.scripted import RacecarPurePursuit  # noqa: E402
-from gail_lab.io import atomic_write_bytes  # noqa: E402
-from gail_lab.rl.checkpoint import load_policy  # noqa: E402
-from gail_lab.rl.evaluation import evaluate_policy  # noqa: E402
+from benchmarks import ROOT
+from gail_lab.envs import EnvFactory
+from gail_lab.envs.racecar import OBS_SIZES
+from gail_lab.envs.track import plot_track
+from gail_lab.experts.scripted import RacecarPurePursuit
+from gail_lab.io import atomic_write_bytes
+from gail_lab.rl.checkpoint import load_policy
+from gail_lab.rl.evaluation import evaluate_policy
 
 PANELS = {
     "gail_ppo": "GAIL+PPO recipe (env reward x30 + BC)",
@@ -72,7 +68,9 @@ def main() -> int:
     }
     found = {row: p for row, p in found.items() if p.is_file()}
     if not found:
-        print(f"no trained policies under {args.results}: run benchmarks/tables.py racecar first")
+        print(
+            f"no trained policies under {args.results}: run python -m benchmarks.tables racecar first"
+        )
         return 1
     from matplotlib.figure import Figure
 

@@ -5,22 +5,16 @@ records (mean [95 % CI] per cell, the exact command of every row)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks.suites import SEEDS, Row, Suite, cell  # noqa: E402
-from gail_lab.io import atomic_write_text  # noqa: E402
-from gail_lab.tasks.evaluate import normalized_score  # noqa: E402
+from benchmarks import RECORDS
+from benchmarks.suites import SEEDS, Row, Suite, cell
+from gail_lab.io import atomic_write_text
+from gail_lab.tasks.evaluate import normalized_score
 
 
 def run_dirs(out: Path) -> list[Path]:
     return sorted(p.parent.parent for p in out.glob("*/.hydra/config.yaml"))
-
-
-RECORDS = ROOT / "benchmarks" / "records"
 
 
 def row_command(suite: Suite, row: Row) -> list[str]:

@@ -2,9 +2,9 @@
 seeds of `run.py` (task=pipeline: expert -> demonstrations -> imitation -> evaluation), and each
 cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report's statistics).
 
-    .venv/bin/python benchmarks/tables.py racecar              # every row of the racecar table
-    .venv/bin/python benchmarks/tables.py racecar --rows bc gail_ppo --jobs 2
-    .venv/bin/python benchmarks/tables.py cartpole --table-only # re-tabulate finished runs
+    .venv/bin/python -m benchmarks.tables racecar              # every row of the racecar table
+    .venv/bin/python -m benchmarks.tables racecar --rows bc gail_ppo --jobs 2
+    .venv/bin/python -m benchmarks.tables cartpole --table-only # re-tabulate finished runs
 
 A row's runs go to `benchmarks/results/<suite>/<row>/<seed>` (Hydra's sweep dir; the exact
 command is in each run's `.hydra/overrides.yaml` and in the table). A seed is not run again once
@@ -34,18 +34,16 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks.suite_tables import (  # noqa: E402, F401
+from benchmarks import ROOT
+from benchmarks.suite_tables import (  # noqa: F401
     load_records,
     record_matches,
     run_dirs,
     save_records,
     table,
 )
-from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa: E402, F401
-from gail_lab.report import write_report  # noqa: E402
+from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa: F401
+from gail_lab.report import write_report
 
 
 def missing_seeds(

@@ -47,13 +47,8 @@ def test_experiment_leaves_the_logger_choice_alone(compose_cfg, name):
 
 
 def _tables():
-    import importlib.util
+    from benchmarks import tables
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "tables.py"
-    spec = importlib.util.spec_from_file_location("benchmark_tables", path)
-    tables = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = tables  # its dataclasses look their module up there
-    spec.loader.exec_module(tables)
     return tables
 
 
@@ -136,7 +131,6 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
 def test_results_pages_and_readme_summary_match_the_committed_records(capsys):
     """Every table in docs/results/ and the README's summary is what the records in
     benchmarks/records/ give (benchmarks/docs_tables.py): a clean checkout rebuilds them."""
-    _tables()  # puts the repository root on sys.path, as the scripts do
     from benchmarks import docs_tables
 
     assert docs_tables.main(["--check"]) == 0, capsys.readouterr().out

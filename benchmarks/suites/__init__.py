@@ -3,7 +3,7 @@ benchmarks/tables.py; what a suite is: benchmarks/suites/base.py."""
 
 from __future__ import annotations
 
-from benchmarks.suites.base import COMMON, ROOT, SEEDS, Column, Row, Suite, cell
+from benchmarks.suites.base import COMMON, SEEDS, Column, Row, Suite, cell
 from benchmarks.suites.cartpole import CARTPOLE, CARTPOLE_OFFLINE
 from benchmarks.suites.classic import CLASSIC, CLASSIC_FIX, CLASSIC_SUB
 from benchmarks.suites.dac import DAC_SUITE
@@ -11,7 +11,7 @@ from benchmarks.suites.defaults import DEFAULTS
 from benchmarks.suites.mujoco import MUJOCO
 from benchmarks.suites.racecar import RACECAR
 
-__all__ = ["COMMON", "ROOT", "SEEDS", "SUITES", "Column", "Row", "Suite", "cell"]
+__all__ = ["COMMON", "SEEDS", "SUITES", "Column", "Row", "Suite", "cell"]
 
 SUITES = {
     "racecar": RACECAR,

@@ -4,15 +4,10 @@ overrides), the columns their tables show, and how a cell is written."""
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from gail_lab.report import estimate  # noqa: E402
+from gail_lab.report import estimate
 
 SEEDS = (0, 1, 2, 3, 4)
 COMMON = ["logger=none", "progress=false"]
