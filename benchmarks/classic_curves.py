@@ -20,15 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import ROOT
+from benchmarks.suite_tables import CLASSIC_ENVS, CLASSIC_SIZES
 from gail_lab.io import atomic_write_bytes
-
-ENVS = ("acrobot", "mountaincar", "pendulum")
-SIZES = (1, 4, 16)
 
 
 def with_controls(lines: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str, str]]:
     """Row name template -> (label, colour, style): each row solid, and its random-data control
-    (benchmarks/tables.py names it `<row>_random`) dashed in the same colour."""
+    (benchmarks/suites/classic*.yaml name it `<row>_random`) dashed in the same colour."""
     out = {}
     for template, (label, colour) in lines.items():
         out[template] = (label, colour, "-")
@@ -36,12 +34,11 @@ def with_controls(lines: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str
     return out
 
 
-# --suite classic: the rows of benchmarks/tables.py classic_rows
+# --suite classic: the rows of benchmarks/suites/classic.yaml
 LINES = with_controls(
     {"{env}_gail_ppo_{n}": ("gail_ppo", "tab:blue"), "{env}_airl_{n}": ("airl", "tab:orange")}
 )
-# --suite classic_fix: the rows of benchmarks/tables.py classic_fix_rows
-FIX_ENVS = ("acrobot", "mountaincar", "pendulum")
+# --suite classic_fix: the rows of benchmarks/suites/classic_fix.yaml
 FIX_LINES = with_controls(
     {
         "{env}_airl_log_d_{n}": ("airl, log D", "tab:orange"),
@@ -55,7 +52,7 @@ FIX_LINES = with_controls(
         "{env}_absorbing_it200_{n}": ("gail_ppo + absorbing, 200 it.", "tab:brown"),
     }
 )
-# --suite classic_sub: benchmarks/tables.py classic_sub_rows (Acrobot, every 20th transition)
+# --suite classic_sub: benchmarks/suites/classic_sub.yaml (Acrobot, every 20th transition)
 SUB_ENVS = ("acrobot",)
 SUB_LINES = with_controls(
     {
@@ -66,8 +63,8 @@ SUB_LINES = with_controls(
     }
 )
 SUITE_LINES = {
-    "classic": (ENVS, LINES),
-    "classic_fix": (FIX_ENVS, FIX_LINES),
+    "classic": (CLASSIC_ENVS, LINES),
+    "classic_fix": (CLASSIC_ENVS, FIX_LINES),
     "classic_sub": (SUB_ENVS, SUB_LINES),
 }
 
@@ -140,10 +137,10 @@ def main() -> int:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
-        len(envs), len(SIZES), figsize=(13, 3.2 * len(envs)), sharey=True, squeeze=False
+        len(envs), len(CLASSIC_SIZES), figsize=(13, 3.2 * len(envs)), sharey=True, squeeze=False
     )
     for i, env in enumerate(envs):
-        for j, n in enumerate(SIZES):
+        for j, n in enumerate(CLASSIC_SIZES):
             ax = axes[i, j]
             for name, (label, colour, style) in lines.items():
                 row = args.results / name.format(env=env, n=n)

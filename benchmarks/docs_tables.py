@@ -1,6 +1,7 @@
 """Write every suite's table into the results pages under docs/results/ from the suite's records
 (benchmarks/records/<suite>.json), between the page's `<!-- <suite>-table -->` markers, and the
-summary of benchmarks/suites/summary.py into the README (`<!-- summary-table -->`).
+summary of benchmarks/summary.yaml and the defaults suite's env x algo matrix into the README
+(`<!-- summary-table -->`, `<!-- matrix-table -->`).
 
     .venv/bin/python -m benchmarks.docs_tables           # rewrite the pages
     .venv/bin/python -m benchmarks.docs_tables --check   # exit 1 if a page differs from its records
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import dataclass
+
+from omegaconf import OmegaConf
 
 from benchmarks import (
     ROOT,
@@ -24,14 +28,14 @@ from benchmarks import (
     mujoco_speed,
 )
 from benchmarks.suite_tables import (
+    cell,
     earlier_record,
     load_records,
     record_matches,
     table,
     with_stochastic_score,
 )
-from benchmarks.suites import SUITES, cell
-from benchmarks.suites.summary import SUMMARY
+from benchmarks.suites import SUITES, Column
 from gail_lab.io import atomic_write_text
 
 PAGES = ROOT / "docs" / "results"
@@ -46,12 +50,31 @@ MEASUREMENTS = {
 }
 
 
-def summary_cell(where: tuple[str, str] | None, metric) -> str:
+@dataclass
+class Line:
+    """A line of the README's summary: rows of suites as `suite/row` (None: does not apply)."""
+
+    task: str
+    what: str
+    metric: Column
+    gail: str
+    bc: str | None = None
+    no_disc: str | None = None
+    control: str | None = None
+
+
+def summary_lines(path=ROOT / "benchmarks" / "summary.yaml") -> list[Line]:
+    data = OmegaConf.to_container(OmegaConf.load(path))
+    metrics = {name: Column(**c) for name, c in data["metrics"].items()}
+    return [Line(**{**line, "metric": metrics[line["metric"]]}) for line in data["lines"]]
+
+
+def summary_cell(where: str | None, metric: Column) -> str:
     """mean [CI] of one suite row's records; marked with its revision where it is older than
     its suite's, 'no record' where there is none."""
     if where is None:
         return "-"
-    suite_name, name = where
+    suite_name, name = where.split("/")
     suite = SUITES[suite_name]
     row = next(r for r in suite.rows if r.name == name)
     rec = load_records(suite_name).get(name)
@@ -71,7 +94,7 @@ def summary() -> str:
         "| task | GAIL row | GAIL | BC alone | no discriminator | random-data control |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for s in SUMMARY:
+    for s in summary_lines():
         cells = [summary_cell(w, s.metric) for w in (s.gail, s.bc, s.no_disc, s.control)]
         lines.append(f"| {s.task} | {s.what} ({s.metric.header}) | " + " | ".join(cells) + " |")
     note = (
@@ -85,15 +108,15 @@ def matrix() -> str:
     """The README's defaults matrix: env x algo -> the normalized score at the pair's defaults
     (mean over the seeds recorded), the success rate where the env has one, the random-data
     control where the recipe runs it."""
-    from benchmarks.suites.defaults import ALGOS, ENVS, pairs
-
-    suite, records, runnable = SUITES["defaults"], load_records("defaults"), set(pairs())
-    lines = ["| env | " + " | ".join(ALGOS) + " |", "| --- |" + " --- |" * len(ALGOS)]
-    for env in ENVS:
+    suite, records = SUITES["defaults"], load_records("defaults")
+    envs, algos = suite.matrix.envs, suite.matrix.algos
+    lines = ["| env | " + " | ".join(algos) + " |", "| --- |" + " --- |" * len(algos)]
+    for env in envs:
         cells = []
-        for algo in ALGOS:
-            if (env, algo) not in runnable:
-                cells.append("refused (Box actions only)")
+        for algo in algos:
+            why = suite.matrix.refusal(env, algo)
+            if why is not None:
+                cells.append(f"refused ({why})")
                 continue
             row = next(r for r in suite.rows if r.name == f"{env}__{algo}")
             rec = records.get(row.name)

@@ -4,12 +4,15 @@ records (mean [95 % CI] per cell, the exact command of every row)."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
 from pathlib import Path
 
 from benchmarks import RECORDS
-from benchmarks.suites import SEEDS, Row, Suite, cell
+from benchmarks.suites import Column, Row, Suite
 from gail_lab.io import atomic_write_text
+from gail_lab.report import estimate
 from gail_lab.tasks.evaluate import normalized_score
 
 
@@ -111,6 +114,22 @@ def with_stochastic_score(res: dict) -> dict:
     return res
 
 
+def cell(values: list, col: Column) -> str:
+    """mean [95 % CI] over the seeds with a value; 'n/r x/5' when some runs never reached it."""
+    got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if not got and col.absent is not None and all(v is None for v in values):
+        return col.absent
+    if not got:
+        return f"not reached (0/{len(values)})" if values else "-"
+    e = estimate(got, "mean", 0.95, 10_000, 0)
+    text = col.fmt.format(e.value)
+    if e.high > e.low:
+        text += f" [{col.fmt.format(e.low)}, {col.fmt.format(e.high)}]"
+    if len(got) < len(values):
+        text += f" ({len(got)}/{len(values)} reached)"
+    return text
+
+
 def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str], list[str]]:
     """A markdown table of `rows` (one line each) and the command of every row with results."""
     lines = [
@@ -153,7 +172,7 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
     revision get a second table of their own, under a line saying what changed since."""
     records = load_records(suite_name) if records is None else records
     lines = [
-        f"# {suite_name}: mean [95 % bootstrap CI] over seeds {SEEDS[0]}-{SEEDS[-1]}",
+        f"# {suite_name}: mean [95 % bootstrap CI] over seeds {suite.seeds[0]}-{suite.seeds[-1]}",
         "",
         suite.note,
         "",
@@ -166,7 +185,9 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
             earlier[row.name] = ([with_stochastic_score(r) for r in old["runs"].values()], 0)
         by_row[row.name] = (res, started)
     if suite.overview:
-        lines += [suite.overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
+        module, _, name = suite.overview.rpartition(".")
+        overview = getattr(importlib.import_module(module), name)
+        lines += [overview(suite, {k: v[0] for k, v in by_row.items()}), ""]
     body, commands = _table_lines(suite, suite.rows, by_row)
     if len(body) > 2:  # more than the header
         lines += body
@@ -201,3 +222,43 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
             *_per_seed(suite, old_rows, earlier),
         ]
     return "\n".join([*lines, ""])
+
+
+# The classic-control suites' envs and numbers of expert trajectories (their rows' names are
+# `{env}_<what>_{n}`, benchmarks/suites/classic*.yaml; benchmarks/classic_curves.py draws them).
+CLASSIC_ENVS = ("acrobot", "mountaincar", "pendulum")
+CLASSIC_SIZES = (1, 4, 16)
+
+
+def classic_overview(suite: Suite, by_row: dict[str, list[dict]]) -> str:
+    """The classic-control rows pivoted: normalized score per env and number of trajectories,
+    one column per algorithm and control (mean [95 % CI] over the finished seeds)."""
+    score = Column("normalized_score", "normalized score")
+    names = {r.name for r in suite.rows}
+    kinds = [  # row names of benchmarks/suites/classic.yaml -> column header
+        ("{env}_gail_ppo_{n}", "gail_ppo"),
+        ("{env}_airl_{n}", "airl"),
+        ("{env}_bc_{n}", "bc"),
+        ("{env}_gail_ppo_{n}_random", "gail_ppo, random data"),
+        ("{env}_airl_{n}_random", "airl, random data"),
+    ]
+    lines = [
+        "Normalized score (1 = the demonstrations' return, 0 = a uniform-random policy's):",
+        "",
+        "| env | traj. | " + " | ".join(h for _, h in kinds) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in kinds) + " |",
+    ]
+    for env in CLASSIC_ENVS:
+        for n in CLASSIC_SIZES:
+            cells = []
+            for template, _ in kinds:
+                name = template.format(env=env, n=n)
+                if name not in names:
+                    cells.append("")
+                    continue
+                values = [r.get(score.key) for r in by_row[name]]
+                cells.append(
+                    cell(values, score) + (f" (n={len(values)})" if len(values) < 5 else "")
+                )
+            lines.append(f"| {env} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

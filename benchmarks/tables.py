@@ -1,6 +1,7 @@
-"""Benchmark tables of the results pages (docs/results/): each row is one multirun over 5
-seeds of `run.py` (task=pipeline: expert -> demonstrations -> imitation -> evaluation), and each
-cell the mean over seeds with its 95 % percentile-bootstrap CI (gail_lab.report's statistics).
+"""The one runner of the benchmark suites (benchmarks/suites/<suite>.yaml: named rows, each a
+multirun of `run.py` over 5 seeds, task=pipeline: expert -> demonstrations -> imitation ->
+evaluation) and the tables of the results pages (docs/results/): each cell the mean over seeds
+with its 95 % percentile-bootstrap CI (gail_lab.report's statistics).
 
     .venv/bin/python -m benchmarks.tables racecar              # every row of the racecar table
     .venv/bin/python -m benchmarks.tables racecar --rows bc gail_ppo --jobs 2
@@ -10,19 +11,19 @@ A row's runs go to `benchmarks/results/<suite>/<row>/<seed>` (Hydra's sweep dir;
 command is in each run's `.hydra/overrides.yaml` and in the table). A seed is not run again once
 its run dir holds a `summary.json` or the row's current record (below) holds it, and a row runs
 only its seeds without one, so an interrupted benchmark continues where it stopped, also on a
-fresh checkout. Several `tables.py` processes may run side by side: each
-claims a row (`<row>.claim`) before running it. Rows run
-one after another; `--jobs J` runs J seeds of a row at once (joblib launcher, one thread each):
-wall times are then shared-core times. The table goes to `benchmarks/results/<suite>/table.md`
-and `gail_lab.report` writes `report.md` and `report_curves.png` beside it.
+fresh checkout. Several runner processes may run side by side: each claims a row
+(`<row>.claim`) before running it. Rows run one after another; `--jobs J` runs J seeds of a row
+at once (joblib launcher, one thread each): wall times are then shared-core times. The table goes
+to `benchmarks/results/<suite>/table.md` and `gail_lab.report` writes `report.md` and
+`report_curves.png` beside it.
 
 `benchmarks/results/` is not in git (checkpoints, datasets, curves), so each finished run's
 results (its flattened summaries) are also written to `benchmarks/records/<suite>.json`, which
 is: a clean checkout re-tabulates every row from it (`--table-only`), and a row's record is used
 only while the row's overrides and code revision are those it was run with (change a row, and it
 is listed as not run until it is run again; records of an older revision are tabulated apart). A
-run dir under `benchmarks/results/` takes precedence over its record. `benchmarks/docs_tables.py`
-writes the records' tables into docs/results/ and the README's summary.
+run dir under `benchmarks/results/` takes precedence over its record. `python -m
+benchmarks.docs_tables` writes the records' tables into docs/results/ and the README's summary.
 """
 
 from __future__ import annotations
@@ -35,15 +36,11 @@ import time
 from pathlib import Path
 
 from benchmarks import ROOT
-from benchmarks.suite_tables import (  # noqa: F401
-    load_records,
-    record_matches,
-    run_dirs,
-    save_records,
-    table,
-)
-from benchmarks.suites import COMMON, SEEDS, SUITES, Column, Row, Suite  # noqa: F401
+from benchmarks.suite_tables import load_records, record_matches, save_records, table
+from benchmarks.suites import SEEDS, SUITES, Row, Suite
 from gail_lab.report import write_report
+
+COMMON = ["logger=none", "progress=false"]  # every run's, not part of a row's record
 
 
 def missing_seeds(
@@ -65,7 +62,7 @@ def recorded_seeds(suite: Suite, row: Row, records: dict) -> frozenset[str]:
 
 def claim(out: Path) -> bool:
     """Take the row for this process (a lock file created exclusively, holding its pid), so that
-    several `tables.py` processes started side by side share the rows instead of repeating them.
+    several runner processes started side by side share the rows instead of repeating them.
     A claim whose process is gone (killed, or the session that ran it ended) is taken over."""
     out.parent.mkdir(parents=True, exist_ok=True)
     path = out.parent / f"{out.name}.claim"
@@ -144,7 +141,7 @@ def main() -> int:
                 print(f"[{row.name}] done already", flush=True)
                 continue
             if not claim(base / row.name):
-                print(f"[{row.name}] taken by another tables.py process", flush=True)
+                print(f"[{row.name}] taken by another runner process", flush=True)
                 continue
             try:
                 took = run_row(suite, row, base / row.name, args.jobs, seeds)

@@ -10,10 +10,13 @@ import pytest
 from conftest import CONF, TINY, run_cli
 from omegaconf import OmegaConf
 
-from benchmarks.suites.defaults import ALGOS, DISCRETE, ENVS
+from benchmarks.suites import SUITES
 from gail_lab.config import validate_config
 
 TUNED = CONF / "tuned"
+MATRIX = SUITES["defaults"].matrix  # the env presets and algos of the defaults matrix
+ENVS, ALGOS = MATRIX.envs, MATRIX.algos
+DISCRETE = MATRIX.refused["dac"].envs  # where algo=dac refuses: discrete actions
 
 
 @pytest.mark.parametrize("env", [*ENVS, "gym"])

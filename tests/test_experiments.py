@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from benchmarks import suite_tables, tables
+from benchmarks.suites import SUITES, Column, Row, Suite, load_suites
 from gail_lab.config import validate_config
 
 EXPERIMENTS = sorted(
@@ -46,27 +48,79 @@ def test_experiment_leaves_the_logger_choice_alone(compose_cfg, name):
     assert compose_cfg(f"experiment={name}", "logger=none").logger.wandb is None
 
 
-def _tables():
-    from benchmarks import tables
-
-    return tables
-
-
 def _benchmark_rows():
-    tables = _tables()
     return [
         pytest.param([*suite.common, *row.overrides], id=f"{name}-{row.name}")
-        for name, suite in tables.SUITES.items()
+        for name, suite in SUITES.items()
         for row in suite.rows
     ]
 
 
 @pytest.mark.parametrize("overrides", _benchmark_rows())
 def test_every_benchmark_row_composes_and_validates(compose_cfg, overrides):
-    """A typo in a row of benchmarks/suites/ fails here, not an hour into a benchmark."""
+    """A typo in a row of benchmarks/suites/*.yaml fails here, not an hour into a benchmark."""
     cfg = compose_cfg(*overrides, "logger=none")
     validate_config(cfg)
     OmegaConf.to_container(cfg, resolve=True)
+
+
+def test_a_suite_file_is_read_as_written_and_checked(tmp_path):
+    """Settings may name another suite's (`${other.key}`); rows and common overrides are read
+    verbatim; a misspelt key or a row name used twice fails when the suites load."""
+    (tmp_path / "a.yaml").write_text(
+        "note: the first suite\n"
+        "columns: [{key: normalized_score, header: score}]\n"
+        "rows: [{name: r, what: a row, overrides: [env=cartpole]}]\n"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "note: ${a.note}\n"
+        "columns: ${a.columns}\n"
+        'common: ["hydra.sweep.subdir=${seed}"]\n'
+        "seeds: [0, 1]\n"
+        "rows:\n"
+        '  - {name: r, what: a row, overrides: ["hydra.job.name=${env.name}"]}\n'
+        "  - {name: s, what: seed 0, overrides: [env=acrobot], seeds: [0], revision: 0}\n"
+    )
+    suites = load_suites(tmp_path)
+    a, b = suites["a"], suites["b"]
+    assert (b.note, b.columns) == (a.note, a.columns)
+    assert b.common == ["hydra.sweep.subdir=${seed}"]
+    assert b.rows[0].overrides == ["hydra.job.name=${env.name}"] and b.rows[0].seeds == (0, 1)
+    assert b.rows[1].seeds == (0,) and b.revision_of(b.rows[1]) == 0
+    assert a.rows[0].seeds == (0, 1, 2, 3, 4)
+    (tmp_path / "b.yaml").write_text(
+        "columns: []\nrows: [{name: r, what: a row, overide: [env=cartpole]}]\n"
+    )
+    with pytest.raises(ValueError, match="b.yaml: .*overide"):
+        load_suites(tmp_path)
+    (tmp_path / "b.yaml").write_text(
+        "columns: []\nrows: [{name: r, what: x, overrides: []}, {name: r, what: y, overrides: []}]"
+    )
+    with pytest.raises(ValueError, match="b.yaml: rows named twice: \\['r'\\]"):
+        load_suites(tmp_path)
+
+
+def test_the_defaults_matrix_has_a_row_for_every_pair_it_does_not_refuse():
+    suite = SUITES["defaults"]
+    m = suite.matrix
+    pairs = [f"{e}__{a}" for e in m.envs for a in m.algos if m.refusal(e, a) is None]
+    assert [r.name for r in suite.rows] == pairs
+    assert all(
+        r.overrides[:2] == [f"env={r.name.split('__')[0]}", f"algo={r.name.split('__')[1]}"]
+        for r in suite.rows
+    )
+
+
+def test_the_readme_summary_names_rows_of_the_suites():
+    from benchmarks.docs_tables import summary_lines
+
+    lines = summary_lines()
+    assert lines
+    for line in lines:
+        for where in (line.gail, line.bc, line.no_disc, line.control):
+            if where is not None:
+                suite, row = where.split("/")
+                assert row in {r.name for r in SUITES[suite].rows}, where
 
 
 def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path, monkeypatch):
@@ -75,10 +129,9 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     import json
     import shutil
 
-    tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
-    row = tables.Row("r", "a row", ["env=cartpole"])
-    suite = tables.Suite(rows=[row], columns=[tables.Column("normalized_score", "score")])
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path / "records")
+    row = Row("r", "a row", ["env=cartpole"])
+    suite = Suite(rows=[row], columns=[Column("normalized_score", "score")])
     base = tmp_path / "results"
     for seed, score in [(0, 0.5), (1, 0.7), (2, 0.9)]:
         run = base / "r" / str(seed)
@@ -87,17 +140,17 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
         (run / "summary.json").write_text(json.dumps({"normalized_score": score}))
     (base / "r" / "3" / ".hydra").mkdir(parents=True)  # started, never finished
     (base / "r" / "3" / ".hydra" / "config.yaml").write_text("{}")
-    before = tables.table("t", suite, base, tables.save_records("t", suite, base))
+    before = suite_tables.table("t", suite, base, suite_tables.save_records("t", suite, base))
     assert "| a row | 3 (1 unfinished) | 0.70 [" in before
     shutil.rmtree(base)
-    after = tables.table("t", suite, base)
+    after = suite_tables.table("t", suite, base)
     assert "| a row | 3 | 0.70 [" in after
     assert "- a row: 0.5, 0.7, 0.9" in after
-    changed = tables.Suite(rows=[tables.Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
-    assert "no earlier record:\n\n- a row (`r`)" in tables.table("t", changed, base)
+    changed = Suite(rows=[Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
+    assert "no earlier record:\n\n- a row (`r`)" in suite_tables.table("t", changed, base)
     # a fresh checkout resumes from the record: recorded seeds are not run again, the rest are;
     # a row whose overrides changed since has no current record and runs every seed
-    records = tables.load_records("t")
+    records = suite_tables.load_records("t")
     recorded = tables.recorded_seeds(suite, row, records)
     assert recorded == {"0", "1", "2"}
     assert tables.missing_seeds(base / "r", (0, 1, 2, 3, 4), recorded) == [3, 4]
@@ -109,20 +162,19 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
     their own under the revision's note; a row that pins its revision keeps its record."""
     import json
 
-    tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path / "records")
     (tmp_path / "records").mkdir()
     runs = {"0": {"normalized_score": 0.5}, "1": {"normalized_score": 0.9}}
     (tmp_path / "records" / "t.json").write_text(
         json.dumps({n: {"overrides": [f"algo={n}"], "runs": runs} for n in ("ppo", "bc")})
     )
-    rows = [tables.Row("ppo", "ppo row", ["algo=ppo"]), tables.Row("bc", "bc row", ["algo=bc"])]
-    col = tables.Column("normalized_score", "score")
-    before = tables.table("t", tables.Suite(rows=rows, columns=[col]), tmp_path / "none")
+    rows = [Row("ppo", "ppo row", ["algo=ppo"]), Row("bc", "bc row", ["algo=bc"])]
+    col = Column("normalized_score", "score")
+    before = suite_tables.table("t", Suite(rows=rows, columns=[col]), tmp_path / "none")
     assert "| ppo row | 2 | 0.70 [" in before and "Made before" not in before
     rows[1].revision = 0  # BC does not use the code the revision changed
-    suite = tables.Suite(rows=rows, columns=[col], revision=1, revision_note="PPO changed")
-    after = tables.table("t", suite, tmp_path / "none")
+    suite = Suite(rows=rows, columns=[col], revision=1, revision_note="PPO changed")
+    after = suite_tables.table("t", suite, tmp_path / "none")
     main, old = after.split("Made before revision 1, not re-run since (PPO changed):")
     assert "| bc row | 2 | 0.70 [" in main and "ppo row |" not in main
     assert "| ppo row | 2 | 0.70 [" in old and "bc row |" not in old
@@ -141,17 +193,16 @@ def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, mo
     stochastic return they did keep; a run that has it keeps its own."""
     import json
 
-    tables = _tables()
-    monkeypatch.setattr(sys.modules["benchmarks.suite_tables"], "RECORDS", tmp_path / "records")
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path / "records")
     old = {"imitation_return_stochastic": -100.0, "expert_return": -80.0, "random_return": -500.0}
     new = old | {"normalized_score_stochastic": 0.5}
     (tmp_path / "records").mkdir()
     (tmp_path / "records" / "t.json").write_text(
         json.dumps({"r": {"overrides": ["env=acrobot"], "runs": {"0": old, "1": new}}})
     )
-    row = tables.Row("r", "a row", ["env=acrobot"])
-    col = tables.Column("normalized_score_stochastic", "score (stochastic)", "{:.3f}")
-    text = tables.table("t", tables.Suite(rows=[row], columns=[col]), tmp_path / "none")
+    row = Row("r", "a row", ["env=acrobot"])
+    col = Column("normalized_score_stochastic", "score (stochastic)", "{:.3f}")
+    text = suite_tables.table("t", Suite(rows=[row], columns=[col]), tmp_path / "none")
     assert "- a row: 0.952381, 0.5" in text  # (-100 + 500) / (-80 + 500)
 
 
@@ -159,9 +210,6 @@ def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
     """The control's run (control/summary.json) is a run of its own: its score must not replace
     the main run's in the suite tables (it is the summary's control_normalized_score)."""
     import json
-
-    _tables()
-    from benchmarks.suite_tables import results
 
     run = tmp_path / "0"
     (run / "control").mkdir(parents=True)
@@ -171,7 +219,7 @@ def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
     )
     (run / "control" / "summary.json").write_text(json.dumps({"normalized_score": 0.1}))
     (run / "evaluate" / "summary.json").write_text(json.dumps({"eval/success_rate": 0.9}))
-    got = results(run)
+    got = suite_tables.results(run)
     assert got["normalized_score"] == 1.0 and got["control_normalized_score"] == 0.1
     assert got["eval/success_rate"] == 0.9  # the stages' summaries still count
 
@@ -181,7 +229,6 @@ def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     (a session's end) must not block the row for ever."""
     import subprocess
 
-    tables = _tables()
     out = tmp_path / "suite" / "row"
     assert tables.claim(out) and not tables.claim(out)  # ours, and alive
     gone = subprocess.run(
