@@ -12,8 +12,9 @@ from gail_lab.imitation.absorbing import (
     NOT_ENDED,
     SUCCESS,
     MissingOutcomesError,
+    absorbing_tail,
     episode_outcomes,
-    terminal_bonus,
+    next_codes,
     with_absorbing,
 )
 from gail_lab.imitation.discriminator import Discriminator
@@ -59,7 +60,8 @@ def test_absorbing_entries_follow_the_transitions():
 
 
 def test_terminal_steps_earn_the_discounted_absorbing_reward():
-    bonus = terminal_bonus(three_episodes(), "info", {SUCCESS: 2.0, FAILURE: -1.0}, gamma=0.9)
+    codes = next_codes(three_episodes(), "info")
+    bonus = absorbing_tail(codes, {SUCCESS: 2.0, FAILURE: -1.0}, gamma=0.9)
     # gamma / (1 - gamma) = 9: success ends at step 1, failure at step 4; the truncated episode
     # (steps 5-6) gets nothing: the learner bootstraps through a time limit
     np.testing.assert_allclose(bonus, [0, 18, 0, 0, -9, 0, 0])
@@ -109,10 +111,10 @@ def test_gail_reward_adds_the_tails_at_terminations():
     plain.net.load_state_dict(
         {k: v[:, :4] if k == "0.weight" else v for k, v in d.net.state_dict().items()}
     )
-    rewards, metrics = gail_with(d, roll, gamma=0.9).compute_rewards(roll)
+    rewards, metrics = gail_with(d, roll, gamma=0.9).rewards_of(roll)
     base = plain.reward({"obs": roll.observations, "actions": roll.actions})
     r_abs = d.absorbing_rewards()
-    expected = base + terminal_bonus(roll, "info", r_abs, 0.9)
+    expected = base + absorbing_tail(next_codes(roll, "info"), r_abs, 0.9)
     np.testing.assert_allclose(rewards, expected, rtol=1e-5)
     assert metrics["disc/reward_absorbing_success"] == pytest.approx(r_abs[SUCCESS])
 

@@ -11,9 +11,10 @@ from gymnasium import spaces
 from torch import nn
 
 from gail_lab.data.transitions import Transitions
-from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, with_absorbing
-from gail_lab.imitation.dac import DAC, ending_code
+from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, ending_code, with_absorbing
+from gail_lab.imitation.dac import DAC
 from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import RunningObsNorm, sac_policy
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
@@ -47,25 +48,32 @@ def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
     disc = Discriminator(
         2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing
     )
-    dac = DAC(
-        sac,
+    rng = np.random.default_rng(0)
+    reward_model = RewardModel(
         disc,
         box_episodes(),
         "info",
+        GAMMA,
+        d_steps=1,
+        d_batch_size=d_batch,
+        disc_reward_coef=1.0,
+        env_reward_coef=0.0,
+        reward_scale=1.0,
+        rng=rng,
+    )
+    dac = DAC(
+        sac,
+        reward_model,
+        box_episodes(),
         buffer_size=capacity,
         learning_starts=1,
         batch_size=8,
         train_freq=1,
         gradient_steps=1,
         d_every=1,
-        d_steps=1,
-        d_batch_size=d_batch,
-        env_reward_coef=0.0,
-        reward_scale=1.0,
-        rng=np.random.default_rng(0),
+        rng=rng,
     )
     dac.buffer = ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng)  # what setup() makes
-    dac.gamma = GAMMA
     return dac
 
 
@@ -120,7 +128,7 @@ def test_discriminator_steps_take_half_expert_half_replay_samples(monkeypatch):
     add(dac, 5, value=7.0)
     seen = []
     monkeypatch.setattr(dac.discriminator, "update", lambda e, a: seen.append((e, a)) or {})
-    dac.d_steps = 3
+    dac.reward_model.d_steps = 3
     dac.update_discriminator()
     assert len(seen) == 3
     pool = with_absorbing(box_episodes(), "info")

@@ -10,6 +10,7 @@ from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.imitation.gail import GAIL
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy
 from tests.conftest import run_cli
 
@@ -137,24 +138,12 @@ class StubLearner:
 def gail_with(d, demos, gamma=0.99, terminal_outcome="info", **options):
     """GAIL's steps on their own (no env, no policy): D, demonstrations and the reward options."""
     opts = dict(
-        samples_per_iteration=1,
-        d_steps=0,
-        d_batch_size=2,
-        env_reward_coef=0.0,
-        reward_scale=1.0,
-        disc_reward_coef=1.0,
+        d_steps=0, d_batch_size=2, env_reward_coef=0.0, reward_scale=1.0, disc_reward_coef=1.0
     )
-    learner = StubLearner()
-    learner.gamma = gamma
-    return GAIL(
-        None,
-        learner,
-        d,
-        demos,
-        terminal_outcome=terminal_outcome,
-        rng=np.random.default_rng(0),
-        **{**opts, **options},
+    reward_model = RewardModel(
+        d, demos, terminal_outcome, gamma, rng=np.random.default_rng(0), **{**opts, **options}
     )
+    return GAIL(None, StubLearner(), reward_model, samples_per_iteration=1)
 
 
 def four_steps(obs):
@@ -170,8 +159,8 @@ def test_env_reward_is_mixed_in():
     obs = np.zeros((4, 2), np.float32)
     roll = four_steps(obs)
     demos = roll
-    r0, m = gail_with(d, demos).compute_rewards(roll)
-    r30, _ = gail_with(d, demos, env_reward_coef=30.0).compute_rewards(roll)
+    r0, m = gail_with(d, demos).rewards_of(roll)
+    r30, _ = gail_with(d, demos, env_reward_coef=30.0).rewards_of(roll)
     np.testing.assert_allclose(r30 - r0, 30 * roll.rewards, rtol=1e-6)
     assert {"disc/reward_mean", "disc/reward_std", "disc/reward_min", "disc/reward_max"} <= set(m)
 
@@ -366,7 +355,7 @@ def test_no_discriminator_ablation_pays_the_env_reward_only_and_leaves_d_alone()
     gail = gail_with(
         d, roll, d_steps=4, env_reward_coef=30.0, reward_scale=0.01, disc_reward_coef=0
     )
-    r, metrics = gail.compute_rewards(roll)
+    r, metrics = gail.rewards_of(roll)
     np.testing.assert_allclose(r, 0.3 * roll.rewards, rtol=1e-6)
     assert metrics == {}  # D is not asked
     assert gail.update(roll) == {"losses/policy_loss": 0.0}  # and not trained: the policy step only
@@ -466,6 +455,7 @@ def test_the_reward_model_is_usable_on_its_own(kind):
         b["terminated"] = np.zeros(len(b["obs"]), bool)
     for _ in range(200):
         d.update(expert, agent)
-    r_e = d.predict_reward(expert["obs"], expert["actions"], expert["next_obs"])
-    r_a = d.predict_reward(agent["obs"], agent["actions"], agent["next_obs"])
+    reward_model = RewardModel(d, None, "failure", 0.99, 0, 2, 1.0, 0.0, 1.0, rng=None)
+    r_e = reward_model(expert["obs"], expert["actions"], expert["next_obs"])
+    r_a = reward_model(agent["obs"], agent["actions"], agent["next_obs"])
     assert r_e.shape == (64,) and r_e.mean() > r_a.mean() + 1.0

@@ -73,31 +73,51 @@ def next_codes(t: Transitions, terminal_outcome: str) -> np.ndarray:
     return out
 
 
-def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarray]:
-    """The discriminator's sample pool: every transition (code NOT_ENDED) followed by one absorbing
-    entry (zero observation and action, its ending's code) per terminated episode; ``next_codes``
-    says which absorbing state each step leads to (an absorbing state leads to itself)."""
-    _, codes = absorbing_entries(t, terminal_outcome)
-    k = len(codes)
-    zeros_obs = np.zeros((k, *t.observations.shape[1:]), t.observations.dtype)
-    zeros_act = np.zeros((k, *t.actions.shape[1:]), t.actions.dtype)
+def ending_code(terminated: bool, info: dict, terminal_outcome: str) -> int:
+    """The absorbing state one env step leads to: NOT_ENDED unless it terminated, then SUCCESS or
+    FAILURE as the env says (``env.terminal_outcome``: success, failure, or info['is_success'])."""
+    if not terminated:
+        return NOT_ENDED
+    if terminal_outcome == "success":
+        return SUCCESS
+    if terminal_outcome == "failure":
+        return FAILURE
+    return SUCCESS if info.get("is_success", False) else FAILURE
+
+
+def append_absorbing(batch: dict[str, np.ndarray], codes: np.ndarray) -> dict[str, np.ndarray]:
+    """``batch`` (ordinary transitions with their ``next_codes``) followed by one absorbing entry
+    per code: zero observation and action, its ending's code; an absorbing state leads to itself."""
+    codes = np.asarray(codes, np.int64)
+    k, n = len(codes), len(batch["obs"])
+    obs, actions = batch["obs"], batch["actions"]
+    zeros_obs = np.zeros((k, *obs.shape[1:]), obs.dtype)
+    zeros_act = np.zeros((k, *actions.shape[1:]), actions.dtype)
     return {
-        "obs": np.concatenate([t.observations, zeros_obs]),
-        "actions": np.concatenate([t.actions, zeros_act]),
-        "next_obs": np.concatenate([t.next_observations, zeros_obs]),
-        "terminated": np.concatenate([t.terminated, np.ones(k, bool)]),
-        "codes": np.concatenate([np.zeros(len(t), np.int64), codes]),
-        "next_codes": np.concatenate([next_codes(t, terminal_outcome), codes]),
+        "obs": np.concatenate([obs, zeros_obs]),
+        "actions": np.concatenate([actions, zeros_act]),
+        "next_obs": np.concatenate([batch["next_obs"], zeros_obs]),
+        "terminated": np.concatenate([batch["terminated"], np.ones(k, bool)]),
+        "codes": np.concatenate([np.zeros(n, np.int64), codes]),
+        "next_codes": np.concatenate([np.asarray(batch["next_codes"], np.int64), codes]),
     }
 
 
-def terminal_bonus(
-    t: Transitions, terminal_outcome: str, absorbing_reward: dict[int, float], gamma: float
+def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarray]:
+    """The discriminator's sample pool: every transition (code NOT_ENDED) followed by one absorbing
+    entry per terminated episode; ``next_codes`` says which absorbing state each step leads to."""
+    _, codes = absorbing_entries(t, terminal_outcome)
+    return append_absorbing({**as_batch(t), "next_codes": next_codes(t, terminal_outcome)}, codes)
+
+
+def absorbing_tail(
+    next_codes: np.ndarray, absorbing_reward: dict[int, float], gamma: float
 ) -> np.ndarray:
-    """Per step: gamma / (1 - gamma) * r(absorbing state of its ending) on terminal steps, else 0."""
-    bonus = np.zeros(len(t), np.float32)
-    idx, codes = absorbing_entries(t, terminal_outcome)
-    tail = gamma / (1.0 - gamma) if gamma < 1 else 0.0
-    for i, c in zip(idx, codes, strict=True):
-        bonus[i] = tail * absorbing_reward[int(c)]
-    return bonus
+    """Per step: gamma / (1 - gamma) * r(absorbing state it enters) where ``next_codes`` names
+    one, else 0 (float32)."""
+    codes = np.asarray(next_codes)
+    tail = np.zeros(len(codes), np.float32)
+    value = gamma / (1.0 - gamma) if gamma < 1 else 0.0
+    for code in (SUCCESS, FAILURE):
+        tail[codes == code] = value * absorbing_reward[code]
+    return tail

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from gail_lab.imitation.absorbing import NUM_CODES
-from gail_lab.imitation.discriminator import ACTIVATIONS, Batch, Discriminator
+from gail_lab.imitation.discriminator import ACTIVATIONS, Batch, Discriminator, plain_kwargs
 from gail_lab.rl.networks import mlp
 
 
@@ -42,6 +42,7 @@ class AIRLDiscriminator(Discriminator):
         reward_form: str = "logit",
         **kwargs,
     ) -> None:
+        init_kwargs = {**plain_kwargs(locals()), **plain_kwargs(kwargs)}
         inputs = kwargs.pop("inputs", "state_action")
         if inputs != "state_action":
             raise ValueError(
@@ -58,6 +59,7 @@ class AIRLDiscriminator(Discriminator):
             reward_form=reward_form,
             **kwargs,
         )
+        self.init_kwargs = init_kwargs
         self.gamma = gamma
         h_in = self.observed_dim + (NUM_CODES if self.absorbing else 0)
         self.h_net = mlp(h_in, hidden_sizes, 1, ACTIVATIONS[activation])
@@ -65,8 +67,9 @@ class AIRLDiscriminator(Discriminator):
         self.policy = None
 
     def attach_policy(self, policy) -> None:
-        """The policy whose log pi(a|s) enters the logit (the GAIL trainer attaches its own)."""
-        self.policy = policy
+        """The policy whose log pi(a|s) enters the logit (GAIL attaches its own). Not a submodule:
+        D's state (and a saved reward model) holds D's weights only."""
+        object.__setattr__(self, "policy", policy)
 
     def potential(self, obs, codes=None) -> torch.Tensor:
         """h(s); with absorbing states h sees the ending code (an absorbing state: only it)."""

@@ -34,8 +34,8 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, as_batch, with_absorbing
-from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.absorbing import SUCCESS, append_absorbing, ending_code
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.imitation.trainer import ImitationTrainer
 from gail_lab.rl.loop import Progress, TrainingLoop
 from gail_lab.rl.networks import RunningObsNorm
@@ -46,51 +46,33 @@ from gail_lab.rl.stepper import EnvStepper
 NAN_HINT = "lower the learning rates or regularize the discriminator (grad_penalty)"
 
 
-def ending_code(terminated: bool, info: dict, terminal_outcome: str) -> int:
-    """The absorbing state a step leads to: NOT_ENDED unless it terminated, then SUCCESS or
-    FAILURE as the env says (``env.terminal_outcome``: success, failure, or info['is_success'])."""
-    if not terminated:
-        return NOT_ENDED
-    if terminal_outcome == "success":
-        return SUCCESS
-    if terminal_outcome == "failure":
-        return FAILURE
-    return SUCCESS if info.get("is_success", False) else FAILURE
-
-
 class DAC:
     """The DAC algorithm in the training loop: one env step per iteration."""
 
     def __init__(
         self,
         sac: SAC,
-        discriminator: Discriminator,
+        reward_model: RewardModel,
         demos: Demonstrations,
-        terminal_outcome: str,
         buffer_size: int,
         learning_starts: int,
         batch_size: int,
         train_freq: int,
         gradient_steps: int,
         d_every: int,
-        d_steps: int,
-        d_batch_size: int,
-        env_reward_coef: float,
-        reward_scale: float,
         rng: np.random.Generator,
     ) -> None:
-        self.sac, self.policy, self.discriminator = sac, sac.actor, discriminator
-        self.terminal_outcome, self.absorbing = terminal_outcome, discriminator.absorbing
-        self.expert = with_absorbing(demos, terminal_outcome) if self.absorbing else as_batch(demos)
+        self.sac, self.policy, self.reward_model = sac, sac.actor, reward_model
+        self.discriminator = reward_model.discriminator
+        self.terminal_outcome = reward_model.terminal_outcome
+        self.absorbing = reward_model.absorbing
         self.buffer_size, self.learning_starts, self.batch_size = (
             buffer_size,
             learning_starts,
             batch_size,
         )
-        self.train_freq, self.gradient_steps = train_freq, gradient_steps
-        self.d_every, self.d_steps, self.d_batch_size = d_every, d_steps, d_batch_size
-        self.env_reward_coef, self.reward_scale = env_reward_coef, reward_scale
-        self.rng = rng
+        self.train_freq, self.gradient_steps, self.d_every = train_freq, gradient_steps, d_every
+        self.rng = rng  # the replay buffer's (and, for now, the reward model's)
         self.obs_norm = self.share_obs_norm(demos)
 
     def share_obs_norm(self, demos: Demonstrations) -> RunningObsNorm | None:
@@ -112,7 +94,6 @@ class DAC:
         self.buffer = ReplayBuffer(
             self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
         )
-        self.gamma = self.sac.gamma
         self.stepper = EnvStepper(factory, seed)
         self.steps = 0
         self.observe(self.stepper.obs)
@@ -161,28 +142,12 @@ class DAC:
         }
         if not self.absorbing:
             return batch
-        k = len(absorbing)
-        zeros_obs = np.zeros((k, b.obs.shape[1]), np.float32)
-        zeros_act = np.zeros((k, *b.actions.shape[1:]), b.actions.dtype)
-        codes = b.next_codes[absorbing].astype(np.int64)
-        return {
-            "obs": np.concatenate([batch["obs"], zeros_obs]),
-            "actions": np.concatenate([batch["actions"], zeros_act]),
-            "next_obs": np.concatenate([batch["next_obs"], zeros_obs]),
-            "terminated": np.concatenate([batch["terminated"], np.ones(k, bool)]),
-            "codes": np.concatenate([np.zeros(len(real), np.int64), codes]),
-            "next_codes": np.concatenate([b.next_codes[real].astype(np.int64), codes]),
-        }
+        batch["next_codes"] = b.next_codes[real]
+        return append_absorbing(batch, b.next_codes[absorbing])
 
     def update_discriminator(self) -> dict[str, float]:
-        """``d_steps`` BCE steps, each on half a batch of expert samples, half of replay ones."""
-        half, metrics = self.d_batch_size // 2, {}
-        for _ in range(self.d_steps):
-            e = self.rng.integers(0, len(self.expert["obs"]), half)
-            metrics = self.discriminator.update(
-                {k: v[e] for k, v in self.expert.items()}, self.agent_batch(half)
-            )
-        return metrics
+        """The reward model's D steps: expert samples vs :meth:`agent_batch`'s replay samples."""
+        return self.reward_model.update(self.agent_batch)
 
     def replay_arrays(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """The replay transitions ``idx``, gathered once for D's rewards and SAC's update."""
@@ -190,34 +155,9 @@ class DAC:
         return {name: getattr(b, name)[idx] for name in (*b.FIELDS, "next_codes")}
 
     def rewards_of(self, a: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, float]]:
-        """Rewards of replay transitions from the current D: reward_scale * (r_D [+ gamma /
-        (1 - gamma) r_D(absorbing) on terminal steps] + env_reward_coef * r_env)."""
-        batch = {
-            "obs": a["obs"],
-            "actions": a["actions"],
-            "next_obs": a["next_obs"],
-            "terminated": a["terminated"].astype(bool),
-        }
-        r = self.discriminator.reward(batch, update_stats=True)
-        metrics = {
-            "disc/reward_mean": float(r.mean()),
-            "disc/reward_std": float(r.std()),
-            "disc/reward_min": float(r.min()),
-            "disc/reward_max": float(r.max()),
-        }
-        if self.absorbing:
-            r_abs = self.discriminator.absorbing_rewards()
-            tail = self.gamma / (1.0 - self.gamma) if self.gamma < 1 else 0.0
-            codes = a["next_codes"]
-            bonus = np.zeros(len(codes), np.float32)
-            for code in (SUCCESS, FAILURE):
-                bonus[codes == code] = tail * r_abs[code]
-            r = r + bonus
-            metrics["disc/reward_absorbing_success"] = r_abs[SUCCESS]
-            metrics["disc/reward_absorbing_failure"] = r_abs[FAILURE]
-        if self.env_reward_coef:
-            r = r + self.env_reward_coef * a["rewards"]
-        return (self.reward_scale * r).astype(np.float32), metrics
+        """What the reward model pays for replay transitions ``a`` (their ``next_codes`` give
+        the absorbing tails, their ``rewards`` the env's)."""
+        return self.reward_model.rewards({**a, "terminated": a["terminated"] > 0})
 
     def update_policy(self) -> dict[str, float]:
         """One SAC update on a replay batch whose rewards come from the current D."""
@@ -239,8 +179,7 @@ class DAC:
         return {
             "actor": self.policy.state_dict(),
             "sac": self.sac.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "d_optimizer": self.discriminator.optimizer.state_dict(),
+            **self.reward_model.state_dict(),
             "buffer": self.buffer.state_dict(),  # its RNG is self.rng: saved with it
             "stepper": self.stepper.state_dict(),
             "steps": self.steps,
@@ -249,8 +188,7 @@ class DAC:
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         self.policy.load_state_dict(state["actor"])
         self.sac.load_state_dict(state["sac"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
+        self.reward_model.load_state_dict(state)
         self.buffer.load_state_dict(state["buffer"])
         self.steps = int(state["steps"])
         return self.stepper.load_state_dict(state["stepper"])
@@ -297,6 +235,8 @@ class DACTrainer(ImitationTrainer):
             train_freq=train_freq,
             gradient_steps=gradient_steps,
             d_every=d_every,
+        )
+        self.reward_kwargs = dict(
             d_steps=d_steps,
             d_batch_size=d_batch_size,
             env_reward_coef=env_reward_coef,
@@ -304,11 +244,14 @@ class DACTrainer(ImitationTrainer):
         )
 
     def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> DAC:
-        return DAC(
-            learner,
+        rng = np.random.default_rng(seed + 1)
+        reward_model = RewardModel(
             discriminator,
             demos,
             factory.terminal_outcome,
-            rng=np.random.default_rng(seed + 1),
-            **self.kwargs,
+            learner.gamma,
+            rng=rng,
+            disc_reward_coef=1.0,
+            **self.reward_kwargs,
         )
+        return DAC(learner, reward_model, demos, rng=rng, **self.kwargs)

@@ -32,6 +32,19 @@ Batch = dict[str, np.ndarray]  # obs, actions, next_obs [, codes, terminated]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
+def plain_kwargs(local_vars: dict) -> dict:
+    """A constructor's arguments as plain values (lists, not ListConfigs), less self and the
+    optimizer: enough to build the same network again."""
+    out = {}
+    for name, value in local_vars.items():
+        if name in ("self", "optimizer", "__class__", "kwargs"):
+            continue
+        out[name] = (
+            list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+        )
+    return out
+
+
 def detached(x: torch.Tensor | tuple[torch.Tensor, ...]):
     """A network input (or AIRL's tuple of them) cut from the graph."""
     return tuple(t.detach() for t in x) if isinstance(x, tuple) else x.detach()
@@ -61,7 +74,9 @@ class Discriminator(nn.Module):
         absorbing_scale: float = 1.0,
         obs_dims: Sequence[int] | None = None,
     ) -> None:
+        init_kwargs = plain_kwargs(locals())
         super().__init__()
+        self.init_kwargs = init_kwargs  # what RewardModel.save records to rebuild it
         if inputs not in INPUTS:
             raise ValueError(f"inputs must be one of {list(INPUTS)} (got {inputs!r})")
         if reward_normalization not in REWARD_NORMALIZATIONS:
@@ -240,14 +255,6 @@ class Discriminator(nn.Module):
         if self.reward_clip is not None:
             r = r.clamp(-self.reward_clip, self.reward_clip)
         return r
-
-    def predict_reward(self, obs, actions, next_obs, terminated=None) -> np.ndarray:
-        """The reward model on its own: r(s, a, s') for a batch of transitions (numpy arrays), as
-        the learner is paid (the reward form, clipping and the running normalization as they are
-        now); ``terminated`` matters to AIRL's shaping term only."""
-        done = np.zeros(len(obs), bool) if terminated is None else np.asarray(terminated, bool)
-        batch = {"obs": obs, "actions": actions, "next_obs": next_obs, "terminated": done}
-        return self.reward(batch)
 
     @torch.no_grad()
     def reward(self, batch: Batch, update_stats: bool = False) -> np.ndarray:

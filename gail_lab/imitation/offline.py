@@ -1,6 +1,6 @@
 """Offline GAIL (the seed's experiment 2): no env interaction while imitating. Per epoch:
 
-    d_steps x: D on expert pairs (s_E, a_E) vs fake pairs (s_E, a ~ pi(.|s_E))
+    d_steps x: the reward model's D on expert pairs (s_E, a_E) vs fake pairs (s_E, a ~ pi(.|s_E))
     policy_steps x: one-step REINFORCE on expert states, r = reward_form(D(s_E, a)), normalized
                     within the batch
 
@@ -16,7 +16,7 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.imitation.trainer import ImitationTrainer
 from gail_lab.rl.loop import Progress, TrainingLoop
 from gail_lab.rl.returns import normalize
@@ -30,7 +30,7 @@ class OfflineGAIL:
         self,
         policy,
         demos: Demonstrations,
-        discriminator: Discriminator,
+        reward_model: RewardModel,
         optimizer,
         batch_size: int,
         d_steps: int,
@@ -38,7 +38,7 @@ class OfflineGAIL:
         normalize_rewards: bool,
         rng: np.random.Generator,
     ) -> None:
-        self.policy, self.demos, self.discriminator = policy, demos, discriminator
+        self.policy, self.demos, self.reward_model = policy, demos, reward_model
         self.optimizer, self.rng = optimizer, rng
         self.batch_size, self.d_steps, self.policy_steps = batch_size, d_steps, policy_steps
         self.normalize_rewards = normalize_rewards
@@ -61,9 +61,7 @@ class OfflineGAIL:
             idx = self.rng.integers(0, len(demos), self.batch_size)
             fake = self.policy.act(demos.observations[idx])
             metrics.update(
-                self.discriminator.update(
-                    self.batch(idx, demos.actions[idx]), self.batch(idx, fake)
-                )
+                self.reward_model.step(self.batch(idx, demos.actions[idx]), self.batch(idx, fake))
             )
         for _ in range(self.policy_steps):
             idx = self.rng.integers(0, len(demos), self.batch_size)
@@ -72,8 +70,10 @@ class OfflineGAIL:
             )
             dist = self.policy.distribution(obs)
             actions = dist.sample()
-            r = self.discriminator.reward(self.batch(idx, actions.cpu().numpy()))
-            metrics["disc/reward_mean"] = float(r.mean())
+            r, r_metrics = self.reward_model.rewards(
+                self.batch(idx, actions.cpu().numpy()), update_stats=False
+            )
+            metrics.update(r_metrics)
             if self.normalize_rewards:
                 r = normalize(r)
             r_t = torch.as_tensor(r, dtype=torch.float32, device=self.policy.device)
@@ -92,16 +92,14 @@ class OfflineGAIL:
         return {
             "policy": self.policy.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "d_optimizer": self.discriminator.optimizer.state_dict(),
+            **self.reward_model.state_dict(),
             "rng": self.rng.bit_generator.state,
         }
 
     def load_state_dict(self, state: dict) -> bool:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
+        self.reward_model.load_state_dict(state)
         self.rng.bit_generator.state = state["rng"]
         return True
 
@@ -133,10 +131,23 @@ class OfflineGAILTrainer(ImitationTrainer):
         )
 
     def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator):
+        # one-step bandits on expert states: no episode ends, so no absorbing tail (gamma 0)
+        reward_model = RewardModel(
+            discriminator,
+            demos,
+            factory.terminal_outcome,
+            gamma=0.0,
+            d_steps=self.d_steps,
+            d_batch_size=2 * self.batch_size,
+            disc_reward_coef=1.0,
+            env_reward_coef=0.0,
+            reward_scale=1.0,
+            rng=None,  # D's batches are built here, on shared expert states
+        )
         return OfflineGAIL(
             policy,
             demos,
-            discriminator,
+            reward_model,
             optimizer(policy.parameters()),
             self.batch_size,
             self.d_steps,
