@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import ROOT
+from benchmarks import ROOT, measurements
 from benchmarks.suite_tables import CLASSIC_ENVS, CLASSIC_SIZES
 from gail_lab.io import atomic_write_bytes
 
@@ -75,12 +75,8 @@ def normalized_curve(run: Path) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     s = json.loads(summary.read_text())
     lo, hi = s["random_return"], s["expert_return"]
-    steps, scores = [], []
-    for line in metrics.read_text().splitlines():
-        row = json.loads(line)
-        if "eval/return_mean" in row:
-            steps.append(row["global_step"])
-            scores.append((row["eval/return_mean"] - lo) / (hi - lo))
+    steps, returns = measurements.eval_curve(metrics)
+    scores = [(r - lo) / (hi - lo) for r in returns]
     return (np.asarray(steps, float), np.asarray(scores, float)) if steps else None
 
 

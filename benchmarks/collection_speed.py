@@ -16,22 +16,22 @@ import time
 import torch
 
 from benchmarks import measurements
+from benchmarks.env_speed import random_action_rate
+from benchmarks.measurements import Column, Table
 from gail_lab.data.collect import collect_demos
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit
-from gail_lab.rl.networks import QPolicy, RandomPolicy
-from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.rl.networks import QPolicy
 
-
-def raw_rate(factory: EnvFactory, steps: int) -> float:
-    vec = factory.make_vec()
-    runner = EpisodeRunner(vec, seed=0)
-    policy = RandomPolicy(vec.single_action_space, 0)
-    t0 = time.perf_counter()
-    n = len(runner.run(policy.act, min_steps=steps))
-    rate = n / (time.perf_counter() - t0)
-    vec.close()
-    return rate
+TABLE = Table(
+    [
+        Column("env", "{env}"),
+        Column("expert", "{expert}"),
+        Column("collection transitions/s", "{transitions_per_s:,}"),
+        Column("raw {num_envs}-env rate (random actions)", "{raw_rate:,}"),
+        Column("share", lambda r: f"{r['transitions_per_s'] / r['raw_rate']:.0%}"),
+    ]
+)
 
 
 def collect_rate(policy, factory: EnvFactory, steps: int, **kw) -> float:
@@ -71,7 +71,7 @@ def main() -> None:
     ]
     rows, raw = [], {}
     for env_id, name, policy, factory, steps, kw in cases:
-        raw.setdefault(env_id, raw_rate(factory, steps))
+        raw.setdefault(env_id, random_action_rate(factory.make_vec(), steps))
         rate = collect_rate(policy, factory, steps, **kw)
         rows.append(
             {
@@ -83,24 +83,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    print(table(measurements.save("collection_speed", rows, sys.argv)))
-
-
-def table(record: dict) -> str:
-    n = record["rows"][0]["num_envs"]
-    lines = [
-        measurements.header(record),
-        "",
-        f"| env | expert | collection transitions/s | raw {n}-env rate (random actions) | share |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for r in record["rows"]:
-        share = r["transitions_per_s"] / r["raw_rate"]
-        lines.append(
-            f"| {r['env']} | {r['expert']} | {r['transitions_per_s']:,} | {r['raw_rate']:,} |"
-            f" {share:.0%} |"
-        )
-    return "\n".join(lines)
+    print(measurements.table(measurements.save("collection_speed", rows, sys.argv), TABLE))
 
 
 if __name__ == "__main__":

@@ -27,13 +27,30 @@ import torch
 from gymnasium import spaces
 
 from benchmarks import measurements
+from benchmarks.measurements import Column, Table
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.dac import DAC
 from gail_lab.imitation.discriminator import Discriminator
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import sac_policy
 from gail_lab.rl.sac import SAC
 
 OBS, ACT = 11, 3
+TABLE = Table(
+    [
+        Column("Adam", lambda r: "fused" if r["fused"] else "for-loop"),
+        Column("matmul precision", "{precision}"),
+        Column("D updated every", "{d_every} steps"),
+        Column("env steps/s (one SAC update each)", "{steps_per_s:.0f}"),
+        Column("ms per step", "{ms_per_step:.1f}"),
+        Column("SAC update %", "{sac_update:.0f}"),
+        Column("D update %", "{d_update:.0f}"),
+        Column("rewards % (inside SAC)", "{rewards:.0f}"),
+        Column("optimizer steps %", "{optimizer:.0f}"),
+        Column("acting %", "{act:.0f}"),
+    ],
+    keys=4,
+)
 
 
 class HopperSized(gym.Env):
@@ -85,10 +102,13 @@ def build(d_every: int, fused: bool) -> DAC:
         OBS, ACT, False, adam, hidden_sizes=[256, 256], reward_form="logit",
         grad_penalty=10.0, grad_penalty_target=1.0, absorbing=True,
     )  # fmt: skip
-    dac = DAC(
-        sac, disc, demos, "failure", buffer_size=100_000, learning_starts=300, batch_size=256,
-        train_freq=1, gradient_steps=1, d_every=d_every, d_steps=1, d_batch_size=256,
+    reward_model = RewardModel(
+        disc, demos, "failure", gamma=0.99, d_steps=1, d_batch_size=256, disc_reward_coef=1.0,
         env_reward_coef=0.0, reward_scale=1.0, rng=rng,
+    )  # fmt: skip
+    dac = DAC(
+        sac, reward_model, demos, buffer_size=100_000, learning_starts=300, batch_size=256,
+        train_freq=1, gradient_steps=1, d_every=d_every, rng=rng,
     )  # fmt: skip
     dac.setup(Factory(), 0)
     return dac
@@ -138,25 +158,6 @@ def measure(d_every: int, fused: bool, precision: str, steps: int) -> dict:
     }
 
 
-def table(record: dict) -> str:
-    lines = [
-        measurements.header(record),
-        "",
-        "| Adam | matmul precision | D updated every | env steps/s (one SAC update each) | ms per step | SAC update %"
-        " | D update % | rewards % (inside SAC) | optimizer steps % | acting % |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in record["rows"]:
-        lines.append(
-            f"| {'fused' if r['fused'] else 'for-loop'} | {r.get('precision', 'highest')}"
-            f" | {r['d_every']} steps"
-            f" | {r['steps_per_s']:.0f} | {r['ms_per_step']:.1f}"
-            f" | {r['sac_update']:.0f} | {r['d_update']:.0f} | {r['rewards']:.0f}"
-            f" | {r['optimizer']:.0f} | {r['act']:.0f} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=500)
@@ -176,7 +177,7 @@ def main() -> None:
     ]
     for r in rows:
         print(r, flush=True)
-    print(table(measurements.save("dac_speed", rows, sys.argv)))
+    print(measurements.table(measurements.save("dac_speed", rows, sys.argv), TABLE))
 
 
 if __name__ == "__main__":

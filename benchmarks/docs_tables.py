@@ -41,12 +41,13 @@ from gail_lab.io import atomic_write_text
 PAGES = ROOT / "docs" / "results"
 MARKER = re.compile(r"<!-- ([a-z_]+)-table -->\n.*?<!-- /\1-table -->", re.S)
 NO_RUN_DIRS = ROOT / "no-run-dirs"  # records only
+# A measurement record by name -> the module that makes it (and its TABLE)
 MEASUREMENTS = {
-    "env_speed": env_speed.table,
-    "collection_speed": collection_speed.table,
-    "dac_speed": dac_speed.table,
-    "experts_mujoco": experts.table,
-    "mujoco_speed": mujoco_speed.table,
+    "env_speed": env_speed,
+    "collection_speed": collection_speed,
+    "dac_speed": dac_speed,
+    "experts_mujoco": experts,
+    "mujoco_speed": mujoco_speed,
 }
 
 
@@ -153,11 +154,11 @@ def render(text: str) -> str:
         if name == "matrix":
             return f"<!-- matrix-table -->\n{matrix()}\n<!-- /matrix-table -->"
         if name in MEASUREMENTS:
-            record = measurements.load(name)
+            record, module = measurements.load(name), MEASUREMENTS[name]
             body = (
-                MEASUREMENTS[name](record)
+                measurements.table(record, module.TABLE)
                 if record
-                else f"No record yet: run python -m benchmarks.{name}."
+                else f"No record yet: run python -m {module.__name__}."
             )
             return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
         if name not in SUITES:

@@ -18,11 +18,21 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from benchmarks import ROOT, measurements
+from benchmarks.measurements import Column, Table
 from gail_lab.config import register_configs
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.rl.rollout import EpisodeRunner
 
 CONF = ROOT / "conf"
+TABLE = Table(
+    [
+        Column("env", "{env} ({id})"),
+        Column("single env steps/s", "{single_steps_per_s:,}"),
+        Column("reset (ms)", "{reset_ms:.3f}"),
+        Column("{num_envs} envs sync steps/s", "{sync_steps_per_s:,}"),
+        Column("{num_envs} envs async steps/s", "{async_steps_per_s:,}"),
+    ]
+)
 
 
 def single_env(factory, steps: int, seed: int = 0) -> tuple[float, float]:
@@ -52,10 +62,16 @@ def single_env(factory, steps: int, seed: int = 0) -> tuple[float, float]:
 
 def vectorized(factory, steps: int, n: int, mode: str) -> float:
     factory.vectorization = mode
-    vec = factory.make_vec(n)
+    return random_action_rate(factory.make_vec(n), steps, warmup=n)
+
+
+def random_action_rate(vec, steps: int, warmup: int = 0) -> float:
+    """Env steps/s of uniform random actions through the rollout runner every task uses, after
+    `warmup` steps that are not timed (worker processes starting); closes `vec`."""
     policy = RandomPolicy(vec.single_action_space, 0)
     runner = EpisodeRunner(vec, seed=0)
-    runner.run(policy.act, min_steps=n)  # start-up (worker processes) not timed
+    if warmup:
+        runner.run(policy.act, min_steps=warmup)
     t0 = time.perf_counter()
     roll = runner.run(policy.act, min_steps=steps)
     sps = len(roll) / (time.perf_counter() - t0)
@@ -91,23 +107,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    print(table(measurements.save("env_speed", rows, sys.argv)))
-
-
-def table(record: dict) -> str:
-    n = record["rows"][0]["num_envs"]
-    lines = [
-        measurements.header(record),
-        "",
-        f"| env | single env steps/s | reset (ms) | {n} envs sync steps/s | {n} envs async steps/s |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for r in record["rows"]:
-        lines.append(
-            f"| {r['env']} ({r['id']}) | {r['single_steps_per_s']:,} | {r['reset_ms']:.3f} |"
-            f" {r['sync_steps_per_s']:,} | {r['async_steps_per_s']:,} |"
-        )
-    return "\n".join(lines)
+    print(measurements.table(measurements.save("env_speed", rows, sys.argv), TABLE))
 
 
 if __name__ == "__main__":

@@ -15,15 +15,23 @@ benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load avera
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import ROOT, measurements
+from benchmarks import measurements
+from benchmarks.measurements import Column, Table
 
 ENVS = ("hopper", "walker2d", "halfcheetah")
+TABLE = Table(
+    [
+        Column("env", "{env}"),
+        Column("learner", "{learner}"),
+        Column("env steps/s (one thread)", "{env_steps_per_s:,.0f}"),
+        Column("measured over env steps", "{interval[0]:,}-{interval[1]:,}"),
+    ],
+    keys=2,
+)
 TINY_DATA = [
     "expert.total_steps=2048",
     "expert.eval_every=1",
@@ -53,26 +61,24 @@ LEARNERS = {
 
 def measure(env: str, learner: str, out: Path) -> dict:
     run_dir = out / f"{env}__{learner}"
-    cmd = [
-        sys.executable,
-        str(ROOT / "run.py"),
-        "task=pipeline",
-        f"env={env}",
-        "expert=ppo_mujoco",
-        *TINY_DATA,
-        *LEARNERS[learner],
-        "torch_threads=1",
-        "logger=none",
-        "progress=false",
-        f"artifacts_dir={out / 'artifacts'}",
-        f"hydra.run.dir={run_dir}",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        return {"env": env, "learner": learner, "error": proc.stderr.strip().splitlines()[-1]}
-    rows = [
-        json.loads(x) for x in (run_dir / "imitate" / "metrics.jsonl").read_text().split("\n") if x
-    ]
+    run = measurements.run_py(
+        [
+            "task=pipeline",
+            f"env={env}",
+            "expert=ppo_mujoco",
+            *TINY_DATA,
+            *LEARNERS[learner],
+            "torch_threads=1",
+            "logger=none",
+            "progress=false",
+            f"artifacts_dir={out / 'artifacts'}",
+            f"hydra.run.dir={run_dir}",
+        ],
+        out / f"{env}__{learner}.log",
+    )
+    if run.returncode != 0:
+        return {"env": env, "learner": learner, "error": run.last_line()}
+    rows = measurements.metrics(run_dir / "imitate" / "metrics.jsonl")
     logged = [r for r in rows if "charts/SPS" in r]  # SPS is cumulative: take the last interval
     (a, b) = logged[-2:]
     return {
@@ -85,24 +91,6 @@ def measure(env: str, learner: str, out: Path) -> dict:
     }
 
 
-def table(record: dict) -> str:
-    lines = [
-        measurements.header(record),
-        "",
-        "| env | learner | env steps/s (one thread) | measured over env steps |",
-        "| --- | --- | --- | --- |",
-    ]
-    for r in record["rows"]:
-        if "error" in r:
-            lines.append(f"| {r['env']} | {r['learner']} | failed: {r['error']} | |")
-        else:
-            lines.append(
-                f"| {r['env']} | {r['learner']} | {r['env_steps_per_s']:,.0f}"
-                f" | {r['interval'][0]:,}-{r['interval'][1]:,} |"
-            )
-    return "\n".join(lines)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--envs", nargs="+", default=list(ENVS))
@@ -112,7 +100,7 @@ def main() -> None:
         rows = [measure(e, a, Path(tmp)) for e in args.envs for a in args.learners]
     for r in rows:
         print(r, flush=True)
-    print(table(measurements.save("mujoco_speed", rows, sys.argv)))
+    print(measurements.table(measurements.save("mujoco_speed", rows, sys.argv), TABLE))
 
 
 if __name__ == "__main__":

@@ -8,26 +8,15 @@ per env/expert, one line per seed.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from pathlib import Path
 
 import matplotlib
 
-from benchmarks import ROOT
+from benchmarks import ROOT, measurements
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def read_curve(path: Path) -> tuple[list[int], list[float]]:
-    steps, values = [], []
-    for line in path.read_text().splitlines():
-        row = json.loads(line)
-        if "eval/return_mean" in row:
-            steps.append(row["global_step"])
-            values.append(row["eval/return_mean"])
-    return steps, values
 
 
 def main() -> None:
@@ -56,7 +45,7 @@ def main() -> None:
     for ax, (name, runs) in zip(axes.flat, sorted(groups.items()), strict=False):
         env, expert = name.split("__")
         for seed, path in runs:
-            ax.plot(*read_curve(path), marker=".", lw=1, label=f"seed {seed}")
+            ax.plot(*measurements.eval_curve(path), marker=".", lw=1, label=f"seed {seed}")
         if env in targets:
             ax.axhline(float(targets[env]), color="k", ls="--", lw=0.8, label="target")
         ax.set(

@@ -238,3 +238,34 @@ def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     assert tables.claim(out)  # its writer exited: taken over
     (tmp_path / "suite" / "row.claim").write_text("")  # an old, empty claim: stale too
     assert tables.claim(out)
+
+
+def test_a_measurement_table_shows_settings_computed_cells_and_failed_rows():
+    """One table builder serves every measurement record (benchmarks/measurements.py)."""
+    from benchmarks import ROOT
+    from benchmarks.measurements import Column, Table, command_line, table
+
+    record = {
+        "command": command_line([str(ROOT / "benchmarks" / "env_speed.py"), "--steps", "5"]),
+        "date": "2026-12-07",
+        "cpus": 2,
+        "load_average_1min": 0.5,
+        "settings": {"threshold": 475.0},
+        "rows": [{"env": "a", "rate": 1234.4}, {"env": "b", "error": "boom"}],
+    }
+    spec = Table(
+        [
+            Column("env", "{env}"),
+            Column("steps/s to {threshold:g}", "{rate:,.0f}"),
+            Column("twice", lambda r: f"{2 * r['rate']:.1f}"),
+        ]
+    )
+    assert table(record, spec).splitlines() == [
+        "`python -m benchmarks.env_speed --steps 5` on 2026-12-07, 2 CPU cores, load average 0.5"
+        " at the end.",
+        "",
+        "| env | steps/s to 475 | twice |",
+        "| --- | --- | --- |",
+        "| a | 1,234 | 2468.8 |",
+        "| b | failed: boom | |",
+    ]
