@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.collection_speed --transitions 50000
 
 Records its rows in benchmarks/records/collection_speed.json (rendered into docs/results/speed.md
-by benchmarks/docs_tables.py).
+by `python -m benchmarks.docs_tables`).
 """
 
 from __future__ import annotations

@@ -2,14 +2,15 @@
 action, a synthetic env whose step costs microseconds), 256-256 actor, critics and D, batch 256,
 one SAC update per env step, D updated every `d_every` steps, Adam as a for-loop over the
 parameters and fused, float32 matmuls at torch's `highest` and `medium` precision
-(`matmul_precision=`; medium runs them through oneDNN's bf16 kernels here). The rows record steps/s (timed without a profiler) and where the time goes
-(cProfile, a second run of the same length: SAC update, D update, rewards, optimizer steps,
-acting).
+(`matmul_precision=`; medium runs them through oneDNN's bf16 kernels here). The rows record
+steps/s (timed without a profiler) and where the time goes (cProfile, a second run of the same
+length: SAC update, D update, rewards, optimizer steps, acting).
 
     .venv/bin/python -m benchmarks.dac_speed --steps 500
 
 Records its rows in benchmarks/records/dac_speed.json (rendered into docs/results/speed.md by
-benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
+`python -m benchmarks.docs_tables`). Time it on an otherwise idle machine: the load average is
+recorded.
 """
 
 from __future__ import annotations

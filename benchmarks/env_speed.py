@@ -5,7 +5,7 @@ rollout runner every task uses) and reset time, for each env preset in conf/env.
     .venv/bin/python -m benchmarks.env_speed racecar --steps 5000
 
 Prints a markdown table and records its rows in benchmarks/records/env_speed.json (rendered into
-docs/results/speed.md by benchmarks/docs_tables.py).
+docs/results/speed.md by `python -m benchmarks.docs_tables`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ iteration, rollout, D and PPO updates).
     .venv/bin/python -m benchmarks.mujoco_speed
 
 Records its rows in benchmarks/records/mujoco_speed.json (rendered into docs/results/speed.md by
-benchmarks/docs_tables.py). Time it on an otherwise idle machine: the load average is recorded.
+`python -m benchmarks.docs_tables`). Time it on an otherwise idle machine: the load average is
+recorded.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Figure: greedy evaluation return vs env steps of every expert run under
-benchmarks/results/experts/<env>__<expert>__<seed>/ (written by benchmarks/experts.py), one panel
-per env/expert, one line per seed.
+benchmarks/results/experts/<env>__<expert>__<seed>/ (written by `python -m benchmarks.experts`),
+one panel per env/expert, one line per seed.
 
     .venv/bin/python -m benchmarks.plot_experts --out docs/img/experts.png
 """

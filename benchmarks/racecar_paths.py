@@ -5,9 +5,10 @@ seeded starts (greedy), one panel per benchmark row.
     .venv/bin/python -m benchmarks.racecar_paths --rows pure_dac pure_dac_random \
         --out docs/img/racecar_paths_dac.png
 
-Reads the policies benchmarks/tables.py trained (benchmarks/results/racecar/<row>/<seed>/imitate/
-policy.pt); rows not run yet are skipped. The episodes are the reported evaluation seeds of that
-run seed (the same ones its eval.json scores), driven again here.
+Reads the policies `python -m benchmarks.tables racecar` trained
+(benchmarks/results/racecar/<row>/<seed>/imitate/policy.pt); rows not run yet are skipped. The
+episodes are the reported evaluation seeds of that run seed (the same ones its eval.json scores),
+driven again here.
 """
 
 from __future__ import annotations

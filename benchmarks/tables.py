@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from benchmarks import ROOT
+from benchmarks.measurements import run_py
 from benchmarks.suite_tables import load_records, record_matches, save_records, table
 from benchmarks.suites import SEEDS, SUITES, Row, Suite
 from gail_lab.report import write_report
@@ -94,9 +92,8 @@ def claim_alive(path: Path) -> bool:
 
 
 def run_row(suite: Suite, row: Row, out: Path, jobs: int, seeds: list[int]) -> float:
-    cmd = [
-        sys.executable,
-        "run.py",
+    """The row's seeds as one multirun of `run.py`, its output in `<row>.log`; the wall time."""
+    overrides = [
         "-m",
         f"seed={','.join(map(str, seeds))}",
         *suite.common,
@@ -106,14 +103,12 @@ def run_row(suite: Suite, row: Row, out: Path, jobs: int, seeds: list[int]) -> f
         "hydra.sweep.subdir=${seed}",
     ]
     if jobs > 1:
-        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
-    print(f"[{row.name}] {' '.join(cmd[1:])}", flush=True)
-    t0 = time.time()
-    with open(out.parent / f"{row.name}.log", "w") as log:
-        rc = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    if rc:
-        print(f"[{row.name}] exited {rc}; see {out.parent / (row.name + '.log')}", flush=True)
-    return time.time() - t0
+        overrides += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
+    print(f"[{row.name}] run.py {' '.join(overrides)}", flush=True)
+    run = run_py(overrides, out.parent / f"{row.name}.log")
+    if run.returncode:
+        print(f"[{row.name}] exited {run.returncode}; see {run.log}", flush=True)
+    return run.wall_s
 
 
 def main() -> int:
