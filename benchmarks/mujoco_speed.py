@@ -46,16 +46,16 @@ TINY_DATA = [
 LEARNERS = {
     "dac": [
         "algo=dac",
-        "algo.trainer.learning_starts=1000",
-        "algo.trainer.total_steps=4000",
-        "algo.trainer.eval_every=1000",
-        "algo.trainer.eval_episodes=1",
+        "algo.algorithm.learning_starts=1000",
+        "algo.loop.budget.env_steps=4000",
+        "algo.loop.eval_every=1000",
+        "algo.loop.eval_episodes=1",
     ],
     "gail_ppo": [
         "algo=gail_ppo",
-        "algo.trainer.iterations=6",
-        "algo.trainer.eval_every=100",
-        "algo.trainer.eval_episodes=1",
+        "algo.loop.budget.iterations=6",
+        "algo.loop.eval_every=100",
+        "algo.loop.eval_episodes=1",
     ],
 }
 

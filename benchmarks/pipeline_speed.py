@@ -100,8 +100,8 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict:
     summary = json.loads((run_dir / "summary.json").read_text())
     row = {
         "seed": seed,
-        "eval_episodes": int(cfg.algo.trainer.eval_episodes),
-        "eval_every": int(cfg.algo.trainer.eval_every),
+        "eval_episodes": int(cfg.algo.loop.eval_episodes),
+        "eval_every": int(cfg.algo.loop.eval_every),
         "steps_to_threshold": None if hit is None else hit["global_step"],
         "seconds_to_threshold": None if hit is None else hit["time"],
         "held_after": f"{sum(later)}/{len(later)}",  # later evaluations still >= threshold

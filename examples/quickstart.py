@@ -2,7 +2,7 @@
 then load the learned policy and drive a plain gymnasium loop with it.
 
     .venv/bin/python examples/quickstart.py                          # the default job
-    .venv/bin/python examples/quickstart.py algo.trainer.iterations=5 eval.control=false
+    .venv/bin/python examples/quickstart.py algo.loop.budget.iterations=5 eval.control=false
 
 Extra arguments are Hydra overrides, as on run.py's command line.
 """

@@ -28,10 +28,10 @@ TINY = [
     "progress=false",
     "data.num_transitions=3000",
     "data.num_episodes=null",  # a recipe's episode count would take precedence
-    "algo.trainer.iterations=3",
-    "algo.trainer.samples_per_iteration=256",
-    "algo.trainer.eval_every=2",
-    "algo.trainer.eval_episodes=2",
+    "algo.loop.budget.iterations=3",
+    "algo.algorithm.samples_per_iteration=256",
+    "algo.loop.eval_every=2",
+    "algo.loop.eval_episodes=2",
     "eval.episodes=3",
     "env.num_envs=2",
     "eval.control=false",  # the random-data control has tests of its own (test_control.py)
@@ -51,6 +51,47 @@ def compose_cfg():
 
     yield _compose
     GlobalHydra.instance().clear()
+
+
+def from_conf(name: str, **values):
+    """The object a config file under conf/ builds (``algo/learner/ppo``: its values, the one
+    place they live, under their schema's checks), with ``values`` changed; objects (a policy,
+    an optimizer) are passed to it as they are."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf, open_dict
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name=name)
+    GlobalHydra.instance().clear()
+    node = OmegaConf.select(cfg, name.rpartition("/")[0].replace("/", "."))  # its package
+    plain = {k: v for k, v in values.items() if isinstance(v, int | float | str | bool | list)}
+    objects = {k: v for k, v in values.items() if k not in plain}
+    with open_dict(node):
+        node.merge_with(plain)
+    return instantiate(node, **objects)
+
+
+def make_loop(**settings):
+    """A TrainingLoop for unit tests: ``settings`` over plain test values (every run's come from
+    the config: conf/algo/loop/imitation.yaml and the algo files)."""
+    from gail_lab.rl.loop import TrainingLoop
+
+    base = dict(
+        eval_every=10**9,
+        eval_unit="iterations",
+        eval_episodes=1,
+        log_at_evaluations=False,
+        x_axis="env_steps",
+        anneal_lr=False,
+        stop_at_return=None,
+        keep_best=False,
+        snapshot_before_iterations=True,
+        nan_hint="",
+        desc="test",
+    )
+    return TrainingLoop(**{**base, **settings})
 
 
 def from_schema(schema, **values):

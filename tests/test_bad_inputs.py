@@ -75,7 +75,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 # (test id, overrides ({dataset}, {policy}, {bad} are filled from `files`), message, exit code)
 CATALOGUE = [
     ("unknown_option", ["algo=gial"], "Could not find 'algo/gial'", 1),
-    ("unknown_key", ["algo.trainer.bogus=1"], "Key 'bogus' not in 'GAILTrainerConfig'", 1),
+    ("unknown_key", ["algo.algorithm.bogus=1"], "Key 'bogus' not in 'GAILConfig'", 1),
     (
         "wrong_type",
         ["optimizer.lr=fast"],
@@ -91,8 +91,8 @@ CATALOGUE = [
     ),
     (
         "zero_batch",
-        ["algo.trainer.d_batch_size=0"],
-        "algo.trainer.d_batch_size: must be an even number >= 2 (got 0)",
+        ["algo.reward.d_batch_size=0"],
+        "algo.reward.d_batch_size: must be an even number >= 2 (got 0)",
         2,
     ),
     (

@@ -25,7 +25,7 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
     ("overrides", "message"),
     [
         (["algo=gial"], "Could not find 'algo/gial'"),
-        (["algo.trainer.bogus=1"], "Key 'bogus' not in 'GAILTrainerConfig'"),
+        (["algo.algorithm.bogus=1"], "Key 'bogus' not in 'GAILConfig'"),
         (["optimizer.lr=fast"], "full_key: optimizer.lr"),
         (["optimizer.lr=-0.001"], "optimizer.lr: must be > 0 (got -0.001)"),
         (["env.id=CartPole-v9"], "unknown gymnasium id 'CartPole-v9'. Did you mean CartPole-v1"),

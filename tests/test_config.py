@@ -43,7 +43,7 @@ def test_defaults(compose_cfg):
     )
     # the recipe's (conf/tuned/cartpole/gail_ppo.yaml) over gail_ppo's generic defaults
     assert cfg.discriminator.absorbing and cfg.discriminator.reward_form == "logit"
-    assert cfg.algo.trainer.iterations == 50 and cfg.algo.learner.minibatch_size == 256
+    assert cfg.algo.loop.budget.iterations == 50 and cfg.algo.learner.minibatch_size == 256
     assert cfg.optimizer.lr == 1e-3 and cfg.discriminator.optimizer.lr == 1e-4
     assert cfg.run_name == "cartpole__gail_ppo__0"
 
@@ -57,8 +57,8 @@ def test_the_seed_experiment_1_preset(compose_cfg):
         and cfg.discriminator.reward_form == "gail"
     )
     assert (
-        cfg.algo.trainer.samples_per_iteration == 2048
-        and cfg.algo.trainer.d_steps == 4
+        cfg.algo.algorithm.samples_per_iteration == 2048
+        and cfg.algo.reward.d_steps == 4
         and cfg.algo.learner.policy_steps == 2
     )
     assert (
@@ -82,8 +82,8 @@ def test_unknown_option_lists_the_allowed_ones(compose_cfg):
 
 def test_unknown_key(compose_cfg):
     with pytest.raises(ConfigCompositionException) as err:
-        compose_cfg("algo.trainer.iterationz=3")
-    assert "full_key: algo.trainer.iterationz" in str(err.value.__cause__)
+        compose_cfg("algo.algorithm.iterationz=3")
+    assert "full_key: algo.algorithm.iterationz" in str(err.value.__cause__)
 
 
 def test_wrong_type(compose_cfg):
@@ -100,7 +100,7 @@ def test_wrong_type(compose_cfg):
         ("optimizer.lr=-1e-3", "optimizer.lr: must be > 0"),
         ("discriminator.optimizer.lr=0", "discriminator.optimizer.lr: must be > 0"),
         ("algo.learner.gamma=1.5", "algo.learner.gamma: must be in (0, 1]"),
-        ("algo.trainer.d_batch_size=0", "algo.trainer.d_batch_size: must be an even number >= 2"),
+        ("algo.reward.d_batch_size=0", "algo.reward.d_batch_size: must be an even number >= 2"),
         (
             "discriminator.reward_form=logD",
             "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']",

@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from gail_lab.config import PPOConfig
 from gail_lab.data.transitions import Transitions
 from gail_lab.rl.checkpoint import load_policy, save_policy
 from gail_lab.rl.networks import ClippedNormal, GaussianPolicy, policy_for_space
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
-from tests.conftest import from_schema, run_cli
+from tests.conftest import from_conf, run_cli
 
 TARGET = np.array([0.5, -1.0], dtype=np.float32)  # best action of the bandit below
 LOW, HIGH = [-2.0, -2.0], [2.0, 2.0]
@@ -72,8 +71,8 @@ def test_gaussian_policy_checkpoint_round_trip(tmp_path):
 def test_ppo_learns_a_continuous_bandit():
     torch.manual_seed(0)
     policy = GaussianPolicy(1, LOW, HIGH, [32, 32])
-    ppo = from_schema(
-        PPOConfig, policy=policy, optimizer=partial(torch.optim.Adam, lr=3e-3), epochs=4
+    ppo = from_conf(
+        "algo/learner/ppo", policy=policy, optimizer=partial(torch.optim.Adam, lr=3e-3), epochs=4
     )
     n = 256
     obs = np.ones((n, 1), np.float32)
@@ -99,8 +98,11 @@ def test_ppo_survives_a_tail_sample_of_a_narrow_gaussian():
     inf and the backward NaN weights. With the cap the weights stay finite."""
     torch.manual_seed(0)
     policy = GaussianPolicy(1, [-1.0], [1.0], [8], log_std_init=-5.0, squash="clip")
-    ppo = from_schema(
-        PPOConfig, policy=policy, optimizer=partial(torch.optim.Adam, lr=0.1), minibatch_size=8
+    ppo = from_conf(
+        "algo/learner/ppo",
+        policy=policy,
+        optimizer=partial(torch.optim.Adam, lr=0.1),
+        minibatch_size=8,
     )
     n = 8
     obs = np.ones((n, 1), np.float32)

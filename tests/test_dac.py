@@ -223,15 +223,15 @@ PENDULUM_DAC = [
     "algo.policy.hidden_sizes=[32,32]",
     "algo.learner.critic_hidden_sizes=[32,32]",
     "discriminator.hidden_sizes=[32,32]",
-    "algo.trainer.learning_starts=100",
-    "algo.trainer.eval_every=200",
-    "algo.trainer.eval_episodes=1",
+    "algo.algorithm.learning_starts=100",
+    "algo.loop.eval_every=200",
+    "algo.loop.eval_episodes=1",
     "eval.episodes=2",
 ]
 
 
 def test_dac_runs_end_to_end_on_pendulum(tmp_path):
-    r = run_cli(tmp_path, *PENDULUM_DAC, "algo.trainer.total_steps=400")
+    r = run_cli(tmp_path, *PENDULUM_DAC, "algo.loop.budget.env_steps=400")
     assert r.returncode == 0, r.stderr[-3000:]
     rows = read_jsonl(tmp_path / "run" / "imitate" / "metrics.jsonl")
     keys = set().union(*rows)
@@ -253,7 +253,7 @@ def test_dac_sigterm_then_resume_is_bit_identical(tmp_path):
     every RNG come back, and the run ends as an uninterrupted one does, bit for bit."""
     from tests.test_resume import comparable, interrupt, weights
 
-    args = [*PENDULUM_DAC, "env.normalize_obs=true", "algo.trainer.total_steps=1300"]
+    args = [*PENDULUM_DAC, "env.normalize_obs=true", "algo.loop.budget.env_steps=1300"]
     assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0
     interrupt(tmp_path, args, "cut", "imitate/metrics.jsonl", 3)
     resumed = run_cli(tmp_path, *args, run_dir="cut")
@@ -284,8 +284,8 @@ def test_dac_learns_pendulum_from_one_trajectory(tmp_path):
         "data.num_transitions=null",
         "data.num_episodes=1",
         "algo=dac",
-        "algo.trainer.total_steps=10000",
-        "algo.trainer.eval_every=2000",
+        "algo.loop.budget.env_steps=10000",
+        "algo.loop.eval_every=2000",
         "algo.policy.hidden_sizes=[64,64]",
         "algo.learner.critic_hidden_sizes=[64,64]",
         "discriminator.hidden_sizes=[64,64]",

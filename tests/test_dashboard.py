@@ -35,7 +35,7 @@ def logged(tmp_path_factory) -> tuple[set[str], set[str]]:
     tmp = tmp_path_factory.mktemp("dashboard")
     runs = {
         "cartpole": [*TINY_DQN, "data.allow_weak_expert=true"],
-        "racecar": [*TINY, "env=racecar", "algo.trainer.bc_warm_start=0"],
+        "racecar": [*TINY, "env=racecar", "algo.algorithm.bc_warm_start=0"],
     }
     keys: set[str] = set()
     stages: set[str] = set()

@@ -42,11 +42,11 @@ def test_every_tuned_file_names_an_env_and_an_algo_preset():
 
 
 def test_overrides_and_presets_win_over_the_recipe(compose_cfg):
-    assert compose_cfg("env=racecar", "algo=gail_ppo").algo.trainer.iterations == 20
-    cfg = compose_cfg("env=racecar", "algo=gail_ppo", "algo.trainer.iterations=7")
-    assert cfg.algo.trainer.iterations == 7
+    assert compose_cfg("env=racecar", "algo=gail_ppo").algo.loop.budget.iterations == 20
+    cfg = compose_cfg("env=racecar", "algo=gail_ppo", "algo.loop.budget.iterations=7")
+    assert cfg.algo.loop.budget.iterations == 7
     fast = compose_cfg("experiment=cartpole_gail_ppo_fast")
-    assert fast.recipe.name == "cartpole/gail_ppo" and fast.algo.trainer.iterations == 25
+    assert fast.recipe.name == "cartpole/gail_ppo" and fast.algo.loop.budget.iterations == 25
     assert not fast.discriminator.absorbing and not fast.eval.control
 
 
@@ -140,10 +140,10 @@ def test_the_recipe_line_names_the_recipe_values_a_run_changed(compose_cfg):
 
     assert "changed" not in recipe_line(compose_cfg("env=racecar", "algo=gail_ppo"))
     line = recipe_line(
-        compose_cfg("env=racecar", "algo=gail_ppo", "algo.trainer.env_reward_coef=0", "seed=3")
+        compose_cfg("env=racecar", "algo=gail_ppo", "algo.reward.env_reward_coef=0", "seed=3")
     )
     assert line.startswith("conf/tuned/racecar/gail_ppo.yaml (")
-    assert line.endswith("its numbers do not cover: algo.trainer.env_reward_coef=0.0")
+    assert line.endswith("its numbers do not cover: algo.reward.env_reward_coef=0.0")
     pose = recipe_line(compose_cfg("env=racecar", "algo=dac", "env.kwargs.obs_mode=pose"))
     assert pose.endswith(": env.kwargs.obs_mode=pose")  # nested keys, strings
 

@@ -9,10 +9,9 @@ import torch
 
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.dqn import DQN, DQNAgent, linear_epsilon
-from gail_lab.rl.loop import TrainingLoop
 from gail_lab.rl.networks import QPolicy
 from gail_lab.tasks.context import RunContext, build
-from tests.conftest import read_jsonl, run_cli
+from tests.conftest import make_loop, read_jsonl, run_cli
 
 
 def test_linear_epsilon_by_hand():
@@ -67,8 +66,13 @@ def test_step_based_options_schedule_updates_and_evaluations():
 
     dqn._gradient_step, dqn.target.load_state_dict = counted("grad", step), counted("sync", sync)
     logger = Recorder()
-    loop = TrainingLoop(
-        budget={"env_steps": 500}, eval_every=("env_steps", 300), eval_episodes=2, keep_best=True
+    loop = make_loop(
+        budget={"env_steps": 500},
+        eval_every=300,
+        eval_unit="env_steps",
+        eval_episodes=2,
+        keep_best=True,
+        snapshot_before_iterations=False,
     )
     result = loop.run(DQNAgent(dqn), factory, seed=0, logger=logger, progress=False)
     assert result.env_steps == 500 and result.episodes == 3  # 200 + 200 + 100 (cut at the budget)

@@ -127,8 +127,8 @@ def test_racecar_evaluation_reports_outcomes_and_fidelity_to_the_expert(tmp_path
     out = run_cli(
         tmp_path,
         "experiment=racecar_bc",
-        "algo.trainer.steps=200",
-        "algo.trainer.eval_every=200",
+        "algo.loop.budget.gradient_steps=200",
+        "algo.loop.eval_every=200",
         "eval.episodes=3",
         "data.num_episodes=2",
         "logger=none",

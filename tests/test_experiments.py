@@ -35,7 +35,7 @@ def test_cartpole_gail_ppo_fast_holds_the_measured_settings(compose_cfg):
     )
     assert cfg.data.num_episodes == 20
     # the speed claim is about greedy evaluations of >= 10 episodes during training
-    assert cfg.algo.trainer.eval_episodes >= 10
+    assert cfg.algo.loop.eval_episodes >= 10
     # the command line still wins over the preset
     assert (
         compose_cfg("experiment=cartpole_gail_ppo_fast", "optimizer.lr=0.01").optimizer.lr == 0.01

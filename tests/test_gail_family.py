@@ -143,7 +143,7 @@ def gail_with(d, demos, gamma=0.99, terminal_outcome="info", **options):
     reward_model = RewardModel(
         d, demos, terminal_outcome, gamma, rng=np.random.default_rng(0), **{**opts, **options}
     )
-    return GAIL(None, StubLearner(), reward_model, samples_per_iteration=1)
+    return GAIL(None, StubLearner(), reward_model, demos, None, 0, 1, 0.0, 64, 0, None)
 
 
 def four_steps(obs):
@@ -201,7 +201,7 @@ def test_bc_runs_end_to_end_and_beats_random(tmp_path):
         "progress=false",
         "data.num_episodes=10",
         "optimizer.lr=1e-3",
-        "algo.trainer.steps=1000",
+        "algo.loop.budget.gradient_steps=1000",
         "eval.episodes=5",
         "env.num_envs=4",
     )
@@ -298,15 +298,15 @@ def test_airl_with_absorbing_states_prices_the_ending_through_h():
     [
         ["algo=airl"],
         ["algo=airl", "discriminator.absorbing=true", "env.terminal_outcome=failure"],
-        ["algo=gail_offline", "algo.trainer.epochs=20", "algo.trainer.eval_every=10"],
+        ["algo=gail_offline", "algo.loop.budget.iterations=20", "algo.loop.eval_every=10"],
         [
             "algo=gail_ppo",
-            "algo.trainer.bc_coef=0.5",
-            "algo.trainer.bc_warm_start=50",
+            "algo.algorithm.bc_coef=0.5",
+            "algo.algorithm.bc_warm_start=50",
             "discriminator.grad_penalty=1",
             "discriminator.normalize_obs=true",
             "discriminator.reward_normalization=scale",
-            "algo.trainer.env_reward_coef=0.1",
+            "algo.reward.env_reward_coef=0.1",
         ],
     ],
     ids=["airl", "airl_absorbing", "gail_offline", "gail_ppo_with_options"],
@@ -317,7 +317,7 @@ def test_gail_family_runs_end_to_end_on_cartpole(tmp_path, overrides):
     base = (
         TINY
         if "algo=gail_offline" not in overrides
-        else [o for o in TINY if not o.startswith("algo.trainer.")]
+        else [o for o in TINY if not o.startswith("algo.algorithm.")]
     )
     out = run_cli(tmp_path, *base, "expert=scripted_cartpole", *overrides)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -337,9 +337,9 @@ def test_gail_ppo_drives_continuous_actions(tmp_path):
         "expert.eval_every_steps=150",
         "expert.eval_episodes=2",
         "data.num_transitions=1000",
-        "algo.trainer.iterations=2",
-        "algo.trainer.samples_per_iteration=400",
-        "algo.trainer.eval_episodes=2",
+        "algo.loop.budget.iterations=2",
+        "algo.algorithm.samples_per_iteration=400",
+        "algo.loop.eval_episodes=2",
         "eval.episodes=2",
         "env.num_envs=2",
     )
@@ -367,11 +367,11 @@ def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time(compos
     from gail_lab.config import ConfigValueError, validate_config
 
     with pytest.raises(ConfigValueError, match="disc_reward_coef"):
-        validate_config(compose_cfg("algo=gail_ppo", "algo.trainer.disc_reward_coef=0"))
+        validate_config(compose_cfg("algo=gail_ppo", "algo.reward.disc_reward_coef=0"))
     # the ablation itself is fine
     validate_config(
         compose_cfg(
-            "algo=gail_ppo", "algo.trainer.disc_reward_coef=0", "algo.trainer.env_reward_coef=1"
+            "algo=gail_ppo", "algo.reward.disc_reward_coef=0", "algo.reward.env_reward_coef=1"
         )
     )
 

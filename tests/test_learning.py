@@ -17,9 +17,9 @@ def test_gail_beats_random_on_cartpole_quickly(tmp_path):
         "progress=false",
         "expert=scripted_cartpole",
         "data.num_transitions=20000",
-        "algo.trainer.iterations=100",
+        "algo.loop.budget.iterations=100",
         "optimizer.lr=1e-3",
-        "algo.trainer.eval_every=25",
+        "algo.loop.eval_every=25",
         "eval.episodes=10",
     )
     assert out.returncode == 0, out.stderr
@@ -65,7 +65,7 @@ def test_gail_ppo_imitates_cartpole(tmp_path):
         "expert=scripted_cartpole",
         "algo=gail_ppo",
         "data.num_transitions=20000",
-        "algo.trainer.iterations=60",
+        "algo.loop.budget.iterations=60",
         "optimizer.lr=3e-4",
         timeout=900,
     )

@@ -49,10 +49,10 @@ TINY_MUJOCO = [
     "data.num_transitions=null",
     "data.num_episodes=1",
     "data.allow_weak_expert=true",
-    "algo.trainer.total_steps=300",
-    "algo.trainer.eval_every=300",
-    "algo.trainer.eval_episodes=1",
-    "algo.trainer.learning_starts=100",
+    "algo.loop.budget.env_steps=300",
+    "algo.loop.eval_every=300",
+    "algo.loop.eval_episodes=1",
+    "algo.algorithm.learning_starts=100",
     "eval.episodes=1",
 ]
 

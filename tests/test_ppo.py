@@ -74,11 +74,10 @@ def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
     """The ratio pi_new / pi_old must be measured against the policy that acted. The loop updates
     the observation normalizer after the rollout, so log-probs recomputed in the update belong to a
     policy that never acted; the runner records them when the policy acts."""
-    from gail_lab.config import PPOConfig
     from gail_lab.envs import EnvFactory
     from gail_lab.rl.networks import CategoricalPolicy
     from gail_lab.rl.rollout import EpisodeRunner
-    from tests.conftest import from_schema
+    from tests.conftest import from_conf
 
     torch.manual_seed(0)
     factory = EnvFactory("CartPole-v1", num_envs=2)
@@ -98,8 +97,8 @@ def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
     assert np.abs(after - acting).max() > 1e-3  # the normalizer moved: a different policy
     # With a zero learning rate nothing moves inside the update: its KL estimate is the one
     # between the normalized policy and the acting one, not 0.
-    ppo = from_schema(
-        PPOConfig,
+    ppo = from_conf(
+        "algo/learner/ppo",
         policy=policy,
         optimizer=functools.partial(torch.optim.SGD, lr=0.0),
         epochs=1,

@@ -13,19 +13,19 @@ import pytest
 import torch
 
 from gail_lab.rl.training_state import TrainingCheckpoints
-from tests.conftest import ROOT, TINY, read_jsonl, run_cli
+from tests.conftest import ROOT, TINY, make_loop, read_jsonl, run_cli
 from tests.test_wandb import _items, wandb_records
 
 RUN = [
     *[
         o
         for o in TINY
-        if not o.startswith(("algo.trainer.iterations", "algo.trainer.samples", "logger="))
+        if not o.startswith(("algo.loop.budget.iterations", "algo.algorithm.samples", "logger="))
     ],
     "expert=scripted_cartpole",
     "algo=gail_ppo",
-    "algo.trainer.iterations=20",
-    "algo.trainer.samples_per_iteration=256",
+    "algo.loop.budget.iterations=20",
+    "algo.algorithm.samples_per_iteration=256",
     "checkpoint_every=1",
 ]
 VOLATILE = {"time", "charts/SPS"}
@@ -95,19 +95,20 @@ def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):
 def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_path):
     import functools
 
-    from gail_lab.config import PPOConfig
     from gail_lab.envs import EnvFactory
     from gail_lab.errors import NonFiniteError
-    from gail_lab.rl.loop import TrainingLoop
     from gail_lab.rl.networks import CategoricalPolicy
     from gail_lab.rl.on_policy import OnPolicy
-    from tests.conftest import from_schema
+    from tests.conftest import from_conf
 
     torch.manual_seed(0)
     factory = EnvFactory("CartPole-v1", num_envs=2)
     policy = CategoricalPolicy(4, 2, [16])
-    ppo = from_schema(
-        PPOConfig, policy=policy, optimizer=functools.partial(torch.optim.Adam, lr=1e-3), epochs=1
+    ppo = from_conf(
+        "algo/learner/ppo",
+        policy=policy,
+        optimizer=functools.partial(torch.optim.Adam, lr=1e-3),
+        epochs=1,
     )
     update, calls = ppo.update, []
 
@@ -117,7 +118,7 @@ def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_
         return {**out, "losses/value_loss": float("nan")} if len(calls) == 3 else out
 
     ppo.update = poisoned
-    loop = TrainingLoop(budget={"iterations": 10}, eval_every=("iterations", 100), eval_episodes=1)
+    loop = make_loop(budget={"iterations": 10}, eval_every=100)
     ckpts = TrainingCheckpoints(tmp_path / "ckpt", every=100)
     with pytest.raises(
         NonFiniteError, match=r"losses/value_loss became nan at iteration 3.*ckpt-000002\.pt"
@@ -132,7 +133,7 @@ def test_non_finite_distribution_parameters_inside_an_update_become_a_named_erro
     """torch.distributions' argument check inside the learner's update (a NaN policy mean) is
     reported like a NaN metric: which iteration, and the hint; other ValueErrors pass through."""
     from gail_lab.errors import NonFiniteError
-    from gail_lab.rl.loop import Counters, TrainingLoop
+    from gail_lab.rl.loop import Counters
 
     class Algo:
         def __init__(self, message):
@@ -141,7 +142,7 @@ def test_non_finite_distribution_parameters_inside_an_update_become_a_named_erro
         def iterate(self, remaining):
             raise ValueError(self.message)
 
-    loop = TrainingLoop(budget={"iterations": 1}, nan_hint="try a smaller lr")
+    loop = make_loop(budget={"iterations": 1}, nan_hint="try a smaller lr")
     bad = Algo(
         "Expected parameter loc ... to satisfy the constraint Real(), but found invalid values:"
     )
@@ -235,11 +236,11 @@ def test_expert_sigterm_then_resume_is_bit_identical(tmp_path, name):
 @pytest.mark.slow  # two runs and an interrupted one (~50 s); run by .ci/run
 def test_bc_sigterm_then_resume_is_bit_identical(tmp_path):
     args = [
-        *[o for o in TINY if not o.startswith("algo.trainer.")],
+        *[o for o in TINY if not o.startswith("algo.algorithm.")],
         "expert=scripted_cartpole",
         "algo=bc",
-        "algo.trainer.steps=4000",
-        "algo.trainer.eval_every=500",
+        "algo.loop.budget.gradient_steps=4000",
+        "algo.loop.eval_every=500",
         "checkpoint_every=100",
     ]
     assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0

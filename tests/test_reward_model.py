@@ -45,7 +45,7 @@ def test_gail_and_dac_pay_identical_rewards_from_one_reward_model():
             float(terminated),
             code,
         )
-    gail = GAIL(None, StubLearner(), rm, samples_per_iteration=1)
+    gail = GAIL(None, StubLearner(), rm, roll, None, 0, 1, 0.0, 64, 0, None)
     r_gail, m_gail = gail.rewards_of(roll)
     r_dac, m_dac = dac.rewards_of(dac.replay_arrays(np.arange(len(roll))))
     assert r_gail.dtype == r_dac.dtype == np.float32
@@ -67,7 +67,7 @@ def test_the_reward_model_alone_on_a_batch_matches_what_the_learner_is_paid():
     dac = make_dac()
     rm = dac.reward_model
     roll = box_episodes()
-    r_paid, _ = GAIL(None, StubLearner(), rm, 1).rewards_of(roll)
+    r_paid, _ = GAIL(None, StubLearner(), rm, roll, None, 0, 1, 0.0, 64, 0, None).rewards_of(roll)
     batch = rm.batch_of(roll)
     r_alone = rm(
         roll.observations,

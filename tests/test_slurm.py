@@ -69,7 +69,7 @@ def test_a_requeued_job_resumes_from_its_checkpoint_and_finishes(tmp_path):
     from tests.conftest import ROOT
 
     sweep = tmp_path / "multirun"
-    overrides = [o for o in TINY if not o.startswith("algo.trainer.iterations")]
+    overrides = [o for o in TINY if not o.startswith("algo.loop.budget.iterations")]
     cmd = [
         sys.executable,
         str(ROOT / "run.py"),
@@ -81,7 +81,7 @@ def test_a_requeued_job_resumes_from_its_checkpoint_and_finishes(tmp_path):
         *overrides,
         "expert=scripted_cartpole",
         "algo=gail_ppo",
-        "algo.trainer.iterations=60",
+        "algo.loop.budget.iterations=60",
         "checkpoint_every=2",
         f"hydra.sweep.dir={sweep}",
         f"artifacts_dir={tmp_path / 'art'}",

@@ -52,7 +52,7 @@ def test_optuna_sweep_returns_a_best_value(tmp_path):
     result = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     assert set(result["best_params"]) == {
         "discriminator.optimizer.lr",
-        "algo.trainer.d_steps",
+        "algo.reward.d_steps",
         "discriminator.grad_penalty",
         "discriminator.reward_form",
     }

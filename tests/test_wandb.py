@@ -137,7 +137,7 @@ def test_every_stage_is_a_run_of_one_group_with_its_job_type_and_tags(pipeline_r
         ]
         # the resolved config, as composed (run.py's overrides included)
         assert run.config["algo"]["name"] == "gail_ppo"
-        assert run.config["algo"]["trainer"]["iterations"] == 3
+        assert run.config["algo"]["loop"]["budget"]["iterations"] == 3
         assert run.config["env"]["max_episode_steps"] == 60
 
 

@@ -16,18 +16,21 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from gail_lab.choices import REWARD_FORMS
 from gail_lab.config.algo import (
     AIRLDiscriminatorConfig,
     AlgoConfig,
-    BCTrainerConfig,
+    BCConfig,
     CategoricalPolicyConfig,
-    DACTrainerConfig,
+    DACConfig,
     DiscriminatorConfig,
-    GAILTrainerConfig,
+    GAILConfig,
+    LoopConfig,
     MLPPolicyConfig,
-    OfflineGAILTrainerConfig,
+    OfflineGAILConfig,
     PPOConfig,
     ReinforceConfig,
+    RewardModelConfig,
     SACConfig,
     SACPolicyConfig,
 )
@@ -53,7 +56,6 @@ from gail_lab.config.root import (
     TaskConfig,
     WandbConfig,
 )
-from gail_lab.imitation.rewards import REWARD_FORMS
 
 __all__ = [
     "REWARD_FORMS",
@@ -61,9 +63,9 @@ __all__ = [
     "AdamConfig",
     "AlgoConfig",
     "AutoExpertConfig",
-    "BCTrainerConfig",
+    "BCConfig",
     "CategoricalPolicyConfig",
-    "DACTrainerConfig",
+    "DACConfig",
     "Config",
     "ConfigValueError",
     "DQNExpertConfig",
@@ -71,15 +73,17 @@ __all__ = [
     "DiscriminatorConfig",
     "EnvConfig",
     "EvalConfig",
-    "GAILTrainerConfig",
+    "GAILConfig",
     "LoggerConfig",
+    "LoopConfig",
     "MLPPolicyConfig",
-    "OfflineGAILTrainerConfig",
+    "OfflineGAILConfig",
     "PPOConfig",
     "PPOExpertConfig",
     "RecipeConfig",
     "ReinforceConfig",
     "ReportTaskConfig",
+    "RewardModelConfig",
     "DashboardTaskConfig",
     "SACConfig",
     "SACPolicyConfig",
@@ -105,18 +109,18 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "scripted_pendulum": ScriptedPendulumConfig,
         "scripted_racecar": ScriptedRacecarConfig,
     },
-    "algo": {"algo": AlgoConfig},
+    "algo": {"algo": AlgoConfig, "reward": RewardModelConfig, "loop": LoopConfig},
     "algo/policy": {
         "categorical": CategoricalPolicyConfig,
         "mlp": MLPPolicyConfig,
         "sac": SACPolicyConfig,
     },
     "algo/learner": {"reinforce": ReinforceConfig, "ppo": PPOConfig, "sac": SACConfig},
-    "algo/trainer": {
-        "gail": GAILTrainerConfig,
-        "dac": DACTrainerConfig,
-        "bc": BCTrainerConfig,
-        "gail_offline": OfflineGAILTrainerConfig,
+    "algo/algorithm": {
+        "gail": GAILConfig,
+        "dac": DACConfig,
+        "bc": BCConfig,
+        "gail_offline": OfflineGAILConfig,
     },
     "discriminator": {"mlp": DiscriminatorConfig, "airl": AIRLDiscriminatorConfig},
     "logger": {"logger": LoggerConfig},
@@ -158,6 +162,17 @@ def validate_config(cfg: DictConfig) -> None:
                 raise ConfigValueError(f"{path}.{msg}" if path else msg) from None
 
     visit(cfg, "")
+    reward, algorithm = cfg.algo.get("reward"), cfg.algo.get("algorithm")
+    if (
+        reward is not None
+        and reward.disc_reward_coef == 0
+        and reward.env_reward_coef == 0
+        and (algorithm or {}).get("bc_coef", 0) == 0
+    ):
+        raise ConfigValueError(
+            "algo.reward.disc_reward_coef: must be > 0 unless algo.reward.env_reward_coef or "
+            "algo.algorithm.bc_coef is (got 0.0: nothing would train the policy)"
+        )
     disc, learner = cfg.get("discriminator"), cfg.algo.get("learner")
     if (
         disc is not None

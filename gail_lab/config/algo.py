@@ -1,17 +1,23 @@
-"""Schemas of the ``algo`` (policy, learner, trainer) and ``discriminator`` groups (conf/algo/,
+"""Schemas of the ``algo`` (policy, learner, reward, algorithm, loop) and ``discriminator`` groups (conf/algo/,
 conf/discriminator/)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import MISSING
 
+from gail_lab.choices import (
+    ACTIVATIONS,
+    DISCRIMINATOR_ACTIVATIONS,
+    DISCRIMINATOR_INPUTS,
+    REWARD_FORMS,
+    REWARD_NORMALIZATIONS,
+    SQUASHES,
+    UNITS,
+)
 from gail_lab.config.checks import require, require_one_of, require_sizes
-from gail_lab.imitation.discriminator import ACTIVATIONS as D_ACTIVATIONS
-from gail_lab.imitation.rewards import REWARD_FORMS
-from gail_lab.rl.networks import ACTIVATIONS, SQUASHES
 
 
 # --------------------------------------------------------------------------- imitation
@@ -20,7 +26,7 @@ class CategoricalPolicyConfig:
     """The seed's softmax MLP policy (discrete actions only)."""
 
     _target_: str = "gail_lab.rl.networks.categorical_policy"
-    hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
+    hidden_sizes: list[int] = MISSING
 
     def __post_init__(self) -> None:
         require_sizes(self.hidden_sizes)
@@ -32,16 +38,16 @@ class MLPPolicyConfig:
     Box (its mean and samples stay inside the action box)."""
 
     _target_: str = "gail_lab.rl.networks.policy_for_space"
-    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
-    log_std_init: float = 0.0  # Box only
-    state_dependent_std: bool = False  # Box only: a log-std head instead of a free parameter
-    activation: str = "tanh"  # Box only: tanh or relu
+    hidden_sizes: list[int] = MISSING
+    log_std_init: float = MISSING  # Box only
+    state_dependent_std: bool = MISSING  # Box only: a log-std head instead of a free parameter
+    activation: str = MISSING  # Box only: tanh or relu
     # Box only: tanh (squashed Gaussian: mean and samples inside the box, but an unbounded
     # likelihood for labels on the box's edge), clip (Gaussian clipped to the box, its mean kept
     # inside by a penalty in the PPO and BC losses, the Gaussian's density as its likelihood: what
     # the racecar probe used) or clip_censored (the same with the censored likelihood of clipped
     # samples: the probability of landing on the box's edge; rl/networks.py ClippedNormal)
-    squash: str = "tanh"
+    squash: str = MISSING
 
     def __post_init__(self) -> None:
         require_sizes(self.hidden_sizes)
@@ -49,7 +55,7 @@ class MLPPolicyConfig:
         require(
             len(self.hidden_sizes) >= 1, "hidden_sizes", "at least one layer", self.hidden_sizes
         )
-        require_one_of(self.activation, "activation", tuple(ACTIVATIONS))
+        require_one_of(self.activation, "activation", ACTIVATIONS)
 
 
 @dataclass
@@ -57,7 +63,7 @@ class SACPolicyConfig:
     """SAC's actor (Box actions only): tanh-squashed Gaussian, state-dependent log-std, ReLU."""
 
     _target_: str = "gail_lab.rl.networks.sac_policy"
-    hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])
+    hidden_sizes: list[int] = MISSING
 
     def __post_init__(self) -> None:
         require_sizes(self.hidden_sizes)
@@ -71,9 +77,9 @@ class SACConfig:
     gamma: float = MISSING
     tau: float = MISSING  # Polyak averaging of the target critics
     critic_hidden_sizes: list[int] = MISSING
-    alpha: float | None = None  # entropy temperature; null tunes it toward target_entropy
-    alpha_init: float = 1.0
-    target_entropy: float | None = None  # null: -(action dimensions)
+    alpha: float | None = MISSING  # entropy temperature; null tunes it toward target_entropy
+    alpha_init: float = MISSING
+    target_entropy: float | None = MISSING  # null: -(action dimensions)
 
     def __post_init__(self) -> None:
         require(0 < self.gamma < 1, "gamma", "in (0, 1)", self.gamma)
@@ -88,16 +94,16 @@ class PPOConfig:
     """PPO learner (critic + GAE) driven by whatever reward its caller gives it."""
 
     _target_: str = "gail_lab.rl.ppo.PPO"
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip_coef: float = 0.2
-    epochs: int = 10
-    minibatch_size: int = 64
-    value_coef: float = 0.5
-    entropy_coef: float = 0.0
-    max_grad_norm: float = 0.5
-    normalize_advantages: bool = True
-    value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    gamma: float = MISSING
+    gae_lambda: float = MISSING
+    clip_coef: float = MISSING
+    epochs: int = MISSING
+    minibatch_size: int = MISSING
+    value_coef: float = MISSING
+    entropy_coef: float = MISSING
+    max_grad_norm: float = MISSING
+    normalize_advantages: bool = MISSING
+    value_hidden_sizes: list[int] = MISSING
 
     def __post_init__(self) -> None:
         require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
@@ -121,48 +127,53 @@ class ReinforceConfig:
 
 
 @dataclass
-class GAILTrainerConfig:
-    # Fields without a default here are set by each algo preset (conf/algo/*.yaml): one place.
-    _target_: str = "gail_lab.imitation.gail.GAILTrainer"
-    iterations: int = MISSING
-    # env steps per iteration: exactly this many for PPO (episodes cut and bootstrapped), complete
-    # episodes until at least this many for REINFORCE
-    samples_per_iteration: int = MISSING
-    d_steps: int = MISSING
-    d_batch_size: int = MISSING  # half expert, half agent pairs
-    eval_every: int = 20  # iterations between evaluations on the true env return (logging only)
-    eval_episodes: int = 5
-    anneal_lr: bool = MISSING  # decay the policy's learning rate linearly to 0 over the iterations
-    # reward = D's reward + env_reward_coef * env reward (the seed's racecar probe used 30 x)
-    env_reward_coef: float = 0.0
-    reward_scale: float = 1.0  # multiplies the final reward (the racecar probe used 1 - gamma)
-    # weight of D's reward; 0 = the no-discriminator ablation (env reward and BC loss only, D is
-    # not trained)
-    disc_reward_coef: float = 1.0
-    bc_coef: float = 0.0  # weight of a BC loss on expert pairs added to the policy loss
-    bc_batch_size: int = 64
-    bc_warm_start: int = 0  # BC gradient steps on the demonstrations before GAIL starts
-    bc_warm_start_lr: float | None = None  # its Adam learning rate (null: the optimizer group's)
+class LoopConfig:
+    """The one training loop (gail_lab/rl/loop.py). Values: conf/algo/loop/imitation.yaml, and
+    each algo's budget and cadences in its own file."""
+
+    _target_: str = "gail_lab.rl.loop.TrainingLoop"
+    # {unit: total}: training ends at the first reached (the first drives the bar and anneal_lr)
+    budget: dict[str, int] = MISSING
+    eval_every: int = MISSING  # greedy evaluations (logging only) every this many eval_unit
+    eval_unit: str = MISSING
+    eval_episodes: int = MISSING
+    log_at_evaluations: bool = MISSING  # one metrics row per evaluation, not per iteration
+    x_axis: str = MISSING  # the counter metrics are logged against
+    anneal_lr: bool = MISSING  # decay the learning rates linearly to 0 over the budget
+    stop_at_return: float | None = MISSING
+    keep_best: bool = MISSING  # return the best greedy evaluation's policy
+    snapshot_before_iterations: bool = MISSING  # a NaN restores the last finite state
+    nan_hint: str = MISSING  # what a NaN error suggests
+    desc: str = MISSING  # the progress bar's label
 
     def __post_init__(self) -> None:
-        require(self.iterations >= 1, "iterations", ">= 1", self.iterations)
-        if self.bc_warm_start_lr is not None:
-            require(
-                self.bc_warm_start_lr > 0, "bc_warm_start_lr", "> 0 or null", self.bc_warm_start_lr
-            )
-        require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
-        require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
-        require(self.disc_reward_coef >= 0, "disc_reward_coef", ">= 0", self.disc_reward_coef)
-        if self.disc_reward_coef == 0 and self.env_reward_coef == 0 and self.bc_coef == 0:
-            require(False, "disc_reward_coef", "> 0 unless env_reward_coef or bc_coef is", 0.0)
-        require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
-        require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)
-        require(
-            self.samples_per_iteration >= 1,
-            "samples_per_iteration",
-            ">= 1",
-            self.samples_per_iteration,
-        )
+        require(len(self.budget) > 0, "budget", "at least one {unit: total}", self.budget)
+        for unit, total in self.budget.items():
+            require_one_of(unit, "budget", UNITS)
+            require(total >= 1, f"budget.{unit}", ">= 1", total)
+        require_one_of(self.eval_unit, "eval_unit", UNITS)
+        require_one_of(self.x_axis, "x_axis", UNITS)
+        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
+        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+
+
+@dataclass
+class RewardModelConfig:
+    """The reward model (gail_lab/imitation/reward_model.py): D's steps and what the learner is
+    paid. Values: each algo's file (conf/algo/)."""
+
+    _target_: str = "gail_lab.imitation.reward_model.RewardModel"
+    gamma: float = MISSING  # the absorbing tail's discount: the learner's
+    d_steps: int = MISSING  # D updates per round
+    d_batch_size: int = MISSING  # half expert, half agent samples
+    # weight of D's reward; 0 = the no-discriminator ablation (env reward and BC loss only, D is
+    # not trained)
+    disc_reward_coef: float = MISSING
+    env_reward_coef: float = MISSING  # reward += env_reward_coef * env reward
+    reward_scale: float = MISSING  # multiplies the final reward
+
+    def __post_init__(self) -> None:
+        require(0 <= self.gamma <= 1, "gamma", "in [0, 1]", self.gamma)
         require(self.d_steps >= 0, "d_steps", ">= 0", self.d_steps)
         require(
             self.d_batch_size >= 2 and self.d_batch_size % 2 == 0,
@@ -170,31 +181,52 @@ class GAILTrainerConfig:
             "an even number >= 2",
             self.d_batch_size,
         )
-        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
-        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
+        require(self.disc_reward_coef >= 0, "disc_reward_coef", ">= 0", self.disc_reward_coef)
+        require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
 
 
 @dataclass
-class DACTrainerConfig:
+class GAILConfig:
+    """GAIL's iteration (imitation/gail.py) with an on-policy learner (REINFORCE, PPO)."""
+
+    _target_: str = "gail_lab.imitation.gail.GAIL"
+    # env steps per iteration: exactly this many for PPO (episodes cut and bootstrapped), complete
+    # episodes until at least this many for REINFORCE
+    samples_per_iteration: int = MISSING
+    bc_coef: float = MISSING  # weight of a BC loss on expert pairs added to the policy loss
+    bc_batch_size: int = MISSING
+    bc_warm_start: int = MISSING  # BC gradient steps on the demonstrations before GAIL starts
+    bc_warm_start_lr: float | None = MISSING  # its Adam learning rate (null: the optimizer's)
+
+    def __post_init__(self) -> None:
+        require(
+            self.samples_per_iteration >= 1,
+            "samples_per_iteration",
+            ">= 1",
+            self.samples_per_iteration,
+        )
+        require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
+        require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
+        require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)
+        if self.bc_warm_start_lr is not None:
+            require(
+                self.bc_warm_start_lr > 0, "bc_warm_start_lr", "> 0 or null", self.bc_warm_start_lr
+            )
+
+
+@dataclass
+class DACConfig:
     """DAC (imitation/dac.py): one env step per iteration, D and SAC updates on replay samples."""
 
-    _target_: str = "gail_lab.imitation.dac.DACTrainer"  # values: conf/algo/dac.yaml
-    total_steps: int = MISSING  # env steps
+    _target_: str = "gail_lab.imitation.dac.DAC"
     buffer_size: int = MISSING
     learning_starts: int = MISSING  # uniform random actions (and no updates) before this step
     batch_size: int = MISSING  # SAC's replay batch
     train_freq: int = MISSING  # env steps between rounds of SAC updates
     gradient_steps: int = MISSING  # SAC updates per round
-    d_every: int = MISSING  # env steps between rounds of D updates
-    d_steps: int = MISSING  # D updates per round
-    d_batch_size: int = MISSING  # half expert, half replay samples
-    env_reward_coef: float = 0.0  # pure imitation: only D's reward
-    reward_scale: float = 1.0
-    eval_every: int = MISSING  # env steps between greedy evaluations (logging only)
-    eval_episodes: int = 5
+    d_every: int = MISSING  # env steps between rounds of D updates (algo.reward.d_steps each)
 
     def __post_init__(self) -> None:
-        require(self.total_steps >= 1, "total_steps", ">= 1", self.total_steps)
         require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
         require(
             self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
@@ -202,104 +234,91 @@ class DACTrainerConfig:
         require(self.learning_starts >= 1, "learning_starts", ">= 1", self.learning_starts)
         for key in ("train_freq", "gradient_steps", "d_every"):
             require(getattr(self, key) >= 1, key, ">= 1", getattr(self, key))
-        require(self.d_steps >= 1, "d_steps", ">= 1", self.d_steps)
-        require(
-            self.d_batch_size >= 2 and self.d_batch_size % 2 == 0,
-            "d_batch_size",
-            "an even number >= 2",
-            self.d_batch_size,
-        )
-        require(self.reward_scale > 0, "reward_scale", "> 0", self.reward_scale)
-        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
-        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
 
 @dataclass
-class BCTrainerConfig:
-    """Behavior cloning: maximize log pi(a|s) on expert pairs (the optimizer group's Adam)."""
+class BCConfig:
+    """Behavior cloning (imitation/bc.py): one gradient step per iteration."""
 
-    _target_: str = "gail_lab.imitation.bc.BCTrainer"  # values: conf/algo/bc.yaml
-    steps: int = MISSING  # gradient steps
+    _target_: str = "gail_lab.imitation.bc.BC"
     batch_size: int = MISSING
-    eval_every: int = MISSING  # gradient steps between evaluations (logging only)
-    eval_episodes: int = 5
 
     def __post_init__(self) -> None:
-        require(self.steps >= 1, "steps", ">= 1", self.steps)
         require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
-        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
 
 @dataclass
-class OfflineGAILTrainerConfig:
-    """The seed's experiment 2: GAIL without env interaction (fake pairs on expert states)."""
+class OfflineGAILConfig:
+    """Offline GAIL (imitation/offline.py): one epoch per iteration, no env interaction."""
 
-    _target_: str = "gail_lab.imitation.offline.OfflineGAILTrainer"  # conf/algo/gail_offline.yaml
-    epochs: int = MISSING
-    batch_size: int = MISSING
-    d_steps: int = MISSING
+    _target_: str = "gail_lab.imitation.offline.OfflineGAIL"
+    batch_size: int = MISSING  # expert states per policy step
     policy_steps: int = MISSING
-    normalize_rewards: bool = True  # within the batch, as the seed
-    eval_every: int = 50  # epochs between evaluations (logging only)
-    eval_episodes: int = 5
+    normalize_rewards: bool = MISSING  # within the batch
 
     def __post_init__(self) -> None:
-        require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
         require(self.batch_size >= 2, "batch_size", ">= 2", self.batch_size)
-        require(self.d_steps >= 0, "d_steps", ">= 0", self.d_steps)
         require(self.policy_steps >= 1, "policy_steps", ">= 1", self.policy_steps)
-        require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)
-        require(self.eval_episodes >= 1, "eval_episodes", ">= 1", self.eval_episodes)
 
 
 @dataclass
 class AlgoConfig:
+    """An imitation algo: the policy, the learner that trains it on a reward (none for bc and
+    gail_offline), the reward model (none for bc), the algorithm's own settings, and the loop.
+    tasks/imitate.py builds each from its ``_target_``."""
+
     name: str = MISSING
     policy: Any = MISSING
-    learner: Any = None  # the RL learner the trainer drives (none for bc and gail_offline)
-    trainer: Any = MISSING
-    uses_discriminator: bool = True  # false for bc: no discriminator is built
+    learner: Any = MISSING
+    reward: Any = MISSING
+    algorithm: Any = MISSING
+    loop: LoopConfig = MISSING
+    # what checkpoint_every counts: iterations, or evaluations (one at each: the off-policy
+    # learner, whose iterations are single env steps and whose state holds a buffer)
+    checkpoint_unit: str = MISSING
+
+    def __post_init__(self) -> None:
+        require_one_of(self.checkpoint_unit, "checkpoint_unit", ("iterations", "evaluations"))
 
 
 @dataclass
 class DiscriminatorConfig:
     _target_: str = "gail_lab.imitation.discriminator.Discriminator"
-    hidden_sizes: list[int] = field(default_factory=lambda: [128, 64])
-    activation: str = "relu"  # relu, tanh, leaky_relu
+    hidden_sizes: list[int] = MISSING
+    activation: str = MISSING  # relu, tanh, leaky_relu
     # state_action: D(s, a) (GAIL); state: D(s); state_next_state: D(s, s') (GAIfO)
-    inputs: str = "state_action"
+    inputs: str = MISSING
     # gail: -log(1 - D) (the seed's reward), log_d: log D, logit: log D - log(1 - D).
-    reward_form: str = "gail"
-    reward_clip: float | None = None  # clip the reward to [-reward_clip, reward_clip]
+    reward_form: str = MISSING
+    reward_clip: float | None = MISSING  # clip the reward to [-reward_clip, reward_clip]
     # none | scale (divide by the running std: keeps the sign) | standardize (also subtract the
     # running mean: zero-mean reward, which changes what ending an episode is worth)
-    reward_normalization: str = "none"
-    normalize_obs: bool = False  # one running normalizer for expert and agent observations
-    spectral_norm: bool = False
-    grad_penalty: float = 0.0  # weight of the gradient penalty at expert/agent interpolates
-    grad_penalty_target: float = 0.0  # 0: zero-centred (||grad||^2); 1: WGAN-GP's (||grad||-1)^2
-    entropy_coef: float = 0.0  # bonus on the binary entropy of D's outputs
-    label_smoothing: float = 0.0  # targets 1-eps for expert, eps for agent
-    skip_above_accuracy: float | None = None  # skip D steps while its batch accuracy is above
+    reward_normalization: str = MISSING
+    normalize_obs: bool = MISSING  # one running normalizer for expert and agent observations
+    spectral_norm: bool = MISSING
+    grad_penalty: float = MISSING  # weight of the gradient penalty at expert/agent interpolates
+    grad_penalty_target: float = (
+        MISSING  # 0: zero-centred (||grad||^2); 1: WGAN-GP's (||grad||-1)^2
+    )
+    entropy_coef: float = MISSING  # bonus on the binary entropy of D's outputs
+    label_smoothing: float = MISSING  # targets 1-eps for expert, eps for agent
+    skip_above_accuracy: float | None = MISSING  # skip D steps while its batch accuracy is above
     # Absorbing states for terminations, one per ending (success / failure; env.terminal_outcome
     # says which is which), as in DAC: see gail_lab/imitation/absorbing.py
-    absorbing: bool = False
+    absorbing: bool = MISSING
     # The value of the ending code in D's input (1: DAC's indicator). A gradient penalty bounds
     # D's logit change per unit of input distance, so at 1 the success and failure absorbing
     # states' rewards can differ by ~1.4 at most; a larger scale lets D tell them apart.
-    absorbing_scale: float = 1.0
+    absorbing_scale: float = MISSING
     # The observation indices D sees (null: all of them): judge the expert's behaviour by what
     # matters (e.g. the racecar's pose and velocity) while the learner sees the whole state.
-    obs_dims: list[int] | None = None
+    obs_dims: list[int] | None = MISSING
     optimizer: Any = MISSING
 
     def __post_init__(self) -> None:
-        require_one_of(self.activation, "activation", tuple(D_ACTIVATIONS))
-        require_one_of(self.inputs, "inputs", ("state_action", "state", "state_next_state"))
-        require_one_of(
-            self.reward_normalization, "reward_normalization", ("none", "scale", "standardize")
-        )
+        require_one_of(self.activation, "activation", DISCRIMINATOR_ACTIVATIONS)
+        require_one_of(self.inputs, "inputs", DISCRIMINATOR_INPUTS)
+        require_one_of(self.reward_normalization, "reward_normalization", REWARD_NORMALIZATIONS)
         require(
             self.reward_clip is None or self.reward_clip > 0,
             "reward_clip",
@@ -347,9 +366,9 @@ class AIRLDiscriminatorConfig(DiscriminatorConfig):
     ``absorbing`` gives g and h absorbing states."""
 
     _target_: str = "gail_lab.imitation.airl.AIRLDiscriminator"
-    state_only: bool = True  # g(s) (the paper's disentangled reward) or g(s, a)
+    state_only: bool = MISSING  # g(s) (the paper's disentangled reward) or g(s, a)
     gamma: float = (
-        0.99  # the shaping term's discount: conf/discriminator/airl.yaml sets the learner's
+        MISSING  # the shaping term's discount: the learner's (conf/discriminator/airl.yaml)
     )
 
     def __post_init__(self) -> None:

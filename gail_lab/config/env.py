@@ -7,8 +7,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from gail_lab.choices import REWARD_FORMS
 from gail_lab.config.checks import require, require_one_of
-from gail_lab.imitation.rewards import REWARD_FORMS
 
 
 # --------------------------------------------------------------------------- optimizer

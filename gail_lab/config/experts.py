@@ -7,9 +7,9 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from gail_lab.choices import ACTIVATIONS
 from gail_lab.config.algo import PPOConfig
 from gail_lab.config.checks import require, require_one_of, require_sizes
-from gail_lab.rl.networks import ACTIVATIONS
 
 
 # --------------------------------------------------------------------------- experts
@@ -134,6 +134,17 @@ class PPOExpertConfig(PPOConfig):
     the PPO learner's settings plus the expert's network, budget and evaluation."""
 
     _target_: str = "gail_lab.experts.trained.PPOExpert"
+    # the PPO learner's settings (conf/algo/learner/ppo.yaml's values, CleanRL's)
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_coef: float = 0.2
+    epochs: int = 10
+    minibatch_size: int = 64
+    value_coef: float = 0.5
+    entropy_coef: float = 0.0
+    max_grad_norm: float = 0.5
+    normalize_advantages: bool = True
+    value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     # Options added after PPO experts were cached: left out of the cache key at their defaults.
     added_after_caching = (
         "log_std_init",

@@ -95,18 +95,19 @@ class DQNExpert(TrainedExpert):
         self.stop_at_threshold = stop_at_threshold
         self.total_steps, self.dqn_kwargs = total_steps, dqn_kwargs
         budget = {"env_steps": total_steps, "episodes": episodes}  # the env-step bar first
-        every = (
-            ("episodes", eval_every_episodes)
-            if eval_every_episodes is not None
-            else ("env_steps", eval_every_steps)
-        )
+        by_episodes = eval_every_episodes is not None
         self.loop = TrainingLoop(
             budget=budget,
-            eval_every=every,
+            eval_every=eval_every_episodes if by_episodes else eval_every_steps,
+            eval_unit="episodes" if by_episodes else "env_steps",
             eval_episodes=eval_episodes,
+            log_at_evaluations=False,
+            x_axis="env_steps",
+            anneal_lr=False,
             stop_at_return=stop_at_return,
             keep_best=True,
             snapshot_before_iterations=False,
+            nan_hint="lower the learning rate",
             desc=f"expert {name}",
         )
 
@@ -151,11 +152,16 @@ class PPOExpert(TrainedExpert):
         self.log_std_init, self.ppo_kwargs = log_std_init, ppo_kwargs
         self.loop = TrainingLoop(
             budget={"env_steps": total_steps},
-            eval_every=("iterations", eval_every),
+            eval_every=eval_every,
+            eval_unit="iterations",
             eval_episodes=eval_episodes,
+            log_at_evaluations=False,
+            x_axis="env_steps",
             anneal_lr=anneal_lr,
             stop_at_return=stop_at_return,
             keep_best=True,
+            snapshot_before_iterations=True,
+            nan_hint="lower the learning rate",
             desc=f"expert {name}",
         )
 
@@ -221,12 +227,16 @@ class SACExpert(TrainedExpert):
         self.sac_kwargs = sac_kwargs
         self.loop = TrainingLoop(
             budget={"env_steps": total_steps},
-            eval_every=("env_steps", eval_every_steps),
-            log_every=("env_steps", eval_every_steps),
+            eval_every=eval_every_steps,
+            eval_unit="env_steps",
             eval_episodes=eval_episodes,
+            log_at_evaluations=True,
+            x_axis="env_steps",
+            anneal_lr=False,
             stop_at_return=stop_at_return,
             keep_best=True,
             snapshot_before_iterations=False,
+            nan_hint="lower the learning rate",
             desc=f"expert {name}",
         )
 

@@ -1,2 +1,3 @@
-"""Adversarial imitation: a discriminator (the reward model), reward forms, and the trainer that
-drives an RL learner from the rl/ floor with the discriminator's reward."""
+"""Adversarial imitation: the reward model (a discriminator and everything the learner is paid),
+reward forms, absorbing states, and the imitation algorithms (GAIL/AIRL, DAC, offline GAIL, BC)
+that the one training loop (rl/loop.py) runs."""

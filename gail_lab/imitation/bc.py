@@ -14,8 +14,7 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
-from gail_lab.imitation.trainer import ImitationTrainer
-from gail_lab.rl.loop import Progress, TrainingLoop
+from gail_lab.rl.loop import Progress
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +62,16 @@ def behavior_cloning(
 class BC:
     """Behavior cloning as a training-loop algorithm: one gradient step per iteration."""
 
-    def __init__(self, policy, demos: Demonstrations, optimizer, batch_size: int, rng) -> None:
-        self.policy, self.demos, self.optimizer, self.rng = policy, demos, optimizer, rng
+    def __init__(
+        self,
+        policy,
+        demos: Demonstrations,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        rng: np.random.Generator,
+        batch_size: int,
+    ) -> None:
+        self.policy, self.demos, self.rng = policy, demos, rng
+        self.optimizer = optimizer(policy.parameters())
         self.batch_size = batch_size
 
     def setup(self, factory: EnvFactory, seed: int) -> None:
@@ -96,22 +103,3 @@ class BC:
 
     def close(self) -> None:
         pass
-
-
-class BCTrainer(ImitationTrainer):
-    """``algo=bc``: behavior cloning for ``steps`` gradient steps, with periodic greedy
-    evaluations (logged only) in the training loop; no env interaction besides evaluation."""
-
-    def __init__(self, steps: int, batch_size: int, eval_every: int, eval_episodes: int) -> None:
-        self.batch_size = batch_size
-        self.loop = TrainingLoop(
-            budget={"gradient_steps": steps},
-            eval_every=("gradient_steps", eval_every),
-            eval_episodes=eval_episodes,
-            x_axis="gradient_steps",
-            desc="bc",
-        )
-
-    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> BC:
-        rng = np.random.default_rng(seed + 1)
-        return BC(policy, demos, optimizer(policy.parameters()), self.batch_size, rng)

@@ -36,14 +36,11 @@ from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.imitation.absorbing import SUCCESS, append_absorbing, ending_code
 from gail_lab.imitation.reward_model import RewardModel
-from gail_lab.imitation.trainer import ImitationTrainer
-from gail_lab.rl.loop import Progress, TrainingLoop
+from gail_lab.rl.loop import Progress
 from gail_lab.rl.networks import RunningObsNorm
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
 from gail_lab.rl.stepper import EnvStepper
-
-NAN_HINT = "lower the learning rates or regularize the discriminator (grad_penalty)"
 
 
 class DAC:
@@ -51,18 +48,18 @@ class DAC:
 
     def __init__(
         self,
-        sac: SAC,
+        learner: SAC,
         reward_model: RewardModel,
         demos: Demonstrations,
+        rng: np.random.Generator,
         buffer_size: int,
         learning_starts: int,
         batch_size: int,
         train_freq: int,
         gradient_steps: int,
         d_every: int,
-        rng: np.random.Generator,
     ) -> None:
-        self.sac, self.policy, self.reward_model = sac, sac.actor, reward_model
+        self.sac, self.policy, self.reward_model = learner, learner.actor, reward_model
         self.discriminator = reward_model.discriminator
         self.terminal_outcome = reward_model.terminal_outcome
         self.absorbing = reward_model.absorbing
@@ -195,63 +192,3 @@ class DAC:
 
     def close(self) -> None:
         self.stepper.close()
-
-
-class DACTrainer(ImitationTrainer):
-    """``algo.trainer`` of algo=dac: builds :class:`DAC` and runs it for ``total_steps`` env
-    steps in the training loop; checkpoints at every evaluation."""
-
-    checkpoint_unit = "evaluations"
-
-    def __init__(
-        self,
-        total_steps: int,
-        buffer_size: int,
-        learning_starts: int,
-        batch_size: int,
-        train_freq: int,
-        gradient_steps: int,
-        d_every: int,
-        d_steps: int,
-        d_batch_size: int,
-        env_reward_coef: float,
-        reward_scale: float,
-        eval_every: int,
-        eval_episodes: int,
-    ) -> None:
-        self.loop = TrainingLoop(
-            budget={"env_steps": total_steps},
-            eval_every=("env_steps", eval_every),
-            log_every=("env_steps", eval_every),
-            eval_episodes=eval_episodes,
-            snapshot_before_iterations=False,  # a NaN names the newest checkpoint instead
-            nan_hint=NAN_HINT,
-            desc="dac",
-        )
-        self.kwargs = dict(
-            buffer_size=buffer_size,
-            learning_starts=learning_starts,
-            batch_size=batch_size,
-            train_freq=train_freq,
-            gradient_steps=gradient_steps,
-            d_every=d_every,
-        )
-        self.reward_kwargs = dict(
-            d_steps=d_steps,
-            d_batch_size=d_batch_size,
-            env_reward_coef=env_reward_coef,
-            reward_scale=reward_scale,
-        )
-
-    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> DAC:
-        rng = np.random.default_rng(seed + 1)
-        reward_model = RewardModel(
-            discriminator,
-            demos,
-            factory.terminal_outcome,
-            learner.gamma,
-            rng=rng,
-            disc_reward_coef=1.0,
-            **self.reward_kwargs,
-        )
-        return DAC(learner, reward_model, demos, rng=rng, **self.kwargs)

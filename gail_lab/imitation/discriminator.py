@@ -21,15 +21,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gail_lab import choices
+from gail_lab.choices import DISCRIMINATOR_INPUTS
 from gail_lab.imitation.absorbing import NUM_CODES
 from gail_lab.imitation.rewards import gail_reward
 from gail_lab.rl.loop import scalars
 from gail_lab.rl.networks import RunningObsNorm, mlp
 
-INPUTS = ("state_action", "state", "state_next_state")
-REWARD_NORMALIZATIONS = ("none", "scale", "standardize")
+INPUTS, REWARD_NORMALIZATIONS = DISCRIMINATOR_INPUTS, choices.REWARD_NORMALIZATIONS
 Batch = dict[str, np.ndarray]  # obs, actions, next_obs [, codes, terminated]
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
+assert tuple(ACTIVATIONS) == choices.DISCRIMINATOR_ACTIVATIONS
 
 
 def plain_kwargs(local_vars: dict) -> dict:

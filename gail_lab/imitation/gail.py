@@ -9,26 +9,25 @@ The reward model (imitation/reward_model.py) owns the discriminator (imitation/d
 AIRL's in imitation/airl.py: GAIL and AIRL differ only there), its batches with absorbing states,
 and the reward: form, absorbing tails, the env-reward mix and scale. Options beside the paper's:
 a BC loss added to the policy loss (``bc_coef``) and a BC warm start (``bc_warm_start``).
-:class:`GAILTrainer` runs the iterations in the one training loop (rl/loop.py).
+tasks/imitate.py builds it from the config and runs it in the one training loop (rl/loop.py).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 
+from gail_lab.data import Demonstrations
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.reward_model import RewardModel
-from gail_lab.imitation.trainer import ImitationTrainer
-from gail_lab.rl.loop import TrainingLoop
 from gail_lab.rl.on_policy import OnPolicy
 
 log = logging.getLogger(__name__)
-
-NAN_HINT = "lower the learning rates or regularize the discriminator (grad_penalty, spectral_norm)"
 
 
 class GAIL(OnPolicy):
@@ -40,7 +39,14 @@ class GAIL(OnPolicy):
         policy,
         learner,
         reward_model: RewardModel,
+        demos: Demonstrations,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        seed: int,
         samples_per_iteration: int,
+        bc_coef: float,
+        bc_batch_size: int,
+        bc_warm_start: int,
+        bc_warm_start_lr: float | None,
     ) -> None:
         super().__init__(policy, learner, samples_per_iteration)
         self.reward_model = reward_model
@@ -48,6 +54,22 @@ class GAIL(OnPolicy):
         discriminator = reward_model.discriminator
         if hasattr(discriminator, "attach_policy"):  # AIRL's logit involves log pi(a|s)
             discriminator.attach_policy(policy)
+        if bc_warm_start:  # BC on the demonstrations before the adversarial game starts
+            lr = {} if bc_warm_start_lr is None else {"lr": bc_warm_start_lr}
+            loss = behavior_cloning(
+                policy,
+                demos,
+                optimizer(policy.parameters(), **lr),
+                bc_warm_start,
+                bc_batch_size,
+                np.random.default_rng(seed + 2),
+            )
+            log.info("BC warm start: %d steps, final loss %.4f", bc_warm_start, loss)
+        if bc_coef:  # a BC loss on expert pairs added to every policy update
+            bc_rng = np.random.default_rng(seed + 3)
+            bc = BCLoss(policy, demos, bc_batch_size, bc_rng)
+            learner.aux_loss = lambda: bc_coef * bc()
+            self.extra_rngs["bc"] = bc_rng
 
     # ------------------------------------------------------------------ Algorithm 1
     def update(self, roll: Transitions) -> dict[str, float]:
@@ -76,72 +98,3 @@ class GAIL(OnPolicy):
         for k, s in state["extra_rngs"].items():
             self.extra_rngs[k].bit_generator.state = s
         return exact
-
-
-class GAILTrainer(ImitationTrainer):
-    """``algo.trainer`` of gail_reinforce, gail_ppo and airl: builds :class:`GAIL` and runs it for
-    ``iterations`` iterations in the training loop."""
-
-    def __init__(
-        self,
-        iterations: int,
-        samples_per_iteration: int,
-        d_steps: int,
-        d_batch_size: int,
-        eval_every: int,
-        eval_episodes: int,
-        anneal_lr: bool,
-        env_reward_coef: float,
-        reward_scale: float,
-        disc_reward_coef: float,
-        bc_coef: float,
-        bc_batch_size: int,
-        bc_warm_start: int,
-        bc_warm_start_lr: float | None,
-    ) -> None:
-        self.loop = TrainingLoop(
-            budget={"iterations": iterations},
-            eval_every=("iterations", eval_every),
-            eval_episodes=eval_episodes,
-            anneal_lr=anneal_lr,
-            nan_hint=NAN_HINT,
-            desc="gail",
-        )
-        self.samples_per_iteration = samples_per_iteration
-        self.d_steps, self.d_batch_size = d_steps, d_batch_size
-        self.env_reward_coef, self.reward_scale = env_reward_coef, reward_scale
-        self.disc_reward_coef = disc_reward_coef
-        self.bc_coef, self.bc_batch_size, self.bc_warm_start = bc_coef, bc_batch_size, bc_warm_start
-        self.bc_warm_start_lr = bc_warm_start_lr
-
-    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator) -> GAIL:
-        reward_model = RewardModel(
-            discriminator,
-            demos,
-            factory.terminal_outcome,
-            learner.gamma,
-            self.d_steps,
-            self.d_batch_size,
-            self.disc_reward_coef,
-            self.env_reward_coef,
-            self.reward_scale,
-            np.random.default_rng(seed + 1),
-        )
-        algo = GAIL(policy, learner, reward_model, self.samples_per_iteration)
-        if self.bc_warm_start:
-            lr = {} if self.bc_warm_start_lr is None else {"lr": self.bc_warm_start_lr}
-            loss = behavior_cloning(
-                policy,
-                demos,
-                optimizer(policy.parameters(), **lr),
-                self.bc_warm_start,
-                self.bc_batch_size,
-                np.random.default_rng(seed + 2),
-            )
-            log.info("BC warm start: %d steps, final loss %.4f", self.bc_warm_start, loss)
-        if self.bc_coef:
-            bc_rng = np.random.default_rng(seed + 3)
-            bc = BCLoss(policy, demos, self.bc_batch_size, bc_rng)
-            learner.aux_loss = lambda: self.bc_coef * bc()
-            algo.extra_rngs["bc"] = bc_rng
-        return algo

@@ -11,14 +11,15 @@ BC): the seed measured episodes of 157-281 steps of 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.imitation.reward_model import RewardModel
-from gail_lab.imitation.trainer import ImitationTrainer
-from gail_lab.rl.loop import Progress, TrainingLoop
+from gail_lab.rl.loop import Progress
 from gail_lab.rl.returns import normalize
 
 
@@ -31,16 +32,17 @@ class OfflineGAIL:
         policy,
         demos: Demonstrations,
         reward_model: RewardModel,
-        optimizer,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        rng: np.random.Generator,
         batch_size: int,
-        d_steps: int,
         policy_steps: int,
         normalize_rewards: bool,
-        rng: np.random.Generator,
     ) -> None:
         self.policy, self.demos, self.reward_model = policy, demos, reward_model
-        self.optimizer, self.rng = optimizer, rng
-        self.batch_size, self.d_steps, self.policy_steps = batch_size, d_steps, policy_steps
+        self.optimizer, self.rng = optimizer(policy.parameters()), rng
+        self.batch_size, self.policy_steps = batch_size, policy_steps
+        # D's steps per epoch and their half-batches: the reward model's settings
+        self.d_steps, self.d_half = reward_model.d_steps, reward_model.d_batch_size // 2
         self.normalize_rewards = normalize_rewards
 
     def setup(self, factory: EnvFactory, seed: int) -> None:
@@ -58,7 +60,7 @@ class OfflineGAIL:
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
         demos, metrics = self.demos, {}
         for _ in range(self.d_steps):
-            idx = self.rng.integers(0, len(demos), self.batch_size)
+            idx = self.rng.integers(0, len(demos), self.d_half)
             fake = self.policy.act(demos.observations[idx])
             metrics.update(
                 self.reward_model.step(self.batch(idx, demos.actions[idx]), self.batch(idx, fake))
@@ -105,53 +107,3 @@ class OfflineGAIL:
 
     def close(self) -> None:
         pass
-
-
-class OfflineGAILTrainer(ImitationTrainer):
-    """``algo=gail_offline``: ``epochs`` iterations of :class:`OfflineGAIL` in the training loop."""
-
-    def __init__(
-        self,
-        epochs: int,
-        batch_size: int,
-        d_steps: int,
-        policy_steps: int,
-        normalize_rewards: bool,
-        eval_every: int,
-        eval_episodes: int,
-    ) -> None:
-        self.batch_size, self.d_steps, self.policy_steps = batch_size, d_steps, policy_steps
-        self.normalize_rewards = normalize_rewards
-        self.loop = TrainingLoop(
-            budget={"iterations": epochs},
-            eval_every=("iterations", eval_every),
-            eval_episodes=eval_episodes,
-            x_axis="iterations",
-            desc="gail_offline",
-        )
-
-    def algorithm(self, policy, demos, factory, seed, optimizer, learner, discriminator):
-        # one-step bandits on expert states: no episode ends, so no absorbing tail (gamma 0)
-        reward_model = RewardModel(
-            discriminator,
-            demos,
-            factory.terminal_outcome,
-            gamma=0.0,
-            d_steps=self.d_steps,
-            d_batch_size=2 * self.batch_size,
-            disc_reward_coef=1.0,
-            env_reward_coef=0.0,
-            reward_scale=1.0,
-            rng=None,  # D's batches are built here, on shared expert states
-        )
-        return OfflineGAIL(
-            policy,
-            demos,
-            reward_model,
-            optimizer(policy.parameters()),
-            self.batch_size,
-            self.d_steps,
-            self.policy_steps,
-            self.normalize_rewards,
-            np.random.default_rng(seed + 1),
-        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-REWARD_FORMS = ("gail", "log_d", "logit")
+from gail_lab.choices import REWARD_FORMS
 
 
 def gail_reward(logits: torch.Tensor, form: str = "gail") -> torch.Tensor:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import torch
 
+from gail_lab.choices import UNITS
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError, NonFiniteError
 from gail_lab.logging import progress_bar
@@ -42,7 +43,6 @@ from gail_lab.rl.training_state import (
 
 log = logging.getLogger(__name__)
 
-UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
 DEFAULT_HINT = "lower the learning rate"  # what a NaN error suggests when the learner has no hint
 
 
@@ -137,36 +137,38 @@ class LoopResult:
 class TrainingLoop:
     """``budget``: {unit: total}, training ends when the first is reached (units: iterations,
     env_steps, episodes, gradient_steps; the first one drives the progress bar and ``anneal_lr``).
-    ``eval_every`` / ``log_every``: (unit, n): evaluate (log) whenever that counter passes a
-    multiple of n, and at the end; ``log_every`` None logs every iteration. ``x_axis``: the counter
+    ``eval_every`` / ``eval_unit``: evaluate whenever that counter passes a multiple of
+    ``eval_every``, and at the end; ``log_at_evaluations``: log a metrics row at evaluations only
+    (each metric's latest value since the previous row), else every iteration. ``x_axis``: the counter
     metrics are logged against. ``keep_best``: return the policy of the best greedy evaluation.
     ``snapshot_before_iterations``: keep the state before each iteration, so that a NaN saves the
     last finite state (cheap for on-policy learners; replay-buffer learners report the newest
     checkpoint instead)."""
 
     budget: dict[str, int]
-    eval_every: tuple[str, int] = ("iterations", 20)
-    eval_episodes: int = 5
-    log_every: tuple[str, int] | None = None
-    x_axis: str = "env_steps"
-    anneal_lr: bool = False
-    stop_at_return: float | None = None
-    keep_best: bool = False
-    snapshot_before_iterations: bool = True
-    nan_hint: str = ""
-    desc: str = "train"
+    eval_every: int
+    eval_unit: str
+    eval_episodes: int
+    log_at_evaluations: bool
+    x_axis: str
+    anneal_lr: bool
+    stop_at_return: float | None
+    keep_best: bool
+    snapshot_before_iterations: bool
+    nan_hint: str
+    desc: str
 
     def __post_init__(self) -> None:
         budget = {k: v for k, v in self.budget.items() if v is not None}
         if not budget:
             raise ValueError("TrainingLoop needs a budget")
-        units = [*budget, self.eval_every[0], self.x_axis]
-        if self.log_every is not None:
-            units.append(self.log_every[0])
+        units = [*budget, self.eval_unit, self.x_axis]
         for unit in units:
             if unit not in UNITS:
                 raise ValueError(f"unknown unit {unit!r}; units: {list(UNITS)}")
-        self.budget = budget
+        self.budget = dict(budget)
+        self.eval_cadence = (self.eval_unit, int(self.eval_every))
+        self.log_cadence = self.eval_cadence if self.log_at_evaluations else None
 
     # ------------------------------------------------------------------ budget
     def remaining(self, c: Counters) -> dict[str, int | None]:
@@ -221,7 +223,7 @@ class TrainingLoop:
                 "algo": algo.state_dict(),
                 "schedules": [s.base_lrs for s in schedules],
                 "rng": global_rng_state(),
-                "pending": dict(pending),  # metrics not logged yet (log_every)
+                "pending": dict(pending),  # metrics not logged yet (log_at_evaluations)
             }
 
         if checkpoints is not None and (found := checkpoints.latest()) is not None:
@@ -291,7 +293,7 @@ class TrainingLoop:
                     metrics["charts/SPS"] = c.env_steps / elapsed
                 if schedules:
                     metrics["charts/learning_rate"] = schedules[0].optimizer.param_groups[0]["lr"]
-                evaluated = self.due(self.eval_every, before, c) or finished
+                evaluated = self.due(self.eval_cadence, before, c) or finished
                 if evaluated:
                     det, eval_metrics = training_evaluation(
                         algo.policy, eval_envs, self.eval_episodes, seed
@@ -306,7 +308,7 @@ class TrainingLoop:
                     metrics["eval/best_return"] = result.best_return
                     bar.set_postfix(self._postfix(metrics, det.mean))
                 pending.update(metrics)
-                if logger is not None and (evaluated or self.due(self.log_every, before, c)):
+                if logger is not None and (evaluated or self.due(self.log_cadence, before, c)):
                     logger.log(pending, c.get(self.x_axis))
                     pending = {}
                 bar.update(c.get(bar_unit) - before.get(bar_unit))

@@ -9,9 +9,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from gail_lab import choices
 from gail_lab.rl.rollout import Decision
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}  # by config name
+assert tuple(ACTIVATIONS) == choices.ACTIVATIONS
 
 
 def mlp(
@@ -261,7 +263,7 @@ class ClippedNormal:
 
 # tanh: squashed Gaussian; clip: Gaussian clipped to the box, density likelihood; clip_censored:
 # the same policy with the censored likelihood of its clipped samples (ClippedNormal)
-SQUASHES = ("tanh", "clip", "clip_censored")
+SQUASHES = choices.SQUASHES
 
 
 class GaussianPolicy(Policy):

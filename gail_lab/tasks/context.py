@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 import os
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
-from hydra.utils import instantiate
+from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gail_lab.envs import EnvFactory
@@ -36,6 +37,14 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
         if cause is not None:
             raise cause from None
         raise
+
+
+def build_with(node: DictConfig, parts: dict[str, Any]) -> Any:
+    """``build(node)`` given those of ``parts`` (objects made at run time: the policy, the
+    demonstrations...) that its ``_target_`` takes by name. They are passed to the built partial,
+    not through ``instantiate``, which would take a dataclass (the demonstrations) for a config."""
+    params = inspect.signature(get_object(node._target_)).parameters
+    return build(node, _partial_=True)(**{k: v for k, v in parts.items() if k in params})
 
 
 def wandb_group(cfg: DictConfig) -> str:

@@ -6,17 +6,19 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hydra.utils import get_method
 
 from gail_lab.data import Demonstrations
 from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.imitation.absorbing import episode_outcomes
+from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
 from gail_lab.runtime import seed_everything
-from gail_lab.tasks.context import RunContext, build, recipe_line
+from gail_lab.tasks.context import RunContext, build, build_with, recipe_line
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,55 @@ def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
     return path, demos
 
 
+def build_algorithm(ctx: RunContext, demos: Demonstrations) -> tuple[Any, RewardModel | None]:
+    """The imitation algorithm and its reward model, built from ``cfg.algo`` (policy, learner,
+    reward, algorithm: each a ``_target_``) and the discriminator group: the one place they meet.
+    Networks are made in a fixed order (policy, learner, discriminator): the torch RNG draws of
+    their initialization depend on it."""
+    cfg, factory = ctx.cfg, ctx.factory
+    algo = cfg.algo
+    policy = build(
+        algo.policy,
+        obs_dim=factory.obs_dim,
+        action_space=factory.action_space,
+        normalize_obs=cfg.env.normalize_obs,
+    ).to(ctx.device)
+    optimizer = build(cfg.optimizer)
+    learner = None
+    if algo.learner is not None:
+        learner = build(algo.learner, policy=policy, optimizer=optimizer)
+    rng = np.random.default_rng(cfg.seed + 1)
+    reward_model = None
+    if algo.reward is not None:
+        discriminator = build(
+            cfg.discriminator,
+            obs_dim=factory.obs_dim,
+            n_actions=factory.n_actions,
+            discrete=factory.discrete,
+        ).to(ctx.device)
+        if discriminator.absorbing:  # fail now, not after the logger has opened its files
+            episode_outcomes(demos, factory.terminal_outcome)
+        reward_model = build_with(
+            algo.reward,
+            {
+                "discriminator": discriminator,
+                "demos": demos,
+                "terminal_outcome": factory.terminal_outcome,
+                "rng": rng,
+            },
+        )
+    parts = {
+        "policy": policy,
+        "learner": learner,
+        "reward_model": reward_model,
+        "demos": demos,
+        "optimizer": optimizer,
+        "rng": rng,
+        "seed": cfg.seed,
+    }
+    return build_with(algo.algorithm, parts), reward_model
+
+
 def imitate(
     ctx: RunContext, stage_dir: Path, dataset_path: Path, demos: Demonstrations
 ) -> tuple[Any, dict[str, Any]]:
@@ -71,26 +122,8 @@ def imitate(
         )
     seed_everything(cfg.seed)
     check_action_kind(ctx)
-    policy = build(
-        cfg.algo.policy,
-        obs_dim=factory.obs_dim,
-        action_space=factory.action_space,
-        normalize_obs=cfg.env.normalize_obs,
-    ).to(ctx.device)
-    optimizer = build(cfg.optimizer)
-    learner = discriminator = None
-    if cfg.algo.learner is not None:
-        learner = build(cfg.algo.learner, policy=policy, optimizer=optimizer)
-    if cfg.algo.uses_discriminator:
-        discriminator = build(
-            cfg.discriminator,
-            obs_dim=factory.obs_dim,
-            n_actions=factory.n_actions,
-            discrete=factory.discrete,
-        ).to(ctx.device)
-        if discriminator.absorbing:  # fail now, not after the logger has opened its files
-            episode_outcomes(demos, factory.terminal_outcome)
-    trainer = build(cfg.algo.trainer)
+    algorithm, reward_model = build_algorithm(ctx, demos)
+    loop = build(cfg.algo.loop)
     dataset_info = {
         "path": str(dataset_path),
         "sha256": file_sha256(dataset_path),
@@ -108,22 +141,13 @@ def imitate(
         )
         checkpoints = None
         if cfg.checkpoint_every:  # replay-buffer learners (dac) save at every evaluation
-            every = 1 if trainer.checkpoint_unit == "evaluations" else cfg.checkpoint_every
+            unit = cfg.algo.checkpoint_unit
+            every = 1 if unit == "evaluations" else cfg.checkpoint_every
             checkpoints = TrainingCheckpoints(
-                stage_dir / "checkpoints", every, cfg.keep_checkpoints, trainer.checkpoint_unit
+                stage_dir / "checkpoints", every, cfg.keep_checkpoints, unit
             )
-        result = trainer.train(
-            policy,
-            demos,
-            factory,
-            cfg.seed,
-            optimizer=optimizer,
-            learner=learner,
-            discriminator=discriminator,
-            logger=logger,
-            progress=cfg.progress,
-            checkpoints=checkpoints,
-        )
+        result = loop.run(algorithm, factory, cfg.seed, logger, cfg.progress, checkpoints)
+        policy = algorithm.policy
         logger.summary(
             {
                 "imitate/env_steps": result.env_steps,
@@ -144,6 +168,8 @@ def imitate(
             "config": ctx.container(),
         }
         save_policy(policy_path, policy, meta)
+        if reward_model is not None:  # the trained reward, reusable alone (RewardModel.load)
+            reward_model.save(stage_dir / "reward_model.pt")
         artifact = logger.log_artifact(
             f"policy__{cfg.run_name}",
             "model",

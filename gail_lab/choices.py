@@ -1,0 +1,20 @@
+"""The allowed values of the configs' named options, in one light module (no torch, no
+gymnasium): the config schemas check against them at compose time, and the modules that
+implement each option (networks, discriminator, reward forms, the loop) take their lists from
+here, so a list is written once."""
+
+from __future__ import annotations
+
+# gail_lab/imitation/rewards.py: the discriminator's logit as a reward
+REWARD_FORMS = ("gail", "log_d", "logit")
+# gail_lab/imitation/discriminator.py
+DISCRIMINATOR_INPUTS = ("state_action", "state", "state_next_state")
+REWARD_NORMALIZATIONS = ("none", "scale", "standardize")
+DISCRIMINATOR_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+# gail_lab/rl/networks.py: policy and value networks
+ACTIVATIONS = ("tanh", "relu")
+SQUASHES = ("tanh", "clip", "clip_censored")
+# gail_lab/rl/loop.py: what budgets and cadences count
+UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
+# what a checkpoint cadence counts: loop units, or "evaluations" (one at each)
+CHECKPOINT_UNITS = (*UNITS, "evaluations")
