@@ -30,7 +30,7 @@ def test_more_expert_like_is_paid_more():
 
 
 def test_finite_when_discriminator_saturates():
-    # D -> 1 (logit +inf side) and D -> 0: the seed's -log(1 - D + 1e-8) guard is not needed
+    # D -> 1 (logit +inf side) and D -> 0: the study notes' -log(1 - D + 1e-8) guard is not needed
     t = torch.tensor([-1e4, -100.0, 100.0, 1e4])
     for form in ("gail", "log_d", "logit"):
         assert torch.isfinite(gail_reward(t, form)).all(), form

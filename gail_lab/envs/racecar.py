@@ -6,17 +6,17 @@ The MIT racecar of ``pybullet_data`` drives from the start (0.5, 0.5) through a 
 episode with reward +3 and ``info["is_success"] = True``; touching a wall ends it with reward -1;
 every other step gives 0. Registration adds a 2000-step TimeLimit (``truncated``).
 
-This env replaces a seed script whose defects are fixed as follows:
+This env replaces the study notes' racecar script, whose defects are fixed as follows:
 
-* **Global client.** The seed used the module-level ``pybullet`` functions, i.e. one physics
-  world per process, so two envs interfered. Here every instance owns its own
+* **Global client.** The notes' script used the module-level ``pybullet`` functions, i.e. one
+  physics world per process, so two envs interfered. Here every instance owns its own
   ``BulletClient`` in DIRECT mode, every PyBullet call goes through it, and ``close()``
   disconnects it.
-* **Movable walls.** The seed's walls were dynamic bodies that the car could push away. Here
+* **Movable walls.** The notes' walls were dynamic bodies that the car could push away. Here
   they are static boxes (mass 0), which Bullet never moves, whatever hits them.
-* **Throttle range.** The seed's throttle range was not the one the car is meant to have. Here
-  the action space is ``Box([-1, 0], [1, 1])`` (no reversing) and every action is clipped into
-  it; non-finite actions raise ``ValueError``.
+* **Throttle range.** The notes' policy emitted throttle in [-1, 1], their action space said
+  [0, 1]. Here the action space is ``Box([-1, 0], [1, 1])`` (no reversing) and every action is
+  clipped into it; non-finite actions raise ``ValueError``.
 * **Printing and writers inside the env.** Here the env neither prints nor writes files (even
   PyBullet's ``argv[0]=`` line on connect is avoided, see ``bullet_world.QuietBulletClient``); plotting and
   video export are separate helpers in :mod:`gail_lab.envs.track` (``plot_track``,
@@ -71,11 +71,11 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
 
     Args:
         obs_mode: ``"pose"`` (default, 6 dims): ``x/15, y/15, sin(yaw), cos(yaw), goal_x/15,
-            goal_y/15``, the seed's probe's pose observation. ``"pose_speed"`` (7 dims) adds the
-            signed forward speed (m/s) after ``cos(yaw)``: a copycat trap for imitation (the
-            expert's throttle follows its speed, so behavior cloning learns "slow -> slow" and
-            the car stalls: 0/20 greedy BC episodes from 10 DART demos, against 20/20 without
-            it, measured with an MSE regressor).
+            goal_y/15``, the first racecar imitation probe's pose observation. ``"pose_speed"``
+            (7 dims) adds the signed forward speed (m/s) after ``cos(yaw)``: a copycat trap for
+            imitation (the expert's throttle follows its speed, so behavior cloning learns
+            "slow -> slow" and the car stalls: 0/20 greedy BC episodes from 10 DART demos,
+            against 20/20 without it, measured with an MSE regressor).
             ``"full"`` (12 dims): ``x/15, y/15, vx, vy, sin(yaw), cos(yaw)``, the two steering
             hinge angles, their angular velocities, ``goal_x/15, goal_y/15``.
             ``"rays"`` (15 dims): ``x/15, y/15, sin(yaw), cos(yaw)``, then what the car senses

@@ -5,9 +5,9 @@
     env = gymnasium.make("gail_lab/Racecar-v1", obs_mode="pose")
 
 Importing it twice (or after another module registered the id) registers nothing new.
-v1: the default ``pose`` observation lost its speed feature (6 dims, the seed probe's pose
-observation; v0's 7-dim one is ``obs_mode="pose_speed"``): a new id, so no cached expert or
-dataset of v0 is reused for it.
+v1: the default ``pose`` observation lost its speed feature (6 dims, the pose-only observation
+of the first racecar imitation probe; v0's 7-dim one is ``obs_mode="pose_speed"``): a new id,
+so no cached expert or dataset of v0 is reused for it.
 """
 
 from __future__ import annotations

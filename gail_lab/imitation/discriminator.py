@@ -5,11 +5,11 @@ Inputs: (s, a) with one-hot discrete actions (GAIL), s alone, or (s, s') as in G
 from observation). Observations are standardized inside the model by one running normalizer that
 sees expert and agent samples alike (datasets keep raw observations).
 
-Regularizers, all off by default (the seed used none): a gradient penalty on inputs interpolated
-between expert and agent samples (zero-centred by default, ``grad_penalty_target=1`` gives
-WGAN-GP's), spectral normalization of every layer, an entropy bonus on D's outputs, label
-smoothing, weight decay (the optimizer's ``weight_decay``), and skipping updates while D's
-accuracy on the current batch is above a threshold.
+Regularizers, all off by default (the study notes used none): a gradient penalty on inputs
+interpolated between expert and agent samples (zero-centred by default,
+``grad_penalty_target=1`` gives WGAN-GP's), spectral normalization of every layer, an entropy
+bonus on D's outputs, label smoothing, weight decay (the optimizer's ``weight_decay``), and
+skipping updates while D's accuracy on the current batch is above a threshold.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """GAIL reward forms, all computed from the discriminator's logit l, where D = sigmoid(l) is the
 probability that (s, a) came from the expert (label 1 = expert, 0 = agent):
 
-  gail   r = -log(1 - D) = softplus(l)          > 0: pays for every step survived (the seed's form)
+  gail   r = -log(1 - D) = softplus(l)          > 0: pays for each step survived (the notes' form)
   log_d  r =  log D      = -softplus(-l)        < 0: charges every step, favours ending early
   logit  r =  log D - log(1 - D) = l            signed (AIRL's form)
 
-The logit forms are exact and finite for any finite l (the seed's -log(1 - D + 1e-8) was its
-guard against D = 1; here D never rounds to 1 because the sigmoid is never formed).
+The logit forms are exact and finite for any finite l (the study notes' -log(1 - D + 1e-8) was
+their guard against D = 1; here D never rounds to 1 because the sigmoid is never formed).
 """
 
 from __future__ import annotations
