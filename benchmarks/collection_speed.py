@@ -22,6 +22,7 @@ from gail_lab.data.collect import collect_demos
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit
 from gail_lab.rl.networks import QPolicy
+from gail_lab.seeding import SeedTree
 
 TABLE = Table(
     [
@@ -36,7 +37,7 @@ TABLE = Table(
 
 def collect_rate(policy, factory: EnvFactory, steps: int, **kw) -> float:
     t0 = time.perf_counter()
-    demos = collect_demos(policy, factory, seed=0, num_transitions=steps, progress=False, **kw)
+    demos = collect_demos(policy, factory, SeedTree(0), num_transitions=steps, progress=False, **kw)
     return len(demos) / (time.perf_counter() - t0)
 
 

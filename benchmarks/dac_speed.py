@@ -35,6 +35,7 @@ from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import sac_policy
 from gail_lab.rl.sac import SAC
+from gail_lab.seeding import SeedTree
 
 OBS, ACT = 11, 3
 TABLE = Table(
@@ -109,9 +110,9 @@ def build(d_every: int, fused: bool) -> DAC:
     )  # fmt: skip
     dac = DAC(
         sac, reward_model, demos, buffer_size=100_000, learning_starts=300, batch_size=256,
-        train_freq=1, gradient_steps=1, d_every=d_every, rng=rng,
+        train_freq=1, gradient_steps=1, d_every=d_every, seeds=SeedTree(0),
     )  # fmt: skip
-    dac.setup(Factory(), 0)
+    dac.setup(Factory(), SeedTree(0))
     return dac
 
 

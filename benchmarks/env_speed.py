@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 
+import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
@@ -69,7 +70,7 @@ def random_action_rate(vec, steps: int, warmup: int = 0) -> float:
     """Env steps/s of uniform random actions through the rollout runner every task uses, after
     `warmup` steps that are not timed (worker processes starting); closes `vec`."""
     policy = RandomPolicy(vec.single_action_space, 0)
-    runner = EpisodeRunner(vec, seed=0)
+    runner = EpisodeRunner(vec, np.random.default_rng(0))
     if warmup:
         runner.run(policy.act, min_steps=warmup)
     t0 = time.perf_counter()

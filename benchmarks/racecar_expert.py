@@ -18,7 +18,7 @@ import gail_lab.envs  # noqa: F401  (registers gail_lab/Racecar-v1)
 from gail_lab.envs.racecar import POSITION_SCALE
 from gail_lab.envs.track import distance_to_walls, plot_track, save_video
 from gail_lab.experts.scripted import RacecarPurePursuit
-from gail_lab.rl.evaluation import evaluation_seeds
+from gail_lab.seeding import SeedTree
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     env = gym.make("gail_lab/Racecar-v1", obs_mode="pose")
     t0 = time.time()
     successes, lengths, clearance, trajectories = 0, [], [], []
-    for ep_seed in evaluation_seeds(0, args.episodes):
+    for ep_seed in SeedTree(0).integers("evaluation", args.episodes):
         obs, _ = env.reset(seed=ep_seed)
         xy, done, info = [obs[:2] * POSITION_SCALE], False, {}
         while not done:

@@ -25,6 +25,7 @@ from gail_lab.experts.scripted import RacecarPurePursuit
 from gail_lab.io import atomic_write_bytes
 from gail_lab.rl.checkpoint import load_policy
 from gail_lab.rl.evaluation import evaluate_policy
+from gail_lab.seeding import SeedTree
 
 PANELS = {
     "gail_ppo": "GAIL+PPO recipe (env reward x30 + BC)",
@@ -62,7 +63,7 @@ def main() -> int:
         return envs[mode]
 
     expert = evaluate_policy(
-        RacecarPurePursuit(), envs_for(6), args.episodes, args.seed, True, **where
+        RacecarPurePursuit(), envs_for(6), args.episodes, SeedTree(args.seed), True, **where
     )
     found = {
         row: args.results / row / str(args.seed) / "imitate" / "policy.pt" for row in args.rows
@@ -81,7 +82,9 @@ def main() -> int:
     for k, (row, path) in enumerate(found.items()):
         policy, _ = load_policy(path)
         obs_dim = policy.init_kwargs["obs_dim"]
-        res = evaluate_policy(policy, envs_for(obs_dim), args.episodes, args.seed, True, **where)
+        res = evaluate_policy(
+            policy, envs_for(obs_dim), args.episodes, SeedTree(args.seed), True, **where
+        )
         res.compare_paths(expert)
         ax = fig.add_subplot(rows, cols, k + 1)
         plot_track(ax)

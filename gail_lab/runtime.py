@@ -1,23 +1,15 @@
-"""Process-wide set-up done once per run: seeds, torch threads, device."""
+"""Process-wide set-up done once per run: torch threads, device, the code version (seeds:
+gail_lab/seeding.py)."""
 
 from __future__ import annotations
 
-import random
 import subprocess
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from gail_lab.errors import GailLabError
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (envs are seeded through their reset)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def resolve_device(name: str) -> torch.device:

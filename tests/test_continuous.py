@@ -72,7 +72,11 @@ def test_ppo_learns_a_continuous_bandit():
     torch.manual_seed(0)
     policy = GaussianPolicy(1, LOW, HIGH, [32, 32])
     ppo = from_conf(
-        "algo/learner/ppo", policy=policy, optimizer=partial(torch.optim.Adam, lr=3e-3), epochs=4
+        "algo/learner/ppo",
+        rng=np.random.default_rng(0),
+        policy=policy,
+        optimizer=partial(torch.optim.Adam, lr=3e-3),
+        epochs=4,
     )
     n = 256
     obs = np.ones((n, 1), np.float32)
@@ -100,6 +104,7 @@ def test_ppo_survives_a_tail_sample_of_a_narrow_gaussian():
     policy = GaussianPolicy(1, [-1.0], [1.0], [8], log_std_init=-5.0, squash="clip")
     ppo = from_conf(
         "algo/learner/ppo",
+        rng=np.random.default_rng(0),
         policy=policy,
         optimizer=partial(torch.optim.Adam, lr=0.1),
         minibatch_size=8,

@@ -18,6 +18,7 @@ from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import RunningObsNorm, sac_policy
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
+from gail_lab.seeding import SeedTree
 from tests.conftest import read_jsonl, run_cli
 
 ADAM = functools.partial(torch.optim.Adam, lr=1e-3)
@@ -71,7 +72,7 @@ def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
         train_freq=1,
         gradient_steps=1,
         d_every=1,
-        rng=rng,
+        seeds=SeedTree(0),
     )
     dac.buffer = ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng)  # what setup() makes
     return dac

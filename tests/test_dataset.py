@@ -7,6 +7,7 @@ from gail_lab.data.collect import collect_demos
 from gail_lab.data.transitions import TRANSITION_FIELDS
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController
+from gail_lab.seeding import SeedTree
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def demos(cartpole):
     return collect_demos(
         CartPoleController(),
         cartpole,
-        seed=0,
+        seeds=SeedTree(0),
         num_episodes=4,
         expert_name="scripted",
         config={"k": 1},
@@ -68,7 +69,7 @@ def test_collection_is_byte_identical_for_a_seed(cartpole, tmp_path):
         d = collect_demos(
             RandomPolicy(cartpole.action_space, 3),
             cartpole,
-            seed=3,
+            seeds=SeedTree(3),
             num_transitions=300,
             progress=False,
         )
@@ -159,7 +160,13 @@ def test_subset_keeps_the_terminal_step_of_terminated_episodes(demos):
 def test_noisy_and_dart_collection(cartpole, label):
     expert = CartPoleController()
     d = collect_demos(
-        expert, cartpole, seed=1, num_transitions=2000, noise_scale=0.3, label=label, progress=False
+        expert,
+        cartpole,
+        seeds=SeedTree(1),
+        num_transitions=2000,
+        noise_scale=0.3,
+        label=label,
+        progress=False,
     )
     matches = d.actions == expert.act(d.observations)
     if label == "clean":
@@ -168,7 +175,7 @@ def test_noisy_and_dart_collection(cartpole, label):
         assert 0.05 < 1 - matches.mean() < 0.3  # ~15 % of executed actions differ from the expert's
     assert d.metadata["collection"] == {"noise_scale": 0.3, "label": label}
     # the perturbed runs reach states the clean expert never visits: pole angles spread wider
-    clean = collect_demos(expert, cartpole, seed=1, num_transitions=2000, progress=False)
+    clean = collect_demos(expert, cartpole, seeds=SeedTree(1), num_transitions=2000, progress=False)
     assert np.abs(d.observations[:, 3]).mean() > np.abs(clean.observations[:, 3]).mean()
 
 

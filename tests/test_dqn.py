@@ -10,6 +10,7 @@ import torch
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.dqn import DQN, DQNAgent, linear_epsilon
 from gail_lab.rl.networks import QPolicy
+from gail_lab.seeding import SeedTree
 from gail_lab.tasks.context import RunContext, build
 from tests.conftest import make_loop, read_jsonl, run_cli
 
@@ -74,7 +75,7 @@ def test_step_based_options_schedule_updates_and_evaluations():
         keep_best=True,
         snapshot_before_iterations=False,
     )
-    result = loop.run(DQNAgent(dqn), factory, seed=0, logger=logger, progress=False)
+    result = loop.run(DQNAgent(dqn), factory, seeds=SeedTree(0), logger=logger, progress=False)
     assert result.env_steps == 500 and result.episodes == 3  # 200 + 200 + 100 (cut at the budget)
     # steps 112, 128, ..., 496 (>= learning_starts, multiples of train_freq): 25 rounds of 3
     assert calls == {"grad": 25 * 3, "sync": 500 // 50}

@@ -9,6 +9,7 @@ from gymnasium.utils.env_checker import check_env
 from hydra.utils import instantiate
 
 from gail_lab.envs import EnvError, EnvFactory
+from gail_lab.seeding import SeedTree
 
 PRESETS = sorted(
     p.stem
@@ -57,13 +58,13 @@ def test_vectorized_collection_is_the_same_sync_or_async(mode):
     factory = EnvFactory("CartPole-v1", num_envs=3, vectorization=mode)
     vec = factory.make_vec()
     try:
-        roll = EpisodeRunner(vec, seed=5).run(
+        roll = EpisodeRunner(vec, np.random.default_rng(5)).run(
             lambda obs: (obs[:, 2] > 0).astype(np.int64), num_episodes=5
         )
     finally:
         vec.close()
     ref_vec = EnvFactory("CartPole-v1", num_envs=3).make_vec()
-    ref = EpisodeRunner(ref_vec, seed=5).run(
+    ref = EpisodeRunner(ref_vec, np.random.default_rng(5)).run(
         lambda obs: (obs[:, 2] > 0).astype(np.int64), num_episodes=5
     )
     ref_vec.close()
@@ -78,7 +79,7 @@ def test_scripted_racecar_expert_reaches_the_goal():
         factory = EnvFactory("gail_lab/Racecar-v1", kwargs={"obs_mode": obs_mode}, num_envs=2)
         vec = factory.make_vec()
         try:
-            result = evaluate_policy(RacecarPurePursuit(), vec, 6, seed=0)
+            result = evaluate_policy(RacecarPurePursuit(), vec, 6, SeedTree(0))
         finally:
             vec.close()
         assert result.returns == [3.0] * 6, (obs_mode, result.returns)
@@ -100,7 +101,7 @@ def test_continuous_env_with_a_discrete_only_algo_is_refused(tmp_path):
         "algo=gail_reinforce",
         "data.num_transitions=null",
         "data.num_episodes=2",
-        "algo.policy._target_=gail_lab.rl.networks.categorical_policy",  # the seed's softmax MLP
+        "algo.policy._target_=gail_lab.rl.networks.categorical_policy",  # study notes' softmax MLP
     )
     assert out.returncode == 2
     assert (

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gail_lab.rl.returns import gae
+from gail_lab.seeding import SeedTree
 
 
 def test_gae_by_hand():
@@ -45,9 +46,9 @@ def test_ppo_expert_solves_cartpole():
         stop_at_return=500,
     )
     factory = EnvFactory("CartPole-v1", num_envs=8)
-    policy, info = expert.fit(factory, seed=0, progress=False)
+    policy, info = expert.fit(factory, seeds=SeedTree(0), progress=False)
     vec = factory.make_vec()
-    result = evaluate_policy(policy, vec, 10, seed=0)
+    result = evaluate_policy(policy, vec, 10, SeedTree(0))
     vec.close()
     assert result.mean >= 475, (result.returns, info)
 
@@ -84,7 +85,7 @@ def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
     policy = CategoricalPolicy(4, 2, [16], normalize_obs=True)
     policy.observe(np.random.default_rng(0).normal(size=(50, 4)) * 3)  # some earlier statistics
     vec = factory.make_vec()
-    roll = EpisodeRunner(vec, seed=0).run(policy.decide, min_steps=64)
+    roll = EpisodeRunner(vec, np.random.default_rng(0)).run(policy.decide, min_steps=64)
     vec.close()
     obs = torch.as_tensor(roll.observations)
     acts = torch.as_tensor(roll.actions)
@@ -99,6 +100,7 @@ def test_ppo_old_log_probs_are_the_acting_policys_with_the_normalizer_on():
     # between the normalized policy and the acting one, not 0.
     ppo = from_conf(
         "algo/learner/ppo",
+        rng=np.random.default_rng(0),
         policy=policy,
         optimizer=functools.partial(torch.optim.SGD, lr=0.0),
         epochs=1,
@@ -143,19 +145,20 @@ def test_ppo_expert_with_reward_normalization_relu_and_clip_options():
         hidden_sizes=[16, 16],
         value_hidden_sizes=[16, 16],
         activation="relu",
+        value_activation="relu",
         squash="clip",
         reward_norm=True,
         eval_every=100,
     )
-    algo = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    algo = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
     assert isinstance(algo.policy, GaussianPolicy) and algo.policy.squash == "clip"
     assert isinstance(algo.learner.value.net[1], torch.nn.ReLU)
-    algo.setup(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    algo.setup(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
     roll = algo.sample_trajectories()
     algo.update(roll)
     state = algo.state_dict()["reward_scaler"]
     assert state["count"] > len(roll) - 1 and state["var"] > 1.0  # Pendulum's sums spread widely
-    again = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seed=0)
+    again = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
     again.reward_scaler.load_state_dict(state)
     r = roll.rewards[:8]
     np.testing.assert_array_equal(
@@ -198,7 +201,7 @@ def test_the_normalizer_takes_in_a_rollout_before_or_after_the_update(after):
     seen: list[float] = []
     policy = CategoricalPolicy(4, 2, [8], normalize_obs=True)
     algo = OnPolicy(policy, Recorder(), 64, num_envs=1, observe_after_update=after)
-    algo.setup(EnvFactory("CartPole-v1", num_envs=1), seed=0)
+    algo.setup(EnvFactory("CartPole-v1", num_envs=1), seeds=SeedTree(0))
     before = policy.obs_norm.count.item()
     algo.iterate({"env_steps": None})
     algo.close()

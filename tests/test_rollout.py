@@ -4,11 +4,12 @@ from gail_lab.envs import EnvFactory
 from gail_lab.rl.evaluation import evaluate_policy
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.seeding import SeedTree
 
 
 def test_runner_returns_complete_episodes_until_min_steps():
     f = EnvFactory("CartPole-v1", num_envs=3)
-    runner = EpisodeRunner(f.make_vec(), seed=0)
+    runner = EpisodeRunner(f.make_vec(), np.random.default_rng(0))
     policy = RandomPolicy(f.action_space, 0)
     roll = runner.run(policy.act, min_steps=200)
     assert len(roll) >= 200
@@ -23,7 +24,7 @@ def test_runner_returns_complete_episodes_until_min_steps():
 def test_runner_exact_episode_count_and_seeded_episodes():
     f = EnvFactory("CartPole-v1", num_envs=4)
     policy = RandomPolicy(f.action_space, 0)
-    roll = EpisodeRunner(f.make_vec(), seed=0).run(policy.act, num_episodes=6)
+    roll = EpisodeRunner(f.make_vec(), np.random.default_rng(0)).run(policy.act, num_episodes=6)
     assert roll.num_episodes == 6
 
 
@@ -36,10 +37,10 @@ class LeanPolicy:
 
 def test_evaluation_episodes_do_not_depend_on_env_count():
     f = EnvFactory("CartPole-v1", num_envs=1)
-    a = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=3)
-    b = evaluate_policy(LeanPolicy(), f.make_vec(1), 6, seed=3)
+    a = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, SeedTree(3))
+    b = evaluate_policy(LeanPolicy(), f.make_vec(1), 6, SeedTree(3))
     assert sorted(a.returns) == sorted(b.returns) and len(set(a.returns)) > 1
-    c = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, seed=4)
+    c = evaluate_policy(LeanPolicy(), f.make_vec(4), 6, SeedTree(4))
     assert sorted(c.returns) != sorted(a.returns)
 
 
@@ -47,9 +48,13 @@ def test_seeded_episodes_come_back_in_seed_order():
     """Episode k is the one reset with seed k, whatever order the envs finished them in."""
     f = EnvFactory("CartPole-v1", num_envs=1)
     seeds = [11, 12, 13, 14, 15, 16]
-    batched = EpisodeRunner(f.make_vec(3), 0).run(LeanPolicy().act, episode_seeds=seeds)
+    batched = EpisodeRunner(f.make_vec(3), np.random.default_rng(0)).run(
+        LeanPolicy().act, episode_seeds=seeds
+    )
     for k, s in enumerate(seeds):
-        one = EpisodeRunner(f.make_vec(1), 0).run(LeanPolicy().act, episode_seeds=[s])
+        one = EpisodeRunner(f.make_vec(1), np.random.default_rng(0)).run(
+            LeanPolicy().act, episode_seeds=[s]
+        )
         a, b = batched.episode_starts[k], batched.episode_starts[k] + one.episode_lengths[0]
         assert batched.episode_lengths[k] == one.episode_lengths[0]
         np.testing.assert_array_equal(batched.observations[a:b], one.observations)
@@ -80,13 +85,15 @@ def test_outcomes_paths_and_path_distance():
 
 def test_evaluation_reports_outcomes_and_fidelity_to_a_reference():
     f = EnvFactory("CartPole-v1", num_envs=1)
-    ref = evaluate_policy(LeanPolicy(), f.make_vec(2), 4, seed=0, position_dims=[0])
-    same = evaluate_policy(LeanPolicy(), f.make_vec(3), 4, seed=0, position_dims=[0])
+    ref = evaluate_policy(LeanPolicy(), f.make_vec(2), 4, SeedTree(0), position_dims=[0])
+    same = evaluate_policy(LeanPolicy(), f.make_vec(3), 4, SeedTree(0), position_dims=[0])
     same.compare_paths(ref)
     assert (
         same.path_distances == [0.0] * 4
     )  # the same policy on the same seeds drives the same path
-    rnd = evaluate_policy(RandomPolicy(f.action_space, 0), f.make_vec(2), 4, 0, position_dims=[0])
+    rnd = evaluate_policy(
+        RandomPolicy(f.action_space, 0), f.make_vec(2), 4, SeedTree(0), position_dims=[0]
+    )
     rnd.compare_paths(ref)
     assert all(d >= 0 for d in rnd.path_distances) and sum(rnd.path_distances) > 0
     d = same.as_dict()
@@ -101,7 +108,7 @@ def test_step_runner_rolls_out_exactly_n_steps_and_carries_episodes_over():
     from gail_lab.rl.rollout import StepRunner
 
     f = EnvFactory("CartPole-v1", num_envs=2)
-    runner = StepRunner(f.make_vec(), seed=0)
+    runner = StepRunner(f.make_vec(), np.random.default_rng(0))
     first = runner.run_steps(LeanPolicy().act, 150)
     ended_first = runner.episodes["lengths"]
     second = runner.run_steps(LeanPolicy().act, 150)
@@ -124,11 +131,11 @@ def test_step_runner_resumes_mid_episode_exactly():
     from gail_lab.rl.rollout import StepRunner
 
     f = EnvFactory("CartPole-v1", num_envs=2)
-    a = StepRunner(f.make_vec(), seed=0)
+    a = StepRunner(f.make_vec(), np.random.default_rng(0))
     a.run_steps(RandomPolicy(f.action_space, 0).act, 37)
     state = a.state_dict()
     after_a = a.run_steps(RandomPolicy(f.action_space, 5).act, 60)  # (seeded: the same draws)
-    b = StepRunner(f.make_vec(), seed=0)
+    b = StepRunner(f.make_vec(), np.random.default_rng(0))
     assert b.load_state_dict(state)
     after_b = b.run_steps(RandomPolicy(f.action_space, 5).act, 60)
     for name in ("observations", "actions", "rewards", "terminated", "truncated", "episode_starts"):

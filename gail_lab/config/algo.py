@@ -104,6 +104,7 @@ class PPOConfig:
     max_grad_norm: float = MISSING
     normalize_advantages: bool = MISSING
     value_hidden_sizes: list[int] = MISSING
+    value_activation: str = MISSING  # the critic's hidden activation
 
     def __post_init__(self) -> None:
         require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
@@ -112,6 +113,7 @@ class PPOConfig:
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
         require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
         require_sizes(self.value_hidden_sizes, "value_hidden_sizes")
+        require_one_of(self.value_activation, "value_activation", ACTIVATIONS)
 
 
 @dataclass

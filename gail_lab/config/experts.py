@@ -145,6 +145,7 @@ class PPOExpertConfig(PPOConfig):
     max_grad_norm: float = 0.5
     normalize_advantages: bool = True
     value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    value_activation: str = "tanh"  # the critic's hidden activation (activation: the policy's)
     # Options added after PPO experts were cached: left out of the cache key at their defaults.
     added_after_caching = (
         "log_std_init",

@@ -12,12 +12,13 @@ from gail_lab.data.dataset import FORMAT_VERSION, Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.logging import progress_bar
 from gail_lab.rl.rollout import Decision, EpisodeRunner
+from gail_lab.seeding import SeedTree
 
 
 def collect_demos(
     policy,
     factory: EnvFactory,
-    seed: int,
+    seeds: SeedTree,
     num_transitions: int | None = None,
     num_episodes: int | None = None,
     expert_name: str = "expert",
@@ -38,7 +39,7 @@ def collect_demos(
     reference when the data comes from another policy (the random-data control)."""
     if label not in ("executed", "clean"):
         raise ValueError(f"label must be 'executed' or 'clean' (got {label!r})")
-    rng = np.random.default_rng([seed, 7])
+    rng = seeds.generator("collection_noise")
 
     def act(obs: np.ndarray):
         clean = policy.act(obs, deterministic=True)
@@ -51,7 +52,7 @@ def collect_demos(
     total = num_transitions if num_episodes is None else None  # episodes: no ETA, steps/s only
     bar = progress_bar(total, f"collect {expert_name}", progress)
     try:
-        runner = EpisodeRunner(envs, seed)
+        runner = EpisodeRunner(envs, seeds.generator("collection"))
         roll = runner.run(
             act,
             min_steps=None if num_episodes is not None else num_transitions,
@@ -82,7 +83,7 @@ def collect_demos(
         | ({"noise_dims": [int(d) for d in noise_dims]} if noise_dims is not None else {}),
         "num_episodes": int(roll.num_episodes),
         "num_transitions": int(len(roll)),
-        "seed": int(seed),
+        "seed": seeds.seed,
         "config": config or {},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -23,7 +23,7 @@ class ScriptedExpert(Policy):
             raise EnvError(f"expert={self.name} drives {self.env_prefix} only, not {factory.id}")
 
     def fit(
-        self, factory: EnvFactory, seed: int, logger=None, progress: bool = True, checkpoints=None
+        self, factory: EnvFactory, seeds, logger=None, progress: bool = True, checkpoints=None
     ) -> tuple[Policy, dict[str, Any]]:
         self.check_env(factory)
         return self, {"env_steps": 0, "wall_time_s": 0.0}

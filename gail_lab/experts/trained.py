@@ -21,6 +21,7 @@ from gail_lab.rl.on_policy import OnPolicy
 from gail_lab.rl.ppo import PPO
 from gail_lab.rl.sac import SAC, SACAgent
 from gail_lab.rl.training_state import TrainingCheckpoints
+from gail_lab.seeding import SeedTree
 
 
 class TrainedExpert:
@@ -33,19 +34,19 @@ class TrainedExpert:
     def check_env(self, factory: EnvFactory) -> None:
         """Refuse an action space the learner cannot drive (before any file is written)."""
 
-    def build(self, factory: EnvFactory, seed: int) -> Algorithm:
+    def build(self, factory: EnvFactory, seeds: SeedTree) -> Algorithm:
         raise NotImplementedError
 
     def fit(
         self,
         factory: EnvFactory,
-        seed: int,
+        seeds: SeedTree,
         logger=None,
         progress: bool = True,
         checkpoints: TrainingCheckpoints | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         self.check_env(factory)
-        algo = self.build(factory, seed)
+        algo = self.build(factory, seeds)
         loop = self.loop
         if (
             loop.stop_at_return is None
@@ -53,7 +54,7 @@ class TrainedExpert:
             and factory.expert_min_return is not None
         ):  # done once it holds the env's threshold: no budget spent past it
             loop = dataclasses.replace(loop, stop_at_return=factory.expert_min_return)
-        result = loop.run(algo, factory, seed, logger, progress, checkpoints)
+        result = loop.run(algo, factory, seeds, logger, progress, checkpoints)
         algo.policy.load_state_dict(result.best_state)
         info = {
             "best_eval_return": result.best_return,
@@ -114,7 +115,7 @@ class DQNExpert(TrainedExpert):
     def check_env(self, factory: EnvFactory) -> None:
         require(factory, self.name, True, "expert=sac or expert=ppo")
 
-    def build(self, factory: EnvFactory, seed: int) -> DQNAgent:
+    def build(self, factory: EnvFactory, seeds: SeedTree) -> DQNAgent:
         q = QPolicy(factory.obs_dim, factory.n_actions, self.hidden_sizes)
         return DQNAgent(DQN(q, self.optimizer, total_steps=self.total_steps, **self.dqn_kwargs))
 
@@ -165,7 +166,7 @@ class PPOExpert(TrainedExpert):
             desc=f"expert {name}",
         )
 
-    def build(self, factory: EnvFactory, seed: int) -> OnPolicy:
+    def build(self, factory: EnvFactory, seeds: SeedTree) -> OnPolicy:
         continuous = (
             {}
             if factory.discrete
@@ -182,9 +183,7 @@ class PPOExpert(TrainedExpert):
             self.normalize_obs,
             **continuous,
         )
-        ppo = PPO(
-            policy, self.optimizer, seed=seed, value_activation=self.activation, **self.ppo_kwargs
-        )
+        ppo = PPO(policy, self.optimizer, rng=seeds.generator("minibatches"), **self.ppo_kwargs)
         return OnPolicy(
             policy,
             ppo,
@@ -243,7 +242,7 @@ class SACExpert(TrainedExpert):
     def check_env(self, factory: EnvFactory) -> None:
         require(factory, self.name, False, "expert=dqn or expert=ppo")
 
-    def build(self, factory: EnvFactory, seed: int) -> SACAgent:
+    def build(self, factory: EnvFactory, seeds: SeedTree) -> SACAgent:
         actor = sac_policy(factory.obs_dim, factory.action_space, self.hidden_sizes)
         sac = SAC(actor, self.optimizer, critic_hidden_sizes=self.hidden_sizes, **self.sac_kwargs)
         return SACAgent(sac, **self.agent_kwargs)

@@ -15,6 +15,7 @@ import torch
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
+from gail_lab.seeding import SeedTree
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,14 @@ class BC:
         policy,
         demos: Demonstrations,
         optimizer: Callable[..., torch.optim.Optimizer],
-        rng: np.random.Generator,
+        seeds: SeedTree,
         batch_size: int,
     ) -> None:
-        self.policy, self.demos, self.rng = policy, demos, rng
+        self.policy, self.demos, self.rng = policy, demos, seeds.generator("minibatches")
         self.optimizer = optimizer(policy.parameters())
         self.batch_size = batch_size
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         self.policy.observe(self.demos.observations)  # a normalizing policy: the expert's states
         self.loss = BCLoss(self.policy, self.demos, self.batch_size, self.rng)
 

@@ -41,6 +41,7 @@ from gail_lab.rl.networks import RunningObsNorm
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
 from gail_lab.rl.stepper import EnvStepper
+from gail_lab.seeding import SeedTree
 
 
 class DAC:
@@ -51,7 +52,7 @@ class DAC:
         learner: SAC,
         reward_model: RewardModel,
         demos: Demonstrations,
-        rng: np.random.Generator,
+        seeds: SeedTree,
         buffer_size: int,
         learning_starts: int,
         batch_size: int,
@@ -69,7 +70,7 @@ class DAC:
             batch_size,
         )
         self.train_freq, self.gradient_steps, self.d_every = train_freq, gradient_steps, d_every
-        self.rng = rng  # the replay buffer's (and, for now, the reward model's)
+        self.rng = seeds.generator("replay")  # the replay buffer's sampling
         self.obs_norm = self.share_obs_norm(demos)
 
     def share_obs_norm(self, demos: Demonstrations) -> RunningObsNorm | None:
@@ -86,12 +87,12 @@ class DAC:
         return norm
 
     # ------------------------------------------------------------------ the loop's calls
-    def setup(self, factory: EnvFactory, seed: int) -> None:
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         space = factory.action_space
         self.buffer = ReplayBuffer(
             self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
         )
-        self.stepper = EnvStepper(factory, seed)
+        self.stepper = EnvStepper(factory, seeds.generator("envs"))
         self.steps = 0
         self.observe(self.stepper.obs)
 

@@ -26,6 +26,7 @@ from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.on_policy import OnPolicy
+from gail_lab.seeding import SeedTree
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class GAIL(OnPolicy):
         reward_model: RewardModel,
         demos: Demonstrations,
         optimizer: Callable[..., torch.optim.Optimizer],
-        seed: int,
+        seeds: SeedTree,
         samples_per_iteration: int,
         bc_coef: float,
         bc_batch_size: int,
@@ -62,11 +63,11 @@ class GAIL(OnPolicy):
                 optimizer(policy.parameters(), **lr),
                 bc_warm_start,
                 bc_batch_size,
-                np.random.default_rng(seed + 2),
+                seeds.generator("bc_warm_start"),
             )
             log.info("BC warm start: %d steps, final loss %.4f", bc_warm_start, loss)
         if bc_coef:  # a BC loss on expert pairs added to every policy update
-            bc_rng = np.random.default_rng(seed + 3)
+            bc_rng = seeds.generator("bc_loss")
             bc = BCLoss(policy, demos, bc_batch_size, bc_rng)
             learner.aux_loss = lambda: bc_coef * bc()
             self.extra_rngs["bc"] = bc_rng
@@ -87,14 +88,12 @@ class GAIL(OnPolicy):
         return {
             **super().state_dict(),
             **self.reward_model.state_dict(),
-            "rng": self.reward_model.rng.bit_generator.state,
             "extra_rngs": {k: r.bit_generator.state for k, r in self.extra_rngs.items()},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         exact = super().load_state_dict(state)
         self.reward_model.load_state_dict(state)
-        self.reward_model.rng.bit_generator.state = state["rng"]
         for k, s in state["extra_rngs"].items():
             self.extra_rngs[k].bit_generator.state = s
         return exact

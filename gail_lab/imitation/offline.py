@@ -1,4 +1,5 @@
-"""Offline GAIL (the seed's experiment 2): no env interaction while imitating. Per epoch:
+"""Offline GAIL (as the study notes ran it on CartPole): no env interaction while imitating. Per
+epoch:
 
     d_steps x: the reward model's D on expert pairs (s_E, a_E) vs fake pairs (s_E, a ~ pi(.|s_E))
     policy_steps x: one-step REINFORCE on expert states, r = reward_form(D(s_E, a)), normalized
@@ -6,7 +7,7 @@
 
 Each expert state is a one-step bandit, so the policy learns which action D takes for the
 expert's there, but nothing about the states its own mistakes lead to (compounding error, as in
-BC): the seed measured episodes of 157-281 steps of 500.
+BC): the study notes measured CartPole episodes of 157-281 steps of 500.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.loop import Progress
 from gail_lab.rl.returns import normalize
+from gail_lab.seeding import SeedTree
 
 
 class OfflineGAIL:
@@ -33,19 +35,20 @@ class OfflineGAIL:
         demos: Demonstrations,
         reward_model: RewardModel,
         optimizer: Callable[..., torch.optim.Optimizer],
-        rng: np.random.Generator,
+        seeds: SeedTree,
         batch_size: int,
         policy_steps: int,
         normalize_rewards: bool,
     ) -> None:
         self.policy, self.demos, self.reward_model = policy, demos, reward_model
-        self.optimizer, self.rng = optimizer(policy.parameters()), rng
+        self.optimizer = optimizer(policy.parameters())
+        self.rng = seeds.generator("minibatches")  # expert states for D's and the policy's steps
         self.batch_size, self.policy_steps = batch_size, policy_steps
         # D's steps per epoch and their half-batches: the reward model's settings
         self.d_steps, self.d_half = reward_model.d_steps, reward_model.d_batch_size // 2
         self.normalize_rewards = normalize_rewards
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         self.policy.observe(self.demos.observations)  # a normalizing policy sees expert states only
 
     def batch(self, idx: np.ndarray, actions: np.ndarray) -> dict[str, np.ndarray]:

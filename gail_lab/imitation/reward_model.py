@@ -189,14 +189,18 @@ class RewardModel:
         }
 
     def state_dict(self) -> dict[str, Any]:
+        """D, its optimizer and the generator of its batches (what a resume needs)."""
         return {
             "discriminator": self.discriminator.state_dict(),
             "d_optimizer": self.discriminator.optimizer.state_dict(),
+            "d_rng": None if self.rng is None else self.rng.bit_generator.state,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.discriminator.load_state_dict(state["discriminator"])
         self.discriminator.optimizer.load_state_dict(state["d_optimizer"])
+        if self.rng is not None and state.get("d_rng") is not None:
+            self.rng.bit_generator.state = state["d_rng"]
 
     def save(self, path: str | Path) -> Path:
         """The trained reward, loadable by :meth:`load` without the run's config (atomic)."""

@@ -25,6 +25,7 @@ from gail_lab.rl.loop import Progress
 from gail_lab.rl.networks import QPolicy
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.training_state import generator_state, set_generator_state
+from gail_lab.seeding import SeedTree
 
 log = logging.getLogger(__name__)
 
@@ -117,20 +118,21 @@ class DQNAgent:
     def __init__(self, dqn: DQN) -> None:
         self.dqn, self.policy = dqn, dqn.q
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         d = self.dqn
-        self.seed, self.rng = seed, np.random.default_rng(seed)
+        self.rng = seeds.generator("replay")  # exploration and replay sampling
+        self.first_reset_seed, action_seed = seeds.integers("envs", 2)
         self.buffer = ReplayBuffer(
             d.buffer_size, d.q.init_kwargs["obs_dim"], (), np.int64, self.rng
         )
         self.env = factory.make()
-        self.env.action_space.seed(seed)
+        self.env.action_space.seed(action_seed)
         self.eps, self.steps, self.episodes, self.loss = d.eps_start, 0, 0, float("nan")
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
         d, env, rng = self.dqn, self.env, self.rng
         if self.episodes == 0:
-            obs, _ = env.reset(seed=self.seed)
+            obs, _ = env.reset(seed=self.first_reset_seed)
         else:
             obs, _ = env.reset()
         cut = remaining["env_steps"]  # the env-step budget left, if there is one

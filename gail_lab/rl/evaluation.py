@@ -9,6 +9,7 @@ import numpy as np
 
 from gail_lab.data.transitions import Transitions
 from gail_lab.rl.rollout import EpisodeRunner
+from gail_lab.seeding import SeedTree
 
 OUTCOMES = ("success", "failure", "terminated", "timeout")
 
@@ -100,32 +101,29 @@ def episode_paths(roll: Transitions, dims: list[int], scale: float) -> list[np.n
     return out
 
 
-TRAINING_STREAM, REPORT_STREAM = 1, 0
-
-
-def evaluation_seeds(seed: int, episodes: int, stream: int = REPORT_STREAM) -> list[int]:
-    """Seeds of evaluation episodes, fixed per run seed. Evaluations made during training (to
-    monitor, or to pick the best snapshot) use ``TRAINING_STREAM``; the reported evaluation uses
-    ``REPORT_STREAM``, other episodes, so a selected snapshot is not scored on what selected it."""
-    return [10_000_000 * (1 + stream) + 1_000 * seed + k for k in range(episodes)]
+# The reported evaluation uses the run's ``evaluation`` seed stream; evaluations made while
+# training (to monitor, or to pick the best snapshot) the ``training_evaluation`` stream, other
+# episodes, so a selected snapshot is not scored on what selected it.
+REPORT_STREAM, TRAINING_STREAM = "evaluation", "training_evaluation"
 
 
 def evaluate_policy(
     policy,
     envs,
     episodes: int,
-    seed: int,
+    seeds: SeedTree,
     deterministic: bool = True,
-    stream: int = REPORT_STREAM,
+    stream: str = REPORT_STREAM,
     position_dims: list[int] | None = None,
     position_scale: float = 1.0,
 ) -> EvalResult:
-    """Run ``episodes`` episodes (episode k reset with seed ``evaluation_seeds(seed, .., stream)[k]``);
-    with ``position_dims``, keep each episode's path (for :meth:`EvalResult.compare_paths`)."""
-    runner = EpisodeRunner(envs, seed)
+    """Run ``episodes`` episodes, episode k reset with the k-th seed of the ``stream`` of
+    ``seeds`` (the same starts for every policy evaluated under one run seed); with
+    ``position_dims``, keep each episode's path (for :meth:`EvalResult.compare_paths`)."""
+    runner = EpisodeRunner(envs, None)
     rollout = runner.run(
         lambda obs: policy.act(obs, deterministic=deterministic),
-        episode_seeds=evaluation_seeds(seed, episodes, stream),
+        episode_seeds=seeds.integers(stream, episodes),
     )
     return EvalResult(
         returns=rollout.episode_returns.tolist(),
@@ -140,12 +138,12 @@ def evaluate_policy(
 
 
 def training_evaluation(
-    policy, envs, episodes: int, seed: int
+    policy, envs, episodes: int, seeds: SeedTree
 ) -> tuple[EvalResult, dict[str, float]]:
     """The greedy evaluation trainers run while training (training seed stream), and its metrics:
     ``eval/return_mean``, ``eval/return_std``, ``eval/length_mean`` and, where the env reports one,
     ``eval/success_rate``."""
-    det = evaluate_policy(policy, envs, episodes, seed, True, stream=TRAINING_STREAM)
+    det = evaluate_policy(policy, envs, episodes, seeds, True, stream=TRAINING_STREAM)
     metrics = {
         "eval/return_mean": det.mean,
         "eval/return_std": det.std,

@@ -40,6 +40,7 @@ from gail_lab.rl.training_state import (
     global_rng_state,
     set_global_rng_state,
 )
+from gail_lab.seeding import SeedTree
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ class Algorithm(Protocol):
 
     policy: Any  # what is evaluated, snapshotted and returned
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
-        """Make envs, buffers and RNGs (called once, before a resume's ``load_state_dict``)."""
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
+        """Make envs, buffers and RNGs from the run's seed tree (called once, before a resume's
+        ``load_state_dict``)."""
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
         """One iteration; ``remaining`` is what each budget has left (None: unlimited)."""
@@ -201,7 +203,7 @@ class TrainingLoop:
         self,
         algo: Algorithm,
         factory: EnvFactory,
-        seed: int,
+        seeds: SeedTree,
         logger=None,
         progress: bool = True,
         checkpoints: TrainingCheckpoints | None = None,
@@ -209,7 +211,7 @@ class TrainingLoop:
         """Train ``algo``. With ``checkpoints``: resume from the newest checkpoint there, save the
         whole state every ``checkpoints.every`` iterations, at the end, and when SIGTERM/SIGUSR2
         arrives (then raise :class:`Preempted`)."""
-        algo.setup(factory, seed)
+        algo.setup(factory, seeds)
         eval_envs = factory.make_vec(min(factory.num_envs, self.eval_episodes))
         schedules = [LinearLRDecay(opt) for opt in algo.optimizers()]
         result, c, t0 = LoopResult(), Counters(), time.time()
@@ -296,7 +298,7 @@ class TrainingLoop:
                 evaluated = self.due(self.eval_cadence, before, c) or finished
                 if evaluated:
                     det, eval_metrics = training_evaluation(
-                        algo.policy, eval_envs, self.eval_episodes, seed
+                        algo.policy, eval_envs, self.eval_episodes, seeds
                     )
                     metrics.update(eval_metrics)
                     x = c.get(self.x_axis)

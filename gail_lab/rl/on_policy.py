@@ -24,6 +24,7 @@ from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
 from gail_lab.rl.returns import RewardScaler
 from gail_lab.rl.rollout import EpisodeRunner, StepRunner
+from gail_lab.seeding import SeedTree
 
 
 def rollout_metrics(returns: np.ndarray, lengths: np.ndarray, successes) -> dict[str, float]:
@@ -65,11 +66,11 @@ class OnPolicy:
         self.reward_scaler = RewardScaler(learner.gamma) if reward_norm else None
         self.envs = self.runner = None
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         self.envs = factory.make_vec(self.num_envs)
         self.fixed_steps = self.learner.bootstraps  # a critic can bootstrap an episode's cut
         runner = StepRunner if self.fixed_steps else EpisodeRunner
-        self.runner = runner(self.envs, seed)
+        self.runner = runner(self.envs, seeds.generator("envs"))
         self.steps_per_env = -(-self.samples_per_iteration // self.envs.num_envs)  # ceil
 
     def sample_trajectories(self, env_steps_left: int | None = None) -> Transitions:

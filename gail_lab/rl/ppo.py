@@ -52,9 +52,9 @@ class PPO:
         max_grad_norm: float,
         normalize_advantages: bool,
         value_hidden_sizes: Sequence[int],
-        seed: int = 0,
+        value_activation: str,
+        rng: np.random.Generator,
         aux_loss: Callable[[], torch.Tensor] | None = None,
-        value_activation: str = "tanh",
     ) -> None:
         self.policy = policy
         self.aux_loss = aux_loss  # added to every minibatch's loss (GAIL's BC term)
@@ -75,7 +75,7 @@ class PPO:
             max_grad_norm,
         )
         self.normalize_advantages = normalize_advantages
-        self.rng = np.random.default_rng(seed)
+        self.rng = rng  # the minibatches' order (the run's ``minibatches`` stream)
 
     def state_dict(self) -> dict:
         """The learner's own state (the policy is saved by its owner)."""

@@ -71,17 +71,19 @@ def decide(act: ActFn, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 class EpisodeRunner:
     """Collects complete episodes from ``vec_env``.
 
-    The first reset of sub-env ``i`` is seeded from ``seed`` (later resets continue each env's own
-    generator), unless a call passes explicit per-episode seeds (evaluation does).
+    The first reset of sub-env ``i`` is seeded from ``rng`` (the run's ``envs`` stream: later
+    resets continue each env's own generator), unless a call passes explicit per-episode seeds
+    (evaluation does; it passes no ``rng``).
     """
 
-    def __init__(self, vec_env: gym.vector.VectorEnv, seed: int) -> None:
+    def __init__(self, vec_env: gym.vector.VectorEnv, rng: np.random.Generator | None) -> None:
         self.vec_env = vec_env
         self.num_envs = vec_env.num_envs
-        rng = np.random.default_rng(seed)
-        self._first_seeds: list[int | None] = [
-            int(s) for s in rng.integers(0, 2**31 - 1, size=self.num_envs)
-        ]
+        self._first_seeds: list[int | None] = (
+            [None] * self.num_envs
+            if rng is None
+            else [int(s) for s in rng.integers(0, 2**31 - 1, size=self.num_envs)]
+        )
         self._obs: np.ndarray | None = None  # current observation of every sub-env
 
     def state_dict(self) -> dict:
@@ -194,8 +196,8 @@ class StepRunner(EpisodeRunner):
     ``episodes`` of the last call: the return, length and success of every episode that ended in
     it, counted from its real start."""
 
-    def __init__(self, vec_env: gym.vector.VectorEnv, seed: int) -> None:
-        super().__init__(vec_env, seed)
+    def __init__(self, vec_env: gym.vector.VectorEnv, rng: np.random.Generator | None) -> None:
+        super().__init__(vec_env, rng)
         self._return = np.zeros(self.num_envs)  # the running episode's return so far, per env
         self._length = np.zeros(self.num_envs, np.int64)
         self.episodes: dict[str, np.ndarray] = {}

@@ -19,6 +19,7 @@ from gail_lab.rl.loop import Progress, scalars
 from gail_lab.rl.networks import GaussianPolicy, mlp
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.stepper import EnvStepper
+from gail_lab.seeding import SeedTree
 
 
 class QNetwork(nn.Module):
@@ -159,13 +160,13 @@ class SACAgent:
         )
         self.train_freq, self.gradient_steps = train_freq, gradient_steps
 
-    def setup(self, factory: EnvFactory, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
+    def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
+        self.rng = seeds.generator("replay")
         space = factory.action_space
         self.buffer = ReplayBuffer(
             self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
         )
-        self.stepper = EnvStepper(factory, seed)
+        self.stepper = EnvStepper(factory, seeds.generator("envs"))
         self.steps = 0
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:

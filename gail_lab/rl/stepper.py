@@ -28,10 +28,12 @@ class Step:
 
 
 class EnvStepper:
-    def __init__(self, factory: EnvFactory, seed: int) -> None:
+    def __init__(self, factory: EnvFactory, rng: np.random.Generator) -> None:
+        """``rng`` (the run's ``envs`` stream) seeds the first reset and the action space."""
         self.env = factory.make()
-        self.env.action_space.seed(seed)
-        self.obs, _ = self.env.reset(seed=seed)
+        reset_seed, action_seed = (int(s) for s in rng.integers(0, 2**31 - 1, size=2))
+        self.env.action_space.seed(action_seed)
+        self.obs, _ = self.env.reset(seed=reset_seed)
         self.ep_return, self.ep_len = 0.0, 0
 
     def random_action(self) -> np.ndarray:

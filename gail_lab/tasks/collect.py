@@ -64,14 +64,15 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
         log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
     name = ctx.cfg.expert.name
     if data.source == "random":  # the random-data control: the expert is only the score reference
-        policy, name = RandomPolicy(factory.action_space, ctx.expert_seed), "random"
+        policy = RandomPolicy(factory.action_space, ctx.expert_seeds.integer("random_policy"))
+        name = "random"
         log.info(
             "data.source=random: collecting uniform-random-policy data instead of the expert's"
         )
     demos = collect_demos(
         policy,
         factory,
-        seed=ctx.expert_seed,
+        seeds=ctx.expert_seeds,
         num_transitions=data.num_transitions,
         num_episodes=data.num_episodes,
         expert_name=name,

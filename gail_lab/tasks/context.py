@@ -21,7 +21,8 @@ from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError
 from gail_lab.io import config_hash
 from gail_lab.logging import RunLogger
-from gail_lab.runtime import CONF_DIR, configure_torch, resolve_device, seed_everything
+from gail_lab.runtime import CONF_DIR, configure_torch, resolve_device
+from gail_lab.seeding import SeedTree
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,6 @@ class RunContext:
     def create(cls, cfg: DictConfig, run_dir: Path) -> RunContext:
         configure_torch(cfg.torch_threads, cfg.matmul_precision)
         device = resolve_device(cfg.device)
-        seed_everything(cfg.seed)
         factory = build(cfg.env)
         if cfg.expert.name == "auto":  # expert=auto: the one that fits the action space
             cfg.expert = cfg.expert.discrete if factory.discrete else cfg.expert.box
@@ -167,6 +167,16 @@ class RunContext:
     @property
     def expert_seed(self) -> int:
         return int(self.cfg.seed if self.cfg.expert_seed is None else self.cfg.expert_seed)
+
+    @property
+    def seeds(self) -> SeedTree:
+        """The run's seed tree (imitation, evaluation): gail_lab/seeding.py."""
+        return SeedTree(int(self.cfg.seed))
+
+    @property
+    def expert_seeds(self) -> SeedTree:
+        """The expert's and its demonstrations' seed tree (``expert_seed``, default ``seed``)."""
+        return SeedTree(self.expert_seed)
 
     def logger(self, stage_dir: Path, job_type: str) -> RunLogger:
         make = build(self.cfg.logger, _partial_=True)  # the run config must not be instantiated

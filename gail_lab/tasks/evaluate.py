@@ -16,7 +16,7 @@ from gail_lab.envs.track import save_video
 from gail_lab.errors import GailLabError, MissingArtifactError
 from gail_lab.io import atomic_write_json
 from gail_lab.rl.checkpoint import CheckpointError, load_policy
-from gail_lab.rl.evaluation import EvalResult, evaluate_policy, evaluation_seeds
+from gail_lab.rl.evaluation import REPORT_STREAM, EvalResult, evaluate_policy
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
@@ -69,7 +69,7 @@ def record_episode(ctx: RunContext, policy, path: Path) -> Path:
     """One greedy episode (the first reported evaluation seed) rendered to an animated GIF."""
     env = ctx.factory.make(render_mode="rgb_array")
     try:
-        obs, _ = env.reset(seed=evaluation_seeds(ctx.cfg.seed, 1)[0])
+        obs, _ = env.reset(seed=ctx.seeds.integer(REPORT_STREAM))
         try:
             frames, done = [env.render()], False
         except gym.error.DependencyNotInstalled as err:
@@ -99,11 +99,12 @@ def evaluate(
     where = {"position_dims": factory.position_dims, "position_scale": factory.position_scale}
     envs = factory.make_vec()
     try:
-        det = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, True, **where)
-        sto = evaluate_policy(policy, envs, cfg.eval.episodes, cfg.seed, False, **where)
-        rnd = evaluate_policy(
-            RandomPolicy(factory.action_space, cfg.seed), envs, cfg.eval.episodes, cfg.seed
-        )
+        seeds = ctx.seeds
+        seeds.seed_globals()  # the stochastic episodes' sampling: the same whatever ran before
+        det = evaluate_policy(policy, envs, cfg.eval.episodes, seeds, True, **where)
+        sto = evaluate_policy(policy, envs, cfg.eval.episodes, seeds, False, **where)
+        random_policy = RandomPolicy(factory.action_space, seeds.integer("random_policy"))
+        rnd = evaluate_policy(random_policy, envs, cfg.eval.episodes, seeds)
         reference = expert_paths(ctx, envs, where) if factory.position_dims is not None else None
     finally:
         envs.close()
@@ -214,7 +215,7 @@ def expert_paths(ctx: RunContext, envs, where: dict[str, Any]) -> EvalResult | N
     except (MissingArtifactError, CheckpointError) as err:
         log.warning("fidelity metrics skipped: %s", err)
         return None
-    return evaluate_policy(expert, envs, ctx.cfg.eval.episodes, ctx.cfg.seed, True, **where)
+    return evaluate_policy(expert, envs, ctx.cfg.eval.episodes, ctx.seeds, True, **where)
 
 
 def run(ctx: RunContext) -> float:

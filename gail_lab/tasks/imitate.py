@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from hydra.utils import get_method
 
 from gail_lab.data import Demonstrations
@@ -17,7 +16,6 @@ from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
-from gail_lab.runtime import seed_everything
 from gail_lab.tasks.context import RunContext, build, build_with, recipe_line
 
 log = logging.getLogger(__name__)
@@ -71,10 +69,11 @@ def build_algorithm(ctx: RunContext, demos: Demonstrations) -> tuple[Any, Reward
         normalize_obs=cfg.env.normalize_obs,
     ).to(ctx.device)
     optimizer = build(cfg.optimizer)
+    seeds = ctx.seeds
     learner = None
-    if algo.learner is not None:
-        learner = build(algo.learner, policy=policy, optimizer=optimizer)
-    rng = np.random.default_rng(cfg.seed + 1)
+    if algo.learner is not None:  # PPO draws its minibatches from the minibatches stream
+        parts = {"policy": policy, "optimizer": optimizer, "rng": seeds.generator("minibatches")}
+        learner = build_with(algo.learner, parts)
     reward_model = None
     if algo.reward is not None:
         discriminator = build(
@@ -91,7 +90,7 @@ def build_algorithm(ctx: RunContext, demos: Demonstrations) -> tuple[Any, Reward
                 "discriminator": discriminator,
                 "demos": demos,
                 "terminal_outcome": factory.terminal_outcome,
-                "rng": rng,
+                "rng": seeds.generator("discriminator"),
             },
         )
     parts = {
@@ -100,8 +99,7 @@ def build_algorithm(ctx: RunContext, demos: Demonstrations) -> tuple[Any, Reward
         "reward_model": reward_model,
         "demos": demos,
         "optimizer": optimizer,
-        "rng": rng,
-        "seed": cfg.seed,
+        "seeds": seeds,
     }
     return build_with(algo.algorithm, parts), reward_model
 
@@ -120,7 +118,7 @@ def imitate(
             data.use_episodes,
             data.subsample_every,
         )
-    seed_everything(cfg.seed)
+    ctx.seeds.seed_globals()  # once, at the stage's start: network init, torch sampling
     check_action_kind(ctx)
     algorithm, reward_model = build_algorithm(ctx, demos)
     loop = build(cfg.algo.loop)
@@ -146,7 +144,7 @@ def imitate(
             checkpoints = TrainingCheckpoints(
                 stage_dir / "checkpoints", every, cfg.keep_checkpoints, unit
             )
-        result = loop.run(algorithm, factory, cfg.seed, logger, cfg.progress, checkpoints)
+        result = loop.run(algorithm, factory, ctx.seeds, logger, cfg.progress, checkpoints)
         policy = algorithm.policy
         logger.summary(
             {

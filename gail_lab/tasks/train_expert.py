@@ -15,7 +15,6 @@ from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import load_policy, save_policy
 from gail_lab.rl.evaluation import evaluate_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
-from gail_lab.runtime import seed_everything
 from gail_lab.tasks.context import RunContext, build
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,8 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
     expert = build(ctx.cfg.expert)
     factory = ctx.factory
     expert.check_env(factory)  # before the logger opens its files
-    seed_everything(ctx.expert_seed)
+    seeds = ctx.expert_seeds
+    seeds.seed_globals()  # once, at the stage's start: network init, torch sampling
     with ctx.logger(stage_dir, "train_expert") as logger:
         checkpoints = None
         if ctx.cfg.checkpoint_every:  # experts save at every evaluation (and on SIGTERM)
@@ -39,14 +39,14 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
             )
         policy, info = expert.fit(
             factory,
-            ctx.expert_seed,
+            seeds,
             logger=logger,
             progress=ctx.cfg.progress,
             checkpoints=checkpoints,
         )
         envs = factory.make_vec()
         try:
-            result = evaluate_policy(policy, envs, ctx.cfg.eval.episodes, ctx.expert_seed)
+            result = evaluate_policy(policy, envs, ctx.cfg.eval.episodes, seeds)
         finally:
             envs.close()
         meta = {
