@@ -89,15 +89,26 @@ def test_step_based_options_schedule_updates_and_evaluations():
     assert result.best_step in (400, 500)
 
 
-def test_new_options_keep_the_cartpole_experts_cache_paths(compose_cfg, tmp_path):
-    def expert_dir(*overrides):
+def test_the_cache_key_is_the_version_and_the_resolved_expert_and_data_nodes(
+    compose_cfg, tmp_path, monkeypatch
+):
+    """Any setting of the expert or of how the data are made moves its artifacts; settings that
+    only choose from a dataset do not; bumping ARTIFACT_VERSION moves them all."""
+    from gail_lab.tasks import context
+
+    def paths(*overrides):
         cfg = compose_cfg("env=cartpole", "expert=dqn", *overrides)
         ctx = RunContext(cfg=cfg, run_dir=tmp_path, factory=build(cfg.env), device="cpu")
-        return ctx.expert_path.parent.name
+        return ctx.expert_path.parent.name, ctx.cached_dataset_path.name
 
-    # the key of the seed's CartPole DQN from before the step-based options existed
-    assert expert_dir() == "cartpole__dqn__s0__ab0fae2270"
-    assert expert_dir("expert.train_freq=4") != expert_dir()
+    base = paths()
+    assert paths("expert.train_freq=4")[0] != base[0]  # a new expert ...
+    assert paths("expert.train_freq=4")[1] != base[1]  # ... and so its data
+    assert paths("data.num_episodes=7") == (base[0], paths("data.num_episodes=7")[1])
+    assert paths("data.num_episodes=7")[1] != base[1]
+    assert paths("data.use_episodes=1", "data.subsample_every=20") == base  # chooses from it
+    monkeypatch.setattr(context, "ARTIFACT_VERSION", context.ARTIFACT_VERSION + 1)
+    assert all(a != b for a, b in zip(paths(), base, strict=True))
 
 
 def test_mountaincar_preset_trains_its_dqn_expert(tmp_path):

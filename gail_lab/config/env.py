@@ -22,8 +22,6 @@ class AdamConfig:
     # One fused kernel per step for all parameters (CPU too, torch >= 2.4): ~0.3 ms less per step
     # for a 256-256 network pair on one thread; same maths, not the same last bits as unfused.
     fused: bool = False
-    # expert caches made before `fused` existed keep their paths (tasks/context.py)
-    added_after_caching = ("fused",)
 
     def __post_init__(self) -> None:
         require(self.lr > 0, "lr", "> 0", self.lr)

@@ -22,20 +22,6 @@ class DQNExpertConfig:
     (total_steps), eps_schedule=linear, target_update_steps, train_freq/gradient_steps,
     eval_every_steps."""
 
-    # Options added after CartPole experts were cached: while they hold their defaults they stay
-    # out of the artifact cache key, so those experts keep their paths (tasks/context.py).
-    added_after_caching = (
-        "total_steps",
-        "eps_schedule",
-        "eps_fraction",
-        "target_update_steps",
-        "train_freq",
-        "gradient_steps",
-        "eval_every_steps",
-        # with stop_at_return set (the CartPole preset's 500) it changes nothing
-        "stop_at_threshold",
-    )
-
     _target_: str = "gail_lab.experts.trained.DQNExpert"
     name: str = "dqn"
     hidden_sizes: list[int] = field(default_factory=lambda: [128, 128])
@@ -146,15 +132,6 @@ class PPOExpertConfig(PPOConfig):
     normalize_advantages: bool = True
     value_hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     value_activation: str = "tanh"  # the critic's hidden activation (activation: the policy's)
-    # Options added after PPO experts were cached: left out of the cache key at their defaults.
-    added_after_caching = (
-        "log_std_init",
-        "num_envs",
-        "activation",
-        "squash",
-        "reward_norm",
-        "observe_after_update",
-    )
     name: str = "ppo"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     total_steps: int = 200_000

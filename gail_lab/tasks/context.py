@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
 import os
@@ -106,26 +105,13 @@ def recipe_line(cfg: DictConfig) -> str:
     return line
 
 
-# Expert classes that moved after experts were cached under their old module: their cache keys
-# keep the old name, so a move does not orphan (and retrain) every cached expert and dataset.
-CACHED_TARGETS = {
-    f"gail_lab.experts.trained.{cls}": f"gail_lab.experts.{module}.{cls}"
-    for module, cls in (("dqn", "DQNExpert"), ("ppo", "PPOExpert"), ("sac", "SACExpert"))
-}
-
-
-def drop_later_options(node: DictConfig, key: dict[str, Any]) -> None:
-    """Remove from ``key`` (``node`` as a plain dict) each option added after caching that holds
-    its default, in ``node`` and in its nested structured nodes."""
-    schema = OmegaConf.get_type(node)
-    later = getattr(schema, "added_after_caching", ())
-    for f in dataclasses.fields(schema) if dataclasses.is_dataclass(schema) else ():
-        if f.name in later and key.get(f.name) == f.default:
-            del key[f.name]
-    for name, value in key.items():
-        child = node.get(name) if isinstance(value, dict) else None
-        if isinstance(child, DictConfig):
-            drop_later_options(child, value)
+# The artifact cache's version: part of every expert's and dataset's cache key. Bump it with a
+# code change that alters what an expert or a dataset would be for the same config (a learner's
+# maths, a seed stream, the collector), so old artifacts are not reused; old files stay on disk.
+#   2: the seed tree (gail_lab/seeding.py) reseeded every expert and every collection
+ARTIFACT_VERSION = 2
+# data settings that choose from a dataset, or point to another one, rather than make it
+DATA_NOT_IN_KEY = ("path", "minari_id", "use_episodes", "subsample_every", "allow_weak_expert")
 
 
 @dataclass
@@ -204,24 +190,15 @@ class RunContext:
         return Path(self.cfg.artifacts_dir).expanduser().resolve()
 
     def expert_identity(self) -> dict[str, Any]:
-        identity = {
+        """What makes an expert: the cache version, the env, the resolved expert node, the
+        expert seed and the matmul precision (hashed into its cache path)."""
+        return {
+            "version": ARTIFACT_VERSION,
             "env": self.factory.identity(),
-            "expert": self._cache_key(self.cfg.expert),
+            "expert": self.container(self.cfg.expert),
             "seed": self.expert_seed,
+            "matmul_precision": self.cfg.matmul_precision,
         }
-        if self.cfg.matmul_precision != "highest":  # a trained expert's numbers depend on it
-            identity["matmul_precision"] = self.cfg.matmul_precision  # (default: the old paths)
-        return identity
-
-    def _cache_key(self, node: DictConfig) -> dict[str, Any]:
-        """The resolved node, less the options its schema (or a nested node's, e.g. the expert's
-        optimizer) lists in ``added_after_caching`` while they hold their defaults: artifacts
-        cached before those options existed keep their paths."""
-        key = self.container(node)
-        if key.get("_target_") in CACHED_TARGETS:
-            key["_target_"] = CACHED_TARGETS[key["_target_"]]
-        drop_later_options(node, key)
-        return key
 
     def _stem(self, identity: dict[str, Any]) -> str:
         return f"{self.cfg.env.name}__{self.cfg.expert.name}__s{self.expert_seed}__{config_hash(identity)}"
@@ -232,14 +209,8 @@ class RunContext:
 
     @property
     def cached_dataset_path(self) -> Path:
-        d = self.cfg.data
-        data = {"num_transitions": d.num_transitions, "num_episodes": d.num_episodes}
-        if d.noise_scale > 0:  # noiseless datasets keep the keys (and cache paths) they had
-            data.update(noise_scale=d.noise_scale, label=d.label)
-            if d.noise_dims is not None:
-                data.update(noise_dims=list(d.noise_dims))
-        if d.source != "expert":
-            data.update(source=d.source)
+        """The cached dataset of this expert and the resolved data node (less DATA_NOT_IN_KEY)."""
+        data = {k: v for k, v in self.container(self.cfg.data).items() if k not in DATA_NOT_IN_KEY}
         identity = {**self.expert_identity(), "data": data}
         return self.artifacts_dir / "datasets" / f"{self._stem(identity)}.npz"
 
