@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -189,3 +190,16 @@ def test_noisy_dataset_is_cached_apart_and_subsampling_applies(tmp_path):
 
     _, meta = load_policy(tmp_path / "dart" / "imitate" / "policy.pt")
     assert meta["dataset"]["num_transitions"] == 50 and meta["dataset"]["num_episodes"] == 2
+
+
+def test_help_names_the_groups_and_prints_the_config_composed_with_the_overrides(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--help", "env=pendulum", "algo=dac"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Config groups" in out.stdout and "gail_ppo, gail_reinforce" in out.stdout
+    assert "composed config (env=pendulum algo=dac)" in out.stdout
+    assert "_target_: gail_lab.imitation.dac.DAC" in out.stdout  # the config, as composed

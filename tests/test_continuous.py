@@ -11,7 +11,8 @@ import torch
 
 from gail_lab.data.transitions import Transitions
 from gail_lab.rl.checkpoint import load_policy, save_policy
-from gail_lab.rl.networks import ClippedNormal, GaussianPolicy, policy_for_space
+from gail_lab.rl.distributions import ClippedNormal
+from gail_lab.rl.networks import GaussianPolicy, policy_for_space
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
 from tests.conftest import from_conf, run_cli

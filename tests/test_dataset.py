@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 from gail_lab.data import DatasetError, Demonstrations
-from gail_lab.data.collect import collect_demos
 from gail_lab.data.transitions import TRANSITION_FIELDS
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController
+from gail_lab.rl.collect import collect_demos
 from gail_lab.seeding import SeedTree
 
 
@@ -228,7 +228,7 @@ def test_minari_missing_dataset_is_a_dataset_error(tmp_path):
 
 
 def test_noise_on_chosen_action_dims_only():
-    from gail_lab.data.collect import perturb
+    from gail_lab.rl.collect import perturb
 
     space = gym.spaces.Box(np.array([-1.0, 0.0], np.float32), np.array([1.0, 1.0], np.float32))
     actions = np.tile(np.array([[0.0, 0.5]], np.float32), (200, 1))

@@ -4,9 +4,9 @@ every random choice of an imitation run drawn from its run's tree."""
 import numpy as np
 import pytest
 
-from gail_lab.data.collect import collect_demos
 from gail_lab.errors import GailLabError
 from gail_lab.experts.scripted import CartPoleController
+from gail_lab.rl.collect import collect_demos
 from gail_lab.seeding import STREAMS, SeedTree
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.imitate import build_algorithm

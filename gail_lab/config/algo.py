@@ -46,7 +46,7 @@ class MLPPolicyConfig:
     # likelihood for labels on the box's edge), clip (Gaussian clipped to the box, its mean kept
     # inside by a penalty in the PPO and BC losses, the Gaussian's density as its likelihood: what
     # the racecar probe used) or clip_censored (the same with the censored likelihood of clipped
-    # samples: the probability of landing on the box's edge; rl/networks.py ClippedNormal)
+    # samples: the probability of landing on the box's edge; rl/distributions.py ClippedNormal)
     squash: str = MISSING
 
     def __post_init__(self) -> None:

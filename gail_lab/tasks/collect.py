@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from gail_lab.data import Demonstrations
-from gail_lab.data.collect import collect_demos
 from gail_lab.errors import ExpertTooWeakError
 from gail_lab.io import file_sha256
+from gail_lab.rl.collect import collect_demos
 from gail_lab.rl.networks import RandomPolicy
 from gail_lab.tasks.context import RunContext
 from gail_lab.tasks.train_expert import load_expert
