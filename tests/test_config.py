@@ -48,10 +48,10 @@ def test_defaults(compose_cfg):
     assert cfg.run_name == "cartpole__gail_ppo__0"
 
 
-def test_the_seed_experiment_1_preset(compose_cfg):
+def test_the_study_notes_cartpole_gail_reinforce_preset(compose_cfg):
     cfg = compose_cfg("experiment=cartpole_gail_reinforce")
     assert cfg.expert.name == "dqn" and cfg.algo.name == "gail_reinforce" and cfg.recipe is None
-    # the seed's experiment-1 hyperparameters
+    # the study notes' CartPole GAIL + REINFORCE hyperparameters
     assert (
         list(cfg.discriminator.hidden_sizes) == [128, 64]
         and cfg.discriminator.reward_form == "gail"

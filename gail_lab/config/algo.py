@@ -23,7 +23,7 @@ from gail_lab.config.checks import require, require_one_of, require_sizes
 # --------------------------------------------------------------------------- imitation
 @dataclass
 class CategoricalPolicyConfig:
-    """The seed's softmax MLP policy (discrete actions only)."""
+    """The study notes' softmax MLP policy (discrete actions only)."""
 
     _target_: str = "gail_lab.rl.networks.categorical_policy"
     hidden_sizes: list[int] = MISSING
@@ -290,7 +290,7 @@ class DiscriminatorConfig:
     activation: str = MISSING  # relu, tanh, leaky_relu
     # state_action: D(s, a) (GAIL); state: D(s); state_next_state: D(s, s') (GAIfO)
     inputs: str = MISSING
-    # gail: -log(1 - D) (the seed's reward), log_d: log D, logit: log D - log(1 - D).
+    # gail: -log(1 - D) (the study notes' reward), log_d: log D, logit: log D - log(1 - D).
     reward_form: str = MISSING
     reward_clip: float | None = MISSING  # clip the reward to [-reward_clip, reward_clip]
     # none | scale (divide by the running std: keeps the sign) | standardize (also subtract the

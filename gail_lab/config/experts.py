@@ -15,8 +15,8 @@ from gail_lab.config.checks import require, require_one_of, require_sizes
 # --------------------------------------------------------------------------- experts
 @dataclass
 class DQNExpertConfig:
-    """DQN expert. The defaults are the seed's CartPole DQN (shared/spec/seed-experiments.md,
-    experiment 1): a budget in episodes, epsilon multiplied down after every episode, the target
+    """DQN expert. The defaults are the study notes' CartPole DQN (the expert of their
+    CartPole GAIL + REINFORCE experiment): a budget in episodes, epsilon multiplied down after every episode, the target
     synced every few episodes, one gradient step per env step. The step-based options give
     SB3/rl-baselines3-zoo's DQN (conf/expert/dqn_mountaincar.yaml): a budget in env steps
     (total_steps), eps_schedule=linear, target_update_steps, train_freq/gradient_steps,
@@ -36,19 +36,21 @@ class DQNExpertConfig:
     train_freq: int = 1  # env steps between rounds of gradient steps (SB3's train_freq)
     gradient_steps: int = 1  # gradient steps per round
     # Exploration: "multiplicative" multiplies epsilon by eps_decay after every episode, down to
-    # eps_min (the seed's); "linear" lowers it from eps_start to eps_min over the first
+    # eps_min (the study notes'); "linear" lowers it from eps_start to eps_min over the first
     # eps_fraction * total_steps env steps, then holds it (SB3's exploration_fraction/final_eps).
     eps_schedule: str = "multiplicative"
     eps_start: float = 1.0
     eps_decay: float = 0.995  # multiplicative only
     eps_min: float = 0.01
     eps_fraction: float = 0.1  # linear only
-    # The target network is synced every target_update_episodes episodes (the seed's) or every
+    # The target network is synced every target_update_episodes episodes (the study notes') or every
     # target_update_steps env steps (SB3's target_update_interval): set exactly one.
     target_update_episodes: int | None = 10
     target_update_steps: int | None = None
-    loss: str = "mse"  # mse (the seed's) or huber (SB3's)
-    max_grad_norm: float | None = None  # clip the gradient norm (None: no clipping, as the seed)
+    loss: str = "mse"  # mse (the study notes') or huber (SB3's)
+    max_grad_norm: float | None = (
+        None  # clip the gradient norm (None: no clipping, as in the study notes)
+    )
     # Greedy evaluation during training on the training seed stream (the best snapshot is kept):
     # every eval_every_episodes episodes, or at the end of the episode in which each multiple of
     # eval_every_steps env steps falls; set exactly one.

@@ -72,8 +72,8 @@ class PendulumController(ScriptedExpert):
 
 @register_policy_kind
 class RacecarPurePursuit(ScriptedExpert):
-    """Pure pursuit along the racecar corridor's centerline with slow corners (the seed's TD3+BC
-    expert data does not exist). Reads the pose from the observation, so it drives both the
+    """Pure pursuit along the racecar corridor's centerline with slow corners (the study notes' racecar
+    expert data, from a TD3 + BC run, does not exist). Reads the pose from the observation, so it drives both the
     ``pose`` (6-dim), ``pose_speed`` (7-dim) and ``full`` (12-dim) observations of ``gail_lab/Racecar-v1``."""
 
     env_prefix = "gail_lab/Racecar"

@@ -76,7 +76,7 @@ def require(factory: EnvFactory, name: str, discrete: bool, instead: str) -> Non
 
 
 class DQNExpert(TrainedExpert):
-    """DQN (rl/dqn.py): the seed's CartPole recipe (a budget in episodes) or SB3's step-based one."""
+    """DQN (rl/dqn.py): the study notes' CartPole recipe (a budget in episodes) or SB3's step-based one."""
 
     def __init__(
         self,

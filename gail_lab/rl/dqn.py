@@ -2,7 +2,7 @@
 :class:`DQN` is the maths (TD targets, the gradient step, the target sync), :class:`DQNAgent`
 the training-loop algorithm, one episode per iteration (the loop keeps the best greedy snapshot).
 
-Two recipes share this loop. The defaults are the seed's CartPole expert: epsilon multiplied down
+Two recipes share this loop. The defaults are the study notes' CartPole expert: epsilon multiplied down
 after every episode, the target synced every few episodes, one gradient step per env step, a budget
 in episodes. The step-based options give SB3/rl-baselines3-zoo's DQN: a budget in env steps,
 epsilon decayed linearly over a fraction of it, the target synced every N env steps, and

@@ -121,7 +121,7 @@ class MLPPolicy(Policy):
 
 
 class CategoricalPolicy(MLPPolicy):
-    """MLP -> logits over discrete actions (the seed's 4-128-128-2 softmax policy)."""
+    """MLP -> logits over discrete actions (the study notes' 4-128-128-2 softmax policy)."""
 
     def distribution(self, obs: torch.Tensor) -> torch.distributions.Categorical:
         # No argument validation: the logits come from the network, and log_prob's check of the
@@ -256,7 +256,7 @@ def policy_for_space(
 ) -> Policy:
     """The policy-gradient policy for ``action_space``: categorical for Discrete, tanh-squashed
     Gaussian for Box (``log_std_init``, ``state_dependent_std`` and ``activation`` apply to Box
-    only; the categorical MLP is the seed's ReLU network)."""
+    only; the categorical MLP is the study notes' ReLU network)."""
     if hasattr(action_space, "n"):
         return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
     return GaussianPolicy(
@@ -297,7 +297,7 @@ sac_policy.action_kinds = ("continuous",)
 def categorical_policy(
     obs_dim: int, action_space, hidden_sizes: Sequence[int], normalize_obs: bool = False
 ) -> CategoricalPolicy:
-    """The seed's softmax policy, for Discrete action spaces only."""
+    """The study notes' softmax policy, for Discrete action spaces only."""
     return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
 
 

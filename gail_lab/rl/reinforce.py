@@ -1,4 +1,4 @@
-"""REINFORCE on complete episodes with normalized discounted returns (the seed's generator).
+"""REINFORCE on complete episodes with normalized discounted returns (the study notes' CartPole GAIL generator).
 
 Returns are Monte-Carlo and end at each episode's last step: with no value estimate, a time-limit
 truncation cannot be bootstrapped and counts like a termination (rl/returns.py says why)."""

@@ -11,7 +11,7 @@ def discounted_returns(rewards: np.ndarray, episode_starts: np.ndarray, gamma: f
     ``episode_starts`` holds the index of each episode's first step (ascending, first is 0).
     Monte-Carlo returns: nothing is added after an episode's last step, whether it terminated or
     was cut by a time limit. Bootstrapping a truncated episode needs a value estimate, which
-    REINFORCE (the one caller) does not have, so its returns end at the cut, as the seed's did;
+    REINFORCE (the one caller) does not have, so its returns end at the cut, as the study notes' REINFORCE did;
     the last steps before a time limit are under-valued by the return they would have gone on to
     earn. Learners with a critic (PPO, :func:`gae`) bootstrap through time limits.
     """
