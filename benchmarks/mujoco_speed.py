@@ -34,9 +34,9 @@ TABLE = Table(
     keys=2,
 )
 TINY_DATA = [
-    "expert.total_steps=2048",
-    "expert.eval_every=1",
-    "expert.eval_episodes=1",
+    "expert.loop.budget.env_steps=2048",
+    "expert.loop.eval_every=1",
+    "expert.loop.eval_episodes=1",
     "data.num_transitions=null",
     "data.num_episodes=2",
     "data.allow_weak_expert=true",

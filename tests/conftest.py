@@ -36,7 +36,7 @@ TINY = [
     "env.num_envs=2",
     "eval.control=false",  # the random-data control has tests of its own (test_control.py)
 ]
-TINY_DQN = [*TINY, "expert=dqn", "expert.episodes=20", "expert.eval_every_episodes=10"]
+TINY_DQN = [*TINY, "expert=dqn", "expert.loop.budget.episodes=20", "expert.loop.eval_every=10"]
 
 
 @pytest.fixture

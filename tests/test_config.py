@@ -108,23 +108,23 @@ def test_wrong_type(compose_cfg):
         ("eval.episodes=0", "eval.episodes: must be >= 1"),
         ("eval.target_score=0", "eval.target_score: must be in (0, 2]"),
         ("env.num_envs=0", "env.num_envs: must be >= 1"),
-        ("expert.gamma=0", "expert.gamma: must be in (0, 1]"),
+        ("expert.learner.gamma=0", "expert.learner.gamma: must be in (0, 1]"),
         (
-            "expert.eps_schedule=cosine",
-            "expert.eps_schedule: must be one of ['multiplicative', 'linear']",
+            "expert.learner.eps_schedule=cosine",
+            "expert.learner.eps_schedule: must be one of ['multiplicative', 'linear']",
         ),
         (
-            "expert.eps_schedule=linear",
-            "expert.eps_schedule: must be multiplicative when total_steps is null",
+            "expert.learner.eps_schedule=linear",
+            "expert.learner.eps_schedule: must be multiplicative without an env-step budget",
         ),
-        ("expert.train_freq=0", "expert.train_freq: must be >= 1"),
+        ("expert.learner.train_freq=0", "expert.learner.train_freq: must be >= 1"),
         (
-            "expert.target_update_steps=600",
-            "expert.target_update_episodes/target_update_steps: must be set exactly one",
+            "expert.learner.target_update_steps=600",
+            "expert.learner.target_update_episodes/target_update_steps: must be set exactly one",
         ),
         (
-            "expert.episodes=null",
-            "expert.episodes/total_steps: must be set (at least one of them is the budget)",
+            "expert.loop.budget.episodes=null",
+            "expert.loop.budget: must be at least one {unit: total} not null",
         ),
         ("device=tpu", "device: must be cpu, cuda or cuda:N"),
         (

@@ -154,16 +154,16 @@ def test_sac_learns_a_continuous_bandit():
     [
         [
             "expert=sac",
-            "expert.total_steps=300",
-            "expert.learning_starts=100",
-            "expert.eval_every_steps=150",
-            "expert.hidden_sizes=[32,32]",
+            "expert.loop.budget.env_steps=300",
+            "expert.algorithm.learning_starts=100",
+            "expert.loop.eval_every=150",
+            "expert.policy.hidden_sizes=[32,32]",
         ],
         [
             "expert=ppo",
-            "expert.total_steps=800",
-            "expert.samples_per_iteration=400",
-            "expert.eval_every=1",
+            "expert.loop.budget.env_steps=800",
+            "expert.algorithm.samples_per_iteration=400",
+            "expert.loop.eval_every=1",
         ],
     ],
     ids=["sac", "ppo"],
@@ -176,7 +176,7 @@ def test_continuous_expert_trains_collects_and_evaluates_on_pendulum(tmp_path, o
         "progress=false",
         "env.num_envs=2",
         "eval.episodes=2",
-        "expert.eval_episodes=2",
+        "expert.loop.eval_episodes=2",
         "data.num_transitions=400",
     ]
     out = run_cli(tmp_path, "task=train_expert", *common, *overrides)

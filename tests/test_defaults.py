@@ -105,9 +105,9 @@ def test_experts_stop_once_they_hold_the_env_threshold(tmp_path):
         *TINY,
         "task=train_expert",
         "expert=ppo",
-        f"expert.total_steps={budget}",
-        "expert.eval_every=1",
-        "expert.eval_episodes=2",
+        f"expert.loop.budget.env_steps={budget}",
+        "expert.loop.eval_every=1",
+        "expert.loop.eval_episodes=2",
         "env.expert_min_return=30",
     )
     assert out.returncode == 0, out.stderr

@@ -102,8 +102,8 @@ def test_the_cache_key_is_the_version_and_the_resolved_expert_and_data_nodes(
         return ctx.expert_path.parent.name, ctx.cached_dataset_path.name
 
     base = paths()
-    assert paths("expert.train_freq=4")[0] != base[0]  # a new expert ...
-    assert paths("expert.train_freq=4")[1] != base[1]  # ... and so its data
+    assert paths("expert.learner.train_freq=4")[0] != base[0]  # a new expert ...
+    assert paths("expert.learner.train_freq=4")[1] != base[1]  # ... and so its data
     assert paths("data.num_episodes=7") == (base[0], paths("data.num_episodes=7")[1])
     assert paths("data.num_episodes=7")[1] != base[1]
     assert paths("data.use_episodes=1", "data.subsample_every=20") == base  # chooses from it
@@ -120,10 +120,10 @@ def test_mountaincar_preset_trains_its_dqn_expert(tmp_path):
         "progress=false",
         "env.num_envs=2",
         "eval.episodes=2",
-        "expert.total_steps=400",
-        "expert.learning_starts=100",
-        "expert.eval_every_steps=200",
-        "expert.eval_episodes=2",
+        "expert.loop.budget.env_steps=400",
+        "expert.learner.learning_starts=100",
+        "expert.loop.eval_every=200",
+        "expert.loop.eval_episodes=2",
     )
     assert out.returncode == 0, out.stderr
     experts = list((tmp_path / "artifacts" / "experts").glob("mountaincar__dqn_mountaincar__s0__*"))
@@ -136,7 +136,7 @@ def test_mountaincar_preset_trains_its_dqn_expert(tmp_path):
 
 
 def test_bad_mountaincar_option_fails_before_any_work(tmp_path):
-    out = run_cli(tmp_path, "task=train_expert", "env=mountaincar", "expert.eps_fraction=0")
+    out = run_cli(tmp_path, "task=train_expert", "env=mountaincar", "expert.learner.eps_fraction=0")
     text = out.stdout + out.stderr
-    assert out.returncode != 0 and "expert.eps_fraction: must be in (0, 1] (got 0" in text, text
+    assert out.returncode != 0 and "expert.learner.eps_fraction: must be in (0, 1] (got 0" in text, text
     assert "Traceback" not in text and not (tmp_path / "artifacts").exists()

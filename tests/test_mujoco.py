@@ -26,20 +26,20 @@ EXPERTS = {
     "hopper": "ppo_mujoco",
     "halfcheetah": "ppo_mujoco",
     "walker2d": "ppo_mujoco",
-    "ant": "sac",
+    "ant": "sac_mujoco",
 }
 TINY_EXPERT = {
     "ppo_mujoco": [
-        "expert.total_steps=300",
-        "expert.samples_per_iteration=100",
-        "expert.eval_every=3",
-        "expert.eval_episodes=1",
+        "expert.loop.budget.env_steps=300",
+        "expert.algorithm.samples_per_iteration=100",
+        "expert.loop.eval_every=3",
+        "expert.loop.eval_episodes=1",
     ],
-    "sac": [
-        "expert.total_steps=300",
-        "expert.learning_starts=100",
-        "expert.eval_every_steps=300",
-        "expert.eval_episodes=1",
+    "sac_mujoco": [
+        "expert.loop.budget.env_steps=300",
+        "expert.algorithm.learning_starts=100",
+        "expert.loop.eval_every=300",
+        "expert.loop.eval_episodes=1",
     ],
 }
 TINY_MUJOCO = [
@@ -64,7 +64,7 @@ def test_mujoco_presets_compose(compose_cfg, env):
         validate_config(cfg)
         assert cfg.env.id == MUJOCO[env] and cfg.env.normalize_obs
         assert cfg.env.expert_min_return == BARS[env]
-        assert cfg.expert.name == EXPERTS[env] and cfg.expert.total_steps == 1_000_000
+        assert cfg.expert.name == EXPERTS[env] and cfg.expert.loop.budget.env_steps == 1_000_000
 
 
 def smoke(tmp_path, env):

@@ -1,4 +1,5 @@
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import torch
 
 from gail_lab.rl.returns import gae
 from gail_lab.seeding import SeedTree
+from tests.conftest import run_cli
 
 
 def test_gae_by_hand():
@@ -31,26 +33,22 @@ def test_gae_lambda_one_gamma_one_is_monte_carlo_minus_value():
 
 
 @pytest.mark.slow
-def test_ppo_expert_solves_cartpole():
-    from gail_lab.config import PPOExpertConfig
-    from gail_lab.envs import EnvFactory
-    from gail_lab.rl.evaluation import evaluate_policy
-    from tests.conftest import from_schema
-
-    torch.manual_seed(0)
-    expert = from_schema(
-        PPOExpertConfig,
-        optimizer=functools.partial(torch.optim.Adam, lr=2.5e-4),
-        total_steps=150_000,
-        epochs=10,
-        stop_at_return=500,
+def test_ppo_expert_solves_cartpole(tmp_path):
+    out = run_cli(
+        tmp_path,
+        "task=train_expert",
+        "env=cartpole",
+        "expert=ppo",
+        "logger=none",
+        "progress=false",
+        "eval.episodes=10",
+        "expert.loop.budget.env_steps=150000",
+        "expert.loop.stop_at_return=500",
+        timeout=900,
     )
-    factory = EnvFactory("CartPole-v1", num_envs=8)
-    policy, info = expert.fit(factory, seeds=SeedTree(0), progress=False)
-    vec = factory.make_vec()
-    result = evaluate_policy(policy, vec, 10, SeedTree(0))
-    vec.close()
-    assert result.mean >= 475, (result.returns, info)
+    assert out.returncode == 0, out.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["expert/return_mean"] >= 475, summary
 
 
 def test_linear_lr_decay():
@@ -130,35 +128,33 @@ def test_ppo_expert_with_reward_normalization_relu_and_clip_options():
     """The MuJoCo PPO experts' options (rl-baselines3-zoo's settings): rewards scaled by their
     running return spread (its statistics saved with the algorithm's state), ReLU policy and
     critic, a Gaussian clipped to the box."""
-    from gail_lab.config import PPOExpertConfig
     from gail_lab.envs import EnvFactory
-    from gail_lab.rl.networks import GaussianPolicy
-    from tests.conftest import from_schema
+    from gail_lab.rl.networks import GaussianPolicy, policy_for_space
+    from gail_lab.rl.on_policy import OnPolicy
+    from tests.conftest import from_conf
 
     torch.manual_seed(0)
-    expert = from_schema(
-        PPOExpertConfig,
-        optimizer=functools.partial(torch.optim.Adam, lr=3e-4),
-        total_steps=512,
-        samples_per_iteration=256,
-        num_envs=1,
-        hidden_sizes=[16, 16],
-        value_hidden_sizes=[16, 16],
-        activation="relu",
-        value_activation="relu",
-        squash="clip",
-        reward_norm=True,
-        eval_every=100,
+    factory = EnvFactory("Pendulum-v1", num_envs=1)
+    policy = policy_for_space(
+        factory.obs_dim, factory.action_space, [16, 16], activation="relu", squash="clip"
     )
-    algo = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
+    ppo = from_conf(
+        "algo/learner/ppo",
+        policy=policy,
+        optimizer=functools.partial(torch.optim.Adam, lr=3e-4),
+        rng=np.random.default_rng(0),
+        value_hidden_sizes=[16, 16],
+        value_activation="relu",
+    )
+    algo = OnPolicy(policy, ppo, 256, num_envs=1, reward_norm=True, observe_after_update=False)
     assert isinstance(algo.policy, GaussianPolicy) and algo.policy.squash == "clip"
     assert isinstance(algo.learner.value.net[1], torch.nn.ReLU)
-    algo.setup(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
+    algo.setup(factory, seeds=SeedTree(0))
     roll = algo.sample_trajectories()
     algo.update(roll)
     state = algo.state_dict()["reward_scaler"]
     assert state["count"] > len(roll) - 1 and state["var"] > 1.0  # Pendulum's sums spread widely
-    again = expert.build(EnvFactory("Pendulum-v1", num_envs=1), seeds=SeedTree(0))
+    again = OnPolicy(policy, ppo, 256, num_envs=1, reward_norm=True, observe_after_update=False)
     again.reward_scaler.load_state_dict(state)
     r = roll.rewards[:8]
     np.testing.assert_array_equal(
@@ -170,8 +166,14 @@ def test_ppo_expert_with_reward_normalization_relu_and_clip_options():
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("expert.activation=gelu", "expert.activation: must be one of ['tanh', 'relu']"),
-        ("expert.squash=sigmoid", "expert.squash: must be one of ['tanh', 'clip']"),
+        (
+            "expert.policy.activation=gelu",
+            "expert.policy.activation: must be one of ['tanh', 'relu']",
+        ),
+        (
+            "expert.policy.squash=sigmoid",
+            "expert.policy.squash: must be one of ['tanh', 'clip', 'clip_censored']",
+        ),
     ],
 )
 def test_ppo_expert_options_are_checked_at_compose_time(compose_cfg, override, message):
@@ -200,7 +202,9 @@ def test_the_normalizer_takes_in_a_rollout_before_or_after_the_update(after):
 
     seen: list[float] = []
     policy = CategoricalPolicy(4, 2, [8], normalize_obs=True)
-    algo = OnPolicy(policy, Recorder(), 64, num_envs=1, observe_after_update=after)
+    algo = OnPolicy(
+        policy, Recorder(), 64, num_envs=1, reward_norm=False, observe_after_update=after
+    )
     algo.setup(EnvFactory("CartPole-v1", num_envs=1), seeds=SeedTree(0))
     before = policy.obs_norm.count.item()
     algo.iterate({"env_steps": None})

@@ -126,7 +126,11 @@ def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_
         NonFiniteError, match=r"losses/value_loss became nan at iteration 3.*ckpt-000002\.pt"
     ):
         loop.run(
-            OnPolicy(policy, ppo, 64), factory, seeds=SeedTree(0), progress=False, checkpoints=ckpts
+            OnPolicy(policy, ppo, 64, None, False, False),
+            factory,
+            seeds=SeedTree(0),
+            progress=False,
+            checkpoints=ckpts,
         )
     state, path = ckpts.latest()
     assert state["counters"]["iterations"] == 2 and path.name == "ckpt-000002.pt"
@@ -191,24 +195,24 @@ QUIET = ["logger=none", "progress=false", "env.num_envs=2", "eval.episodes=3"]
 EXPERTS = {
     # SIGTERM mid-way through each expert's training (SAC's lands mid-episode: the env itself is
     # in the checkpoint), run again, and the expert is the one an uninterrupted run makes
-    "dqn": (["expert=dqn", "expert.episodes=80", "expert.eval_every_episodes=10"], 20),
+    "dqn": (["expert=dqn", "expert.loop.budget.episodes=80", "expert.loop.eval_every=10"], 20),
     "sac": (
         [
             "env=pendulum",
             "expert=sac",
-            "expert.total_steps=1500",
-            "expert.learning_starts=100",
-            "expert.eval_every_steps=150",
-            "expert.eval_episodes=2",
+            "expert.loop.budget.env_steps=1500",
+            "expert.algorithm.learning_starts=100",
+            "expert.loop.eval_every=150",
+            "expert.loop.eval_episodes=2",
         ],
         3,
     ),
     "ppo": (
         [
             "expert=ppo",
-            "expert.total_steps=8000",
-            "expert.samples_per_iteration=512",
-            "expert.eval_every=2",
+            "expert.loop.budget.env_steps=8000",
+            "expert.algorithm.samples_per_iteration=512",
+            "expert.loop.eval_every=2",
         ],
         4,
     ),

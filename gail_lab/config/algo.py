@@ -135,7 +135,7 @@ class LoopConfig:
 
     _target_: str = "gail_lab.rl.loop.TrainingLoop"
     # {unit: total}: training ends at the first reached (the first drives the bar and anneal_lr)
-    budget: dict[str, int] = MISSING
+    budget: dict[str, int | None] = MISSING  # null: no limit in that unit
     eval_every: int = MISSING  # greedy evaluations (logging only) every this many eval_unit
     eval_unit: str = MISSING
     eval_episodes: int = MISSING
@@ -149,10 +149,11 @@ class LoopConfig:
     desc: str = MISSING  # the progress bar's label
 
     def __post_init__(self) -> None:
-        require(len(self.budget) > 0, "budget", "at least one {unit: total}", self.budget)
+        set_ = {unit: total for unit, total in self.budget.items() if total is not None}
+        require(len(set_) > 0, "budget", "at least one {unit: total} not null", self.budget)
         for unit, total in self.budget.items():
             require_one_of(unit, "budget", UNITS)
-            require(total >= 1, f"budget.{unit}", ">= 1", total)
+            require(total is None or total >= 1, f"budget.{unit}", ">= 1 or null", total)
         require_one_of(self.eval_unit, "eval_unit", UNITS)
         require_one_of(self.x_axis, "x_axis", UNITS)
         require(self.eval_every >= 1, "eval_every", ">= 1", self.eval_every)

@@ -1,12 +1,12 @@
-"""Experts: how demonstrations are made. Each expert config builds an object with
-``fit(factory, seed, logger, progress, checkpoints) -> (policy, info)``: recipes that train one of
-gail_lab's learners on the env's reward (trained.py) and hand-written controllers (scripted.py,
-which return themselves).
+"""Experts: how demonstrations are made. A trained expert is a config (conf/expert/dqn, ppo,
+sac...: a policy network, its learner, the loop's algorithm and the training loop) that
+tasks/train_expert.py builds and trains on the env's reward; a scripted one is a hand-written
+controller (scripted.py).
 
-Importing this package registers every expert policy class with the checkpoint loader, so a cached
-expert loads in a process that never built one.
+Importing this package registers every scripted expert class with the checkpoint loader, so a
+cached expert loads in a process that never built one.
 """
 
-from gail_lab.experts import scripted, trained
+from gail_lab.experts import scripted
 
-__all__ = ["scripted", "trained"]
+__all__ = ["scripted"]

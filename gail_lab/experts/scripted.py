@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gail_lab.envs import EnvFactory
@@ -13,20 +11,14 @@ from gail_lab.rl.networks import Policy
 
 
 class ScriptedExpert(Policy):
-    """A hand-written controller for the envs whose id starts with ``env_prefix``: its fit is a
-    check that the env is one it drives."""
+    """A hand-written controller for the envs whose id starts with ``env_prefix`` (``check_env``
+    refuses another): the expert itself, nothing to train."""
 
     env_prefix = ""
 
     def check_env(self, factory: EnvFactory) -> None:
         if not factory.id.startswith(self.env_prefix):
             raise EnvError(f"expert={self.name} drives {self.env_prefix} only, not {factory.id}")
-
-    def fit(
-        self, factory: EnvFactory, seeds, logger=None, progress: bool = True, checkpoints=None
-    ) -> tuple[Policy, dict[str, Any]]:
-        self.check_env(factory)
-        return self, {"env_steps": 0, "wall_time_s": 0.0}
 
 
 @register_policy_kind

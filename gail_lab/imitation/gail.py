@@ -49,7 +49,8 @@ class GAIL(OnPolicy):
         bc_warm_start: int,
         bc_warm_start_lr: float | None,
     ) -> None:
-        super().__init__(policy, learner, samples_per_iteration)
+        # one env count (the env preset's), the reward paid as is, the normalizer before updates
+        super().__init__(policy, learner, samples_per_iteration, None, False, False)
         self.reward_model = reward_model
         self.extra_rngs: dict[str, np.random.Generator] = {}  # saved with the state (BC loss)
         discriminator = reward_model.discriminator

@@ -44,7 +44,7 @@ def _every(count: int, period: int | None) -> bool:
 class DQN:
     def __init__(
         self,
-        q: QPolicy,
+        policy: QPolicy,
         optimizer: Callable[..., torch.optim.Optimizer],
         gamma: float,
         batch_size: int,
@@ -63,7 +63,7 @@ class DQN:
         gradient_steps: int,
         total_steps: int | None,
     ) -> None:
-        self.q = q
+        self.q = q = policy
         self.target = copy.deepcopy(q).eval()
         self.optimizer = optimizer(q.parameters())
         self.gamma, self.batch_size, self.buffer_size = gamma, batch_size, buffer_size
@@ -115,8 +115,8 @@ class DQNAgent:
     a gradient step every ``train_freq`` env steps, epsilon and the target sync on their
     schedules. Its state between iterations (the env about to reset) restores exactly."""
 
-    def __init__(self, dqn: DQN) -> None:
-        self.dqn, self.policy = dqn, dqn.q
+    def __init__(self, learner: DQN) -> None:
+        self.dqn, self.policy = learner, learner.q
 
     def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         d = self.dqn

@@ -302,3 +302,11 @@ def categorical_policy(
 
 
 categorical_policy.action_kinds = ("discrete",)
+
+
+def q_policy(obs_dim: int, action_space, hidden_sizes: Sequence[int]) -> QPolicy:
+    """DQN's Q-network (Discrete actions only): one output per action, ReLU layers."""
+    return QPolicy(obs_dim, int(action_space.n), hidden_sizes)
+
+
+q_policy.action_kinds = ("discrete",)

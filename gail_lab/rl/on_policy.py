@@ -49,9 +49,9 @@ class OnPolicy:
         policy,
         learner,
         samples_per_iteration: int,
-        num_envs: int | None = None,
-        reward_norm: bool = False,
-        observe_after_update: bool = False,
+        num_envs: int | None,
+        reward_norm: bool,
+        observe_after_update: bool,
     ) -> None:
         self.policy, self.learner = policy, learner
         # When the observation normalizer takes in a rollout. Before the update (the default,

@@ -145,14 +145,14 @@ class SACAgent:
 
     def __init__(
         self,
-        sac: SAC,
+        learner: SAC,
         buffer_size: int,
         learning_starts: int,
         batch_size: int,
         train_freq: int,
         gradient_steps: int,
     ) -> None:
-        self.sac, self.policy = sac, sac.actor
+        self.sac, self.policy = learner, learner.actor
         self.buffer_size, self.learning_starts, self.batch_size = (
             buffer_size,
             learning_starts,

@@ -59,7 +59,7 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
         )
         if not data.allow_weak_expert:
             raise ExpertTooWeakError(
-                f"{msg}. Train a better one (more expert.episodes, another expert_seed) or collect anyway with data.allow_weak_expert=true"
+                f"{msg}. Train a better one (a larger expert.loop.budget, another expert_seed) or collect anyway with data.allow_weak_expert=true"
             )
         log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
     name = ctx.cfg.expert.name
