@@ -17,19 +17,33 @@ from gail_lab.choices import (
     SQUASHES,
     UNITS,
 )
-from gail_lab.config.checks import require, require_one_of, require_sizes
+from gail_lab.config.checks import require, require_one_of, require_replay, require_sizes
 
 
 # --------------------------------------------------------------------------- imitation
 @dataclass
-class CategoricalPolicyConfig:
-    """The study notes' softmax MLP policy (discrete actions only)."""
+class SizedPolicyConfig:
+    """A policy network set by its hidden layer sizes alone (the factory fixes the rest)."""
 
-    _target_: str = "gail_lab.rl.networks.categorical_policy"
+    _target_: str = MISSING
     hidden_sizes: list[int] = MISSING
 
     def __post_init__(self) -> None:
         require_sizes(self.hidden_sizes)
+
+
+@dataclass
+class CategoricalPolicyConfig(SizedPolicyConfig):
+    """The study notes' softmax MLP policy (discrete actions only)."""
+
+    _target_: str = "gail_lab.rl.networks.categorical_policy"
+
+
+@dataclass
+class QPolicyConfig(SizedPolicyConfig):
+    """DQN's Q-network (discrete actions only): a ReLU MLP, one output per action."""
+
+    _target_: str = "gail_lab.rl.networks.q_policy"
 
 
 @dataclass
@@ -59,14 +73,10 @@ class MLPPolicyConfig:
 
 
 @dataclass
-class SACPolicyConfig:
+class SACPolicyConfig(SizedPolicyConfig):
     """SAC's actor (Box actions only): tanh-squashed Gaussian, state-dependent log-std, ReLU."""
 
     _target_: str = "gail_lab.rl.networks.sac_policy"
-    hidden_sizes: list[int] = MISSING
-
-    def __post_init__(self) -> None:
-        require_sizes(self.hidden_sizes)
 
 
 @dataclass
@@ -230,13 +240,9 @@ class DACConfig:
     d_every: int = MISSING  # env steps between rounds of D updates (algo.reward.d_steps each)
 
     def __post_init__(self) -> None:
-        require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        require(
-            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
-        )
+        require_replay(self)
         require(self.learning_starts >= 1, "learning_starts", ">= 1", self.learning_starts)
-        for key in ("train_freq", "gradient_steps", "d_every"):
-            require(getattr(self, key) >= 1, key, ">= 1", getattr(self, key))
+        require(self.d_every >= 1, "d_every", ">= 1", self.d_every)
 
 
 @dataclass

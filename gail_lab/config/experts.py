@@ -8,7 +8,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from gail_lab.config.algo import LoopConfig
-from gail_lab.config.checks import require, require_one_of, require_sizes
+from gail_lab.config.checks import require, require_one_of, require_replay
 
 
 # --------------------------------------------------------------------------- trained experts
@@ -29,17 +29,6 @@ class TrainedExpertConfig:
     # when loop.stop_at_return is null, instead of spending the whole budget
     stop_at_threshold: bool = MISSING
     optimizer: Any = MISSING
-
-
-@dataclass
-class QPolicyConfig:
-    """DQN's Q-network (discrete actions only): a ReLU MLP, one output per action."""
-
-    _target_: str = "gail_lab.rl.networks.q_policy"
-    hidden_sizes: list[int] = MISSING
-
-    def __post_init__(self) -> None:
-        require_sizes(self.hidden_sizes)
 
 
 @dataclass
@@ -70,13 +59,7 @@ class DQNConfig:
 
     def __post_init__(self) -> None:
         require(0 < self.gamma <= 1, "gamma", "in (0, 1]", self.gamma)
-        require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        require(
-            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
-        )
-        require(self.learning_starts >= 0, "learning_starts", ">= 0", self.learning_starts)
-        require(self.train_freq >= 1, "train_freq", ">= 1", self.train_freq)
-        require(self.gradient_steps >= 1, "gradient_steps", ">= 1", self.gradient_steps)
+        require_replay(self)
         require_one_of(self.eps_schedule, "eps_schedule", ("multiplicative", "linear"))
         require(
             self.eps_schedule != "linear" or self.total_steps is not None,
@@ -150,13 +133,7 @@ class SACAgentConfig:
     gradient_steps: int = MISSING  # updates each time
 
     def __post_init__(self) -> None:
-        require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        require(
-            self.buffer_size >= self.batch_size, "buffer_size", ">= batch_size", self.buffer_size
-        )
-        require(self.learning_starts >= 0, "learning_starts", ">= 0", self.learning_starts)
-        require(self.train_freq >= 1, "train_freq", ">= 1", self.train_freq)
-        require(self.gradient_steps >= 1, "gradient_steps", ">= 1", self.gradient_steps)
+        require_replay(self)
 
 
 @dataclass

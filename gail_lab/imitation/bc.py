@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -60,7 +61,35 @@ def behavior_cloning(
     return float(loss.item())
 
 
-class BC:
+class SupervisedState:
+    """The loop's state calls of an algorithm that trains ``policy`` with one ``optimizer`` on
+    batches drawn by ``rng`` and steps no env (BC, offline GAIL)."""
+
+    policy: Any
+    optimizer: torch.optim.Optimizer
+    rng: np.random.Generator
+
+    def optimizers(self) -> list:
+        return [self.optimizer]
+
+    def state_dict(self) -> dict:
+        return {
+            "policy": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> bool:
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class BC(SupervisedState):
     """Behavior cloning as a training-loop algorithm: one gradient step per iteration."""
 
     def __init__(
@@ -85,22 +114,3 @@ class BC:
         loss.backward()
         self.optimizer.step()
         return Progress({"losses/bc_loss": float(loss.item())}, gradient_steps=1)
-
-    def optimizers(self) -> list:
-        return [self.optimizer]
-
-    def state_dict(self) -> dict:
-        return {
-            "policy": self.policy.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.bit_generator.state,
-        }
-
-    def load_state_dict(self, state: dict) -> bool:
-        self.policy.load_state_dict(state["policy"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.rng.bit_generator.state = state["rng"]
-        return True
-
-    def close(self) -> None:
-        pass

@@ -19,13 +19,14 @@ import torch
 
 from gail_lab.data import Demonstrations
 from gail_lab.envs import EnvFactory
+from gail_lab.imitation.bc import SupervisedState
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.loop import Progress
 from gail_lab.rl.returns import normalize
 from gail_lab.seeding import SeedTree
 
 
-class OfflineGAIL:
+class OfflineGAIL(SupervisedState):
     """One epoch per iteration: D steps on expert vs policy actions at expert states, then
     one-step REINFORCE steps on D's reward."""
 
@@ -90,23 +91,9 @@ class OfflineGAIL:
             metrics["losses/entropy"] = float(dist.entropy().mean().item())
         return Progress(metrics, gradient_steps=self.d_steps + self.policy_steps)
 
-    def optimizers(self) -> list:
-        return [self.optimizer]
-
     def state_dict(self) -> dict:
-        return {
-            "policy": self.policy.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            **self.reward_model.state_dict(),
-            "rng": self.rng.bit_generator.state,
-        }
+        return {**super().state_dict(), **self.reward_model.state_dict()}
 
     def load_state_dict(self, state: dict) -> bool:
-        self.policy.load_state_dict(state["policy"])
-        self.optimizer.load_state_dict(state["optimizer"])
         self.reward_model.load_state_dict(state)
-        self.rng.bit_generator.state = state["rng"]
-        return True
-
-    def close(self) -> None:
-        pass
+        return super().load_state_dict(state)
