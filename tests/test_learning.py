@@ -56,17 +56,17 @@ def test_gail_ppo_runs_end_to_end(tmp_path):
 
 @pytest.mark.slow
 def test_gail_ppo_imitates_cartpole(tmp_path):
-    """GAIL + PPO from scripted demos, 60 iterations at lr 3e-4: expert level, stochastic too
-    (measured 500 / 500 on seed 0)."""
+    """GAIL + PPO from scripted demos at the CartPole recipe (the default job: 50 iterations,
+    absorbing states, logit reward, lr 1e-3): expert level, stochastic too (seed 0's record in
+    the defaults suite: 500 / 500). A 60-iteration run at lr 3e-4 had passed here until the run's
+    seed tree changed every stream; it then ended at 225 greedy on seed 0."""
     out = run_cli(
         tmp_path,
         "logger=none",
         "progress=false",
+        "eval.control=false",
         "expert=scripted_cartpole",
         "algo=gail_ppo",
-        "data.num_transitions=20000",
-        "algo.loop.budget.iterations=60",
-        "optimizer.lr=3e-4",
         timeout=900,
     )
     assert out.returncode == 0, out.stderr
