@@ -322,6 +322,9 @@ def test_gail_family_runs_end_to_end_on_cartpole(tmp_path, overrides):
     out = run_cli(tmp_path, *base, "expert=scripted_cartpole", *overrides)
     assert out.returncode == 0, out.stderr[-3000:]
     assert (tmp_path / "run" / "imitate" / "policy.pt").is_file()
+    # the trained reward is saved beside the policy and loads by itself
+    reward_model = RewardModel.load(tmp_path / "run" / "imitate" / "reward_model.pt")
+    assert reward_model.discriminator.obs_dim == 4
 
 
 def test_gail_ppo_drives_continuous_actions(tmp_path):

@@ -115,3 +115,14 @@ def test_a_file_that_is_not_a_reward_model_is_refused_in_one_line(tmp_path):
     bad.write_bytes(b"not a torch file")
     with pytest.raises(GailLabError, match="not a readable reward model"):
         RewardModel.load(bad)
+
+
+def test_a_reward_model_with_the_learners_shared_normalizer_saves_it_as_its_own(tmp_path):
+    """DAC's D normalizes with the actor's running normalizer (env.normalize_obs): the saved
+    reward carries those statistics and loads without the actor."""
+    dac = make_dac(normalize=True)
+    roll = box_episodes()
+    dac.reward_model.discriminator.obs_norm.update(roll.observations * 3.0)
+    loaded = RewardModel.load(dac.reward_model.save(tmp_path / "rm.pt"))
+    args = (roll.observations, roll.actions, roll.next_observations)
+    np.testing.assert_array_equal(loaded(*args), dac.reward_model(*args))

@@ -48,6 +48,7 @@ from gail_lab.imitation.absorbing import (
 )
 from gail_lab.imitation.discriminator import Batch, Discriminator
 from gail_lab.io import atomic_write_bytes
+from gail_lab.rl.networks import RunningObsNorm
 
 FORMAT = "gail_lab.reward_model/1"
 
@@ -205,11 +206,13 @@ class RewardModel:
     def save(self, path: str | Path) -> Path:
         """The trained reward, loadable by :meth:`load` without the run's config (atomic)."""
         d = self.discriminator
+        # a normalizer D shares with a learner (DAC's) is saved as D's own
+        kwargs = {**d.init_kwargs, "normalize_obs": isinstance(d.obs_norm, RunningObsNorm)}
         payload = {
             "format": FORMAT,
             "discriminator": {
                 "class": f"{type(d).__module__}.{type(d).__qualname__}",
-                "kwargs": d.init_kwargs,
+                "kwargs": kwargs,
                 "state_dict": d.state_dict(),
             },
             "reward": self.settings(),
