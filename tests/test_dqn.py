@@ -138,5 +138,7 @@ def test_mountaincar_preset_trains_its_dqn_expert(tmp_path):
 def test_bad_mountaincar_option_fails_before_any_work(tmp_path):
     out = run_cli(tmp_path, "task=train_expert", "env=mountaincar", "expert.learner.eps_fraction=0")
     text = out.stdout + out.stderr
-    assert out.returncode != 0 and "expert.learner.eps_fraction: must be in (0, 1] (got 0" in text, text
+    assert (
+        out.returncode != 0 and "expert.learner.eps_fraction: must be in (0, 1] (got 0" in text
+    ), text
     assert "Traceback" not in text and not (tmp_path / "artifacts").exists()
