@@ -18,9 +18,9 @@ import torch
 from benchmarks import measurements
 from benchmarks.env_speed import random_action_rate
 from benchmarks.measurements import Column, Table
-from gail_lab.rl.collect import collect_demos
 from gail_lab.envs import EnvFactory
 from gail_lab.experts.scripted import CartPoleController, RacecarPurePursuit
+from gail_lab.rl.collect import collect_demos
 from gail_lab.rl.networks import QPolicy
 from gail_lab.seeding import SeedTree
 
