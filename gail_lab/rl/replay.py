@@ -22,8 +22,8 @@ class ReplayBuffer:
         capacity: int,
         obs_dim: int,
         action_shape: tuple[int, ...],
-        action_dtype: type = np.float32,
-        rng: np.random.Generator | None = None,
+        action_dtype: type,
+        rng: np.random.Generator,
     ) -> None:
         self.obs = np.zeros((capacity, obs_dim), np.float32)
         self.next_obs = np.zeros((capacity, obs_dim), np.float32)
@@ -32,7 +32,7 @@ class ReplayBuffer:
         self.terminated = np.zeros(capacity, np.float32)
         self.next_codes = np.zeros(capacity, np.int8)
         self.capacity, self.size, self.pos = capacity, 0, 0
-        self.rng = rng if rng is not None else np.random.default_rng()
+        self.rng = rng  # the run's replay stream (gail_lab/seeding.py)
 
     def __len__(self) -> int:
         return self.size
