@@ -26,9 +26,12 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
-from benchmarks import measurements
+from benchmarks import ROOT, measurements
 from benchmarks.measurements import Column, Table
+from gail_lab.config import register_configs
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.dac import DAC
 from gail_lab.imitation.discriminator import Discriminator
@@ -74,6 +77,17 @@ class HopperSized(gym.Env):
         return self.s, 0.0, terminated, self.t >= 1000, {}
 
 
+def dac_discriminator(adam) -> Discriminator:
+    """algo=dac's discriminator (conf/discriminator/dac.yaml: 256-256, absorbing states, gradient
+    penalty 10, logit reward) for the Hopper-sized spaces."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["env=pendulum", "algo=dac"])
+    node = OmegaConf.to_container(cfg.discriminator, resolve=True)
+    node.pop("_target_"), node.pop("optimizer")
+    return Discriminator(OBS, ACT, False, adam, **node)
+
+
 class Factory:
     obs_dim, action_space, terminal_outcome = OBS, HopperSized.action_space, "failure"
 
@@ -100,10 +114,7 @@ def build(d_every: int, fused: bool) -> DAC:
     adam = functools.partial(torch.optim.Adam, lr=3e-4, fused=fused)
     policy = sac_policy(OBS, HopperSized.action_space, [256, 256])
     sac = SAC(policy, adam, 0.99, 0.005, [256, 256], None, 1.0, None)
-    disc = Discriminator(
-        OBS, ACT, False, adam, hidden_sizes=[256, 256], reward_form="logit",
-        grad_penalty=10.0, grad_penalty_target=1.0, absorbing=True,
-    )  # fmt: skip
+    disc = dac_discriminator(adam)
     reward_model = RewardModel(
         disc, demos, "failure", gamma=0.99, d_steps=1, d_batch_size=256, disc_reward_coef=1.0,
         env_reward_coef=0.0, reward_scale=1.0, rng=rng,

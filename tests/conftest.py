@@ -73,6 +73,31 @@ def from_conf(name: str, **values):
     return instantiate(node, **objects)
 
 
+def discriminator(obs_dim, n_actions, discrete, optimizer, kind="mlp", **settings):
+    """The discriminator of conf/discriminator/<kind>.yaml (its values, the one place they live;
+    the reward form env=cartpole's, the shaping gamma the learner's; a pair without a tuned
+    recipe, so no recipe changes it), with ``settings`` changed."""
+    from hydra.utils import get_class
+    from omegaconf import OmegaConf
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        overrides = ["env=cartpole", "algo=gail_reinforce", f"discriminator={kind}"]
+        cfg = compose(config_name="config", overrides=overrides)
+    GlobalHydra.instance().clear()
+    node = OmegaConf.to_container(cfg.discriminator, resolve=True)
+    cls = get_class(node.pop("_target_"))
+    node.pop("optimizer")
+    return cls(obs_dim, n_actions, discrete, optimizer, **{**node, **settings})
+
+
+def airl_discriminator(obs_dim, n_actions, discrete, optimizer, **settings):
+    """AIRL's discriminator (conf/discriminator/airl.yaml), its logit reward unless said."""
+    settings = {"reward_form": "logit", **settings}
+    return discriminator(obs_dim, n_actions, discrete, optimizer, kind="airl", **settings)
+
+
 def make_loop(**settings):
     """A TrainingLoop for unit tests: ``settings`` over plain test values (every run's come from
     the config: conf/algo/loop/imitation.yaml and the algo files)."""

@@ -17,8 +17,7 @@ from gail_lab.imitation.absorbing import (
     next_codes,
     with_absorbing,
 )
-from gail_lab.imitation.discriminator import Discriminator
-from tests.conftest import TINY, run_cli
+from tests.conftest import TINY, discriminator, run_cli
 from tests.test_gail_family import gail_with
 
 
@@ -68,13 +67,13 @@ def test_terminal_steps_earn_the_discounted_absorbing_reward():
 
 
 def test_discriminator_sees_only_the_code_of_an_absorbing_state():
-    d = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
+    d = discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
     x = d.inputs(np.ones((3, 2)), np.array([1, 0, 1]), codes=np.array([0, SUCCESS, FAILURE]))
     np.testing.assert_allclose(
         x.numpy(), [[1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]]
     )
 
-    far = Discriminator(
+    far = discriminator(
         2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True, absorbing_scale=5
     )
     x = far.inputs(np.ones((2, 2)), np.array([1, 0]), codes=np.array([0, FAILURE]))
@@ -88,7 +87,7 @@ def test_a_unit_gradient_penalty_bounds_how_far_apart_the_endings_are_judged():
     gaps = {}
     for scale in (1.0, 10.0):
         torch.manual_seed(0)
-        d = Discriminator(
+        d = discriminator(
             2, 2, False, functools.partial(torch.optim.Adam, lr=1e-2), hidden_sizes=[32, 32],
             reward_form="logit", grad_penalty=10.0, grad_penalty_target=1.0, absorbing=True,
             absorbing_scale=scale,
@@ -105,9 +104,9 @@ def test_a_unit_gradient_penalty_bounds_how_far_apart_the_endings_are_judged():
 
 def test_gail_reward_adds_the_tails_at_terminations():
     torch.manual_seed(0)
-    d = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
+    d = discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3), absorbing=True)
     roll = three_episodes()
-    plain = Discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3))
+    plain = discriminator(2, 2, True, functools.partial(torch.optim.Adam, lr=1e-3))
     plain.net.load_state_dict(
         {k: v[:, :4] if k == "0.weight" else v for k, v in d.net.state_dict().items()}
     )

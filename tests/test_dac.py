@@ -13,13 +13,12 @@ from torch import nn
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.absorbing import FAILURE, NOT_ENDED, SUCCESS, ending_code, with_absorbing
 from gail_lab.imitation.dac import DAC
-from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import RunningObsNorm, sac_policy
 from gail_lab.rl.replay import ReplayBuffer
 from gail_lab.rl.sac import SAC
 from gail_lab.seeding import SeedTree
-from tests.conftest import read_jsonl, run_cli
+from tests.conftest import discriminator, read_jsonl, run_cli
 
 ADAM = functools.partial(torch.optim.Adam, lr=1e-3)
 GAMMA = 0.9
@@ -46,7 +45,7 @@ def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
     torch.manual_seed(0)
     policy = sac_policy(2, spaces.Box(-1.0, 1.0, (1,)), [16, 16], normalize_obs=normalize)
     sac = SAC(policy, ADAM, GAMMA, 0.005, [16, 16], None, 1.0, None)
-    disc = Discriminator(
+    disc = discriminator(
         2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing
     )
     rng = np.random.default_rng(0)
@@ -171,7 +170,7 @@ def test_critic_rewards_are_the_logit_and_terminal_steps_earn_the_absorbing_valu
 def test_gradient_penalty_at_hand_computed_values(target):
     """For a linear D the input gradient is its weight vector w everywhere, so the penalty is
     (||w|| - target)^2 whatever the interpolates."""
-    disc = Discriminator(2, 1, False, ADAM, grad_penalty=10.0, grad_penalty_target=target)
+    disc = discriminator(2, 1, False, ADAM, grad_penalty=10.0, grad_penalty_target=target)
     disc.net = nn.Linear(3, 1)
     with torch.no_grad():
         disc.net.weight.copy_(torch.tensor([[3.0, 0.0, 4.0]]))  # ||w|| = 5

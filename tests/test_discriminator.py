@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from gail_lab.imitation.discriminator import Discriminator
+from tests.conftest import discriminator
 
 
 def batch(obs, actions):
@@ -13,7 +13,7 @@ def batch(obs, actions):
 
 def make_disc(**kw):
     torch.manual_seed(0)
-    return Discriminator(
+    return discriminator(
         obs_dim=2,
         n_actions=3,
         discrete=True,
@@ -58,7 +58,7 @@ def test_obs_dims_choose_what_d_sees():
     """With obs_dims D's input holds only those observation dims (after normalization, next
     observations alike), so the others cannot change its judgement."""
     torch.manual_seed(0)
-    d = Discriminator(
+    d = discriminator(
         obs_dim=4,
         n_actions=1,
         discrete=False,
@@ -79,7 +79,7 @@ def test_obs_dims_out_of_range_are_refused(dims):
     with pytest.raises(
         ValueError, match=r"obs_dims must be distinct observation indices in \[0, 3\]"
     ):
-        Discriminator(
+        discriminator(
             obs_dim=4,
             n_actions=2,
             discrete=True,

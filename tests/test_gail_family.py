@@ -8,17 +8,16 @@ import torch
 
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
-from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.imitation.gail import GAIL
 from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy
-from tests.conftest import run_cli
+from tests.conftest import airl_discriminator, discriminator, run_cli
 
 
 def make_disc(**kw):
     torch.manual_seed(0)
     kw.setdefault("optimizer", functools.partial(torch.optim.Adam, lr=1e-2))
-    return Discriminator(obs_dim=2, n_actions=3, discrete=True, **kw)
+    return discriminator(obs_dim=2, n_actions=3, discrete=True, **kw)
 
 
 def batch(obs, actions):
@@ -108,7 +107,7 @@ def test_input_kinds(inputs, width):
 
 
 def test_continuous_actions_are_concatenated():
-    d = Discriminator(2, 1, False, functools.partial(torch.optim.Adam, lr=1e-3))
+    d = discriminator(2, 1, False, functools.partial(torch.optim.Adam, lr=1e-3))
     x = d.inputs(np.zeros((2, 2)), np.array([[0.5], [-1.0]]))
     np.testing.assert_allclose(x.numpy(), [[0, 0, 0.5], [0, 0, -1.0]])
 
@@ -213,10 +212,9 @@ def test_bc_runs_end_to_end_and_beats_random(tmp_path):
 
 
 def test_airl_logit_is_shaped_reward_minus_log_pi():
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     torch.manual_seed(0)
-    d = AIRLDiscriminator(2, 3, True, functools.partial(torch.optim.Adam, lr=1e-3), gamma=0.9)
+    d = airl_discriminator(2, 3, True, functools.partial(torch.optim.Adam, lr=1e-3), gamma=0.9)
     policy = CategoricalPolicy(2, 3, [8])
     d.attach_policy(policy)
     obs = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
@@ -235,11 +233,10 @@ def test_airl_logit_is_shaped_reward_minus_log_pi():
 
 def test_airl_obs_dims_apply_to_g_and_h():
     """obs_dims narrows what both of AIRL's networks see (g(s) and the potential h(s))."""
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     torch.manual_seed(0)
     adam = functools.partial(torch.optim.Adam, lr=1e-3)
-    d = AIRLDiscriminator(3, 2, True, adam, gamma=0.9, obs_dims=[1])
+    d = airl_discriminator(3, 2, True, adam, gamma=0.9, obs_dims=[1])
     d.attach_policy(CategoricalPolicy(3, 2, [8]))
     obs = np.array([[0.0, 1.0, 2.0], [5.0, 1.0, -3.0]], np.float32)
     with torch.no_grad():
@@ -252,11 +249,10 @@ def test_airl_with_absorbing_states_prices_the_ending_through_h():
     """A terminal step's f uses h of its ending's absorbing state, the absorbing state's own
     transition is g(abs) + gamma h(abs) - h(abs) with no log pi, and its observation is ignored."""
     from gail_lab.imitation.absorbing import SUCCESS, with_absorbing
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     torch.manual_seed(0)
     adam = functools.partial(torch.optim.Adam, lr=1e-3)
-    d = AIRLDiscriminator(2, 3, True, adam, gamma=0.9, absorbing=True)
+    d = airl_discriminator(2, 3, True, adam, gamma=0.9, absorbing=True)
     policy = CategoricalPolicy(2, 3, [8])
     d.attach_policy(policy)
     rng = np.random.default_rng(0)
@@ -382,11 +378,10 @@ def test_a_run_with_no_reward_and_no_bc_at_all_is_refused_at_compose_time(compos
 def test_airl_gradient_penalty_covers_g_and_h():
     """The penalty is on the whole f = g + gamma h(s') - h(s): it must push on h's weights too
     (it covered g only), and it equals ||grad f|| computed by hand at the same interpolates."""
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     torch.manual_seed(0)
     adam = functools.partial(torch.optim.Adam, lr=1e-3)
-    d = AIRLDiscriminator(2, 3, True, adam, gamma=0.9, grad_penalty=10.0)
+    d = airl_discriminator(2, 3, True, adam, gamma=0.9, grad_penalty=10.0)
     d.attach_policy(CategoricalPolicy(2, 3, [8]))
     rng = np.random.default_rng(0)
 
@@ -421,10 +416,9 @@ def test_airl_gradient_penalty_covers_g_and_h():
 
 def test_airl_refuses_inputs_and_a_discount_other_than_the_learners(compose_cfg):
     from gail_lab.config import ConfigValueError, validate_config
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     with pytest.raises(ValueError, match="inputs='state_next_state' does not apply"):
-        AIRLDiscriminator(2, 3, True, torch.optim.Adam, inputs="state_next_state")
+        airl_discriminator(2, 3, True, torch.optim.Adam, inputs="state_next_state")
     cfg = compose_cfg("algo=airl", "algo.learner.gamma=0.95")
     assert cfg.discriminator.gamma == 0.95  # h discounts with the learner's gamma
     validate_config(cfg)
@@ -444,14 +438,13 @@ def test_the_reward_model_is_usable_on_its_own(kind):
     """reward(obs, act, next_obs) outside any trainer: after D learned that the expert takes
     action 0 and the agent action 2, the expert's transitions are paid more (GAIL's D and AIRL's
     structured one alike)."""
-    from gail_lab.imitation.airl import AIRLDiscriminator
 
     torch.manual_seed(0)
     adam = functools.partial(torch.optim.Adam, lr=1e-2)
     if kind == "gail":
-        d = Discriminator(2, 3, True, adam)
+        d = discriminator(2, 3, True, adam)
     else:
-        d = AIRLDiscriminator(2, 3, True, adam, state_only=False, reward_form="logit")
+        d = airl_discriminator(2, 3, True, adam, state_only=False, reward_form="logit")
         d.attach_policy(CategoricalPolicy(2, 3, [8]))
     expert, agent = separable_batch()
     for b in (expert, agent):

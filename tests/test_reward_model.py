@@ -9,10 +9,9 @@ import torch
 
 from gail_lab.errors import GailLabError
 from gail_lab.imitation.absorbing import SUCCESS, ending_code
-from gail_lab.imitation.airl import AIRLDiscriminator
-from gail_lab.imitation.discriminator import Discriminator
 from gail_lab.imitation.gail import GAIL
 from gail_lab.imitation.reward_model import RewardModel
+from tests.conftest import airl_discriminator, discriminator
 from tests.test_dac import GAMMA, box_episodes, make_dac
 from tests.test_gail_family import StubLearner
 
@@ -83,11 +82,11 @@ def test_the_reward_model_alone_on_a_batch_matches_what_the_learner_is_paid():
 def test_a_saved_reward_model_loads_by_itself_and_pays_the_same(tmp_path, kind):
     torch.manual_seed(0)
     if kind == "gail":
-        d = Discriminator(
+        d = discriminator(
             2, 1, False, ADAM, hidden_sizes=[16, 8], reward_form="logit", absorbing=True
         )
     else:
-        d = AIRLDiscriminator(2, 1, False, ADAM, hidden_sizes=[8], absorbing=True)
+        d = airl_discriminator(2, 1, False, ADAM, hidden_sizes=[8], absorbing=True)
         d.attach_policy(make_dac().policy)
     rm = RewardModel(
         d, box_episodes(), "info", GAMMA, 2, 8, 1.0, 0.0, 2.0, np.random.default_rng(0)

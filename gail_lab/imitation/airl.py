@@ -35,15 +35,15 @@ class AIRLDiscriminator(Discriminator):
         n_actions: int,
         discrete: bool,
         optimizer: Callable[..., torch.optim.Optimizer],
-        hidden_sizes: Sequence[int] = (128, 64),
-        activation: str = "relu",
-        state_only: bool = True,
-        gamma: float = 0.99,
-        reward_form: str = "logit",
+        hidden_sizes: Sequence[int],
+        activation: str,
+        state_only: bool,
+        gamma: float,
+        reward_form: str,
         **kwargs,
     ) -> None:
         init_kwargs = {**plain_kwargs(locals()), **plain_kwargs(kwargs)}
-        inputs = kwargs.pop("inputs", "state_action")
+        inputs = kwargs.pop("inputs")
         if inputs != "state_action":
             raise ValueError(
                 f"AIRL's g takes s or (s, a), set by state_only; inputs={inputs!r} does not apply"
