@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import MISSING
@@ -16,12 +16,12 @@ from gail_lab.config.checks import require, require_one_of
 class AdamConfig:
     _target_: str = "torch.optim.Adam"
     _partial_: bool = True
-    lr: float = 1e-4
-    eps: float = 1e-8
-    weight_decay: float = 0.0
+    lr: float = MISSING
+    eps: float = MISSING
+    weight_decay: float = MISSING
     # One fused kernel per step for all parameters (CPU too, torch >= 2.4): ~0.3 ms less per step
     # for a 256-256 network pair on one thread; same maths, not the same last bits as unfused.
-    fused: bool = False
+    fused: bool = MISSING
 
     def __post_init__(self) -> None:
         require(self.lr > 0, "lr", "> 0", self.lr)
@@ -35,26 +35,26 @@ class EnvConfig:
     _target_: str = "gail_lab.envs.EnvFactory"
     name: str = MISSING  # short name used in run names, e.g. "cartpole"
     id: str = MISSING  # any registered gymnasium id
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    max_episode_steps: int | None = None  # None: the id's own limit
-    num_envs: int = 8  # envs stepped together (batched policy forward) by every task
-    vectorization: str = "sync"  # sync: one process; async: one worker process per env
+    kwargs: dict[str, Any] = MISSING
+    max_episode_steps: int | None = MISSING  # None: the id's own limit
+    num_envs: int = MISSING  # envs stepped together (batched policy forward) by every task
+    vectorization: str = MISSING  # sync: one process; async: one worker process per env
     # Standardize observations inside the imitation policy with running statistics (saved in its
     # checkpoint); datasets always keep raw observations.
-    normalize_obs: bool = False
+    normalize_obs: bool = MISSING
     # An expert below this mean return is refused by task=collect (None: the id's reward_threshold).
-    expert_min_return: float | None = None
+    expert_min_return: float | None = MISSING
     # What a termination means: info (the env's info["is_success"]), success, or failure.
-    terminal_outcome: str = "info"
+    terminal_outcome: str = MISSING
     # The GAIL reward form that suits how this env's episodes end (conf/discriminator/mlp.yaml
     # reads it): gail = -log(1-D) > 0 pays for survival, right where episodes end in failure
     # (CartPole); log_d = log D < 0 charges every step, right where they end in success
     # (MountainCar, Acrobot). Ho & Ermon's code made the same choice per env.
-    gail_reward_form: str = "gail"
+    gail_reward_form: str = MISSING
     # Observation dims that hold the agent's position, and the factor to metres: evaluation then
     # reports the mean distance of the driven path from the expert's on the same seeds (fidelity).
-    position_dims: list[int] | None = None
-    position_scale: float = 1.0
+    position_dims: list[int] | None = MISSING
+    position_scale: float = MISSING
 
     def __post_init__(self) -> None:
         require(

@@ -141,7 +141,7 @@ class AutoExpertConfig:
     """expert=auto: ``box`` for Box action spaces, ``discrete`` otherwise, picked when the env is
     built (tasks/context.py) and from then on the run's ``expert``."""
 
-    name: str = "auto"
+    name: str = MISSING
     box: Any = MISSING
     discrete: Any = MISSING
 
@@ -151,7 +151,7 @@ class ScriptedCartPoleConfig:
     """A hand-written CartPole controller: no training, reaches 500 from any seed."""
 
     _target_: str = "gail_lab.experts.scripted.CartPoleController"
-    name: str = "scripted_cartpole"
+    name: str = MISSING
 
 
 @dataclass
@@ -159,8 +159,8 @@ class ScriptedPendulumConfig:
     """Energy-pumping swing-up and PD balance for Pendulum-v1: no training, about -140."""
 
     _target_: str = "gail_lab.experts.scripted.PendulumController"
-    name: str = "scripted_pendulum"
-    pump_gain: float = 1.0  # torque per (angular velocity x energy deficit)
+    name: str = MISSING
+    pump_gain: float = MISSING  # torque per (angular velocity x energy deficit)
 
     def __post_init__(self) -> None:
         require(self.pump_gain > 0, "pump_gain", "> 0", self.pump_gain)
@@ -171,9 +171,9 @@ class ScriptedRacecarConfig:
     """Pure pursuit along the racecar track's centerline, slow in the corners."""
 
     _target_: str = "gail_lab.experts.scripted.RacecarPurePursuit"
-    name: str = "scripted_racecar"
-    lookahead: float = 0.8  # metres
-    corner_throttle: float = 0.2  # within 1 m of a corner; faster corners overshoot into walls
+    name: str = MISSING
+    lookahead: float = MISSING  # metres
+    corner_throttle: float = MISSING  # within 1 m of a corner; faster corners overshoot into walls
 
     def __post_init__(self) -> None:
         require(self.lookahead > 0, "lookahead", "> 0", self.lookahead)

@@ -3,7 +3,7 @@ config (conf/config.yaml)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import MISSING
@@ -14,22 +14,22 @@ from gail_lab.config.checks import require, require_one_of
 # --------------------------------------------------------------------------- logger, task
 @dataclass
 class WandbConfig:
-    mode: str = (
-        "offline"  # offline (default: no server needed; `wandb sync` later), online, disabled
-    )
-    project: str = "gail_lab"
-    entity: str | None = None
+    mode: str = MISSING  # offline (default: no server needed; `wandb sync` later), online, disabled
+    project: str = MISSING
+    entity: str | None = MISSING
     # null: the sweep under --multirun, else the +experiment name, else run_name
-    group: str | None = None
-    tags: list[str] = field(default_factory=list)  # added to env:<name>, algo:<name>, expert:<name>
-    log_artifacts: bool = True  # datasets (collect), expert and policy checkpoints; dataset lineage
-    init_timeout: float = 30.0  # online: seconds to reach W&B before logging offline instead
+    group: str | None = MISSING
+    tags: list[str] = MISSING  # added to env:<name>, algo:<name>, expert:<name>
+    log_artifacts: bool = (
+        MISSING  # datasets (collect), expert and policy checkpoints; dataset lineage
+    )
+    init_timeout: float = MISSING  # online: seconds to reach W&B before logging offline instead
     # Compute nodes without internet: with osh=true an offline run asks wandb-osh (running on a
     # login node: `wandb-osh`) to `wandb sync` it, by writing a command file into osh_dir (null:
     # wandb-osh's default, ~/.wandb_osh_command_dir) at most every osh_every seconds and at the end
-    osh: bool = False
-    osh_dir: str | None = None
-    osh_every: float = 60.0
+    osh: bool = MISSING
+    osh_dir: str | None = MISSING
+    osh_every: float = MISSING
 
     def __post_init__(self) -> None:
         require_one_of(self.mode, "mode", ("offline", "online", "disabled"))
@@ -40,7 +40,7 @@ class WandbConfig:
 @dataclass
 class LoggerConfig:
     _target_: str = "gail_lab.logging.RunLogger"
-    wandb: WandbConfig | None = None
+    wandb: WandbConfig | None = MISSING  # null: no W&B (logger=none)
 
 
 @dataclass
@@ -54,13 +54,11 @@ class ReportTaskConfig(TaskConfig):
     """task=report (gail_lab/report.py): aggregate the runs under ``dir`` by config over seeds."""
 
     dir: str = MISSING  # a sweep dir (multirun/<date>/<time>) or any folder holding run dirs
-    metrics: list[str] = field(
-        default_factory=lambda: ["normalized_score", "imitation_return_mean"]
-    )  # keys of each run's summary.json; the first one is plotted
-    curve: str = "eval/return_mean"  # the metrics.jsonl key of the learning curves
-    confidence: float = 0.95
-    resamples: int = 10_000  # bootstrap resamples
-    bootstrap_seed: int = 0  # the bootstrap's RNG seed: the same runs give the same intervals
+    metrics: list[str] = MISSING  # keys of each run's summary.json; the first one is plotted
+    curve: str = MISSING  # the metrics.jsonl key of the learning curves
+    confidence: float = MISSING
+    resamples: int = MISSING  # bootstrap resamples
+    bootstrap_seed: int = MISSING  # the bootstrap's RNG seed: the same runs, the same intervals
 
     def __post_init__(self) -> None:
         require(0 < self.confidence < 1, "confidence", "in (0, 1)", self.confidence)
@@ -73,8 +71,8 @@ class DashboardTaskConfig(TaskConfig):
     """task=dashboard (gail_lab/logging/dashboard.py): the W&B workspace views of the project
     ``logger.wandb.project`` under ``logger.wandb.entity``."""
 
-    prefix: str = "gail_lab"  # the views are named "<prefix>: imitation" and "<prefix>: experts"
-    save: bool = True  # false: write the layout (dashboard.json) without saving to W&B
+    prefix: str = MISSING  # the views are named "<prefix>: imitation" and "<prefix>: experts"
+    save: bool = MISSING  # false: write the layout (dashboard.json) without saving to W&B
 
 
 # --------------------------------------------------------------------------- root
@@ -83,29 +81,29 @@ class DataConfig:
     """Demonstrations: how task=collect makes them and where task=imitate finds them."""
 
     num_transitions: int | None = (
-        200_000  # collect complete episodes until at least this many pairs
+        MISSING  # collect complete episodes until at least this many pairs
     )
-    num_episodes: int | None = None  # or exactly this many episodes (takes precedence)
-    allow_weak_expert: bool = False  # collect even from an expert below env.expert_min_return
-    path: str | None = None  # an explicit dataset file; null: the cached dataset for this config
+    num_episodes: int | None = MISSING  # or exactly this many episodes (takes precedence)
+    allow_weak_expert: bool = MISSING  # collect even from an expert below env.expert_min_return
+    path: str | None = MISSING  # an explicit dataset file; null: the cached dataset for this config
     # a Minari dataset (namespace/name-vN) from the local Minari store (MINARI_DATASETS_PATH, else
     # ~/.minari/datasets): converted once to artifacts/datasets/minari/, then used as data.path
     # would be; the expert is not trained (the data's own return is the score's reference)
-    minari_id: str | None = None
+    minari_id: str | None = MISSING
     # Sub-optimal or DART-style demonstrations: the executed action is perturbed (discrete: a
     # uniform random action with probability noise_scale; continuous: Gaussian noise of std
     # noise_scale, clipped to the action box). label=executed records what was executed;
     # label=clean (DART, Laskey et al. 2017) records the expert's clean action.
-    noise_scale: float = 0.0
-    label: str = "executed"
-    noise_dims: list[int] | None = None  # Box actions: perturb only these dimensions (null: all)
+    noise_scale: float = MISSING
+    label: str = MISSING
+    noise_dims: list[int] | None = MISSING  # Box actions: perturb only these dimensions (null: all)
     # expert, or random: the control that replaces the demonstrations by uniform-random-policy data
     # (how much of a result the demonstrations explain, not the termination bias; DAC, Kostrikov
     # et al. 2019). Normalized scores still use the real expert's return as the reference.
-    source: str = "expert"
+    source: str = MISSING
     # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
-    use_episodes: int | None = None  # the first n trajectories only
-    subsample_every: int = 1  # keep every k-th transition of each trajectory (from its first)
+    use_episodes: int | None = MISSING  # the first n trajectories only
+    subsample_every: int = MISSING  # keep every k-th transition of each trajectory (from its first)
 
     def __post_init__(self) -> None:
         require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
@@ -128,20 +126,18 @@ class DataConfig:
 
 @dataclass
 class EvalConfig:
-    episodes: int = 10
-    deterministic: bool = True  # argmax actions; stochastic returns are reported beside them
-    target: str = (
-        "imitation"  # what task=evaluate scores: imitation (a policy checkpoint) or expert
-    )
-    checkpoint: str | None = None  # policy file for target=imitation (null: <run dir>/policy.pt)
-    video: bool = False  # also render one greedy episode (first evaluation seed) to episode.gif
-    video_max_frames: int = 600  # longer episodes keep every k-th frame to fit
+    episodes: int = MISSING
+    deterministic: bool = MISSING  # argmax actions; stochastic returns are reported beside them
+    target: str = MISSING  # what task=evaluate scores: imitation (a policy checkpoint) or expert
+    checkpoint: str | None = MISSING  # policy file for target=imitation (null: <run dir>/policy.pt)
+    video: bool = MISSING  # also render one greedy episode (first evaluation seed) to episode.gif
+    video_max_frames: int = MISSING  # longer episodes keep every k-th frame to fit
     # task=pipeline: also run the random-data control (the same run on uniform-random-policy data,
     # in <run dir>/control, beside the main run when a core is free) and print its score
-    control: bool = False
+    control: bool = MISSING
     # task=pipeline: the normalized score whose first training evaluation reaching it gives the
     # summary's to_target_step / to_target_time_s (0.95 in classic control; 0.9 on MuJoCo)
-    target_score: float = 0.95
+    target_score: float = MISSING
 
     def __post_init__(self) -> None:
         require(self.episodes >= 1, "episodes", ">= 1", self.episodes)
@@ -172,36 +168,36 @@ class Config:
     discriminator: Any = MISSING
     optimizer: Any = MISSING
     logger: Any = MISSING
-    recipe: RecipeConfig | None = None  # set by conf/tuned/<env>/<algo>.yaml, when one exists
-    data: DataConfig = field(default_factory=DataConfig)
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    seed: int = 0
+    recipe: RecipeConfig | None = MISSING  # set by conf/tuned/<env>/<algo>.yaml, when one exists
+    data: DataConfig = MISSING
+    eval: EvalConfig = MISSING
+    seed: int = MISSING
     expert_seed: int | None = (
-        None  # null: same as seed; fix it to share one expert across a seed sweep
+        MISSING  # null: same as seed; fix it to share one expert across a seed sweep
     )
-    device: str = "cpu"  # cpu, or cuda (used when asked for and present)
+    device: str = MISSING  # cpu, or cuda (used when asked for and present)
     torch_threads: int = (
-        1  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
+        MISSING  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
     )
     # torch.set_float32_matmul_precision: highest (plain float32 matmuls, the default), high or
     # medium. On this project's CPUs (AVX512-BF16) medium runs float32 matmuls through oneDNN's
     # bf16 kernels at about twice the speed, with float32-level error here (median relative
     # error 2.3e-7 against 1.8e-7 on a 256x256 product); other numbers than highest, so a
     # record names the precision it ran with (docs/results/speed.md).
-    matmul_precision: str = "highest"
-    progress: bool = True  # progress bars with steps/s and ETA
-    artifacts_dir: str = (
-        "artifacts"  # cache of experts and datasets, shared by runs (keyed by config)
+    matmul_precision: str = MISSING
+    progress: bool = MISSING  # progress bars with steps/s and ETA
+    artifacts_dir: str = MISSING  # cache of experts and datasets, shared by runs (keyed by config)
+    reuse_artifacts: bool = (
+        MISSING  # false: retrain the expert / recollect the dataset even if cached
     )
-    reuse_artifacts: bool = True  # false: retrain the expert / recollect the dataset even if cached
     # Training checkpoints (every learner, rl/loop.py): the whole training state, in
     # <stage dir>/checkpoints/, on SIGTERM/SIGUSR2, at the end, and every checkpoint_every
     # iterations of an imitation learner (experts and dac: at every evaluation); the newest
     # keep_checkpoints kept; a run started again in the same run dir resumes from the newest one
     # (0: no checkpoints).
-    checkpoint_every: int = 10
-    keep_checkpoints: int = 3
-    run_name: str = "${env.name}__${algo.name}__${seed}"
+    checkpoint_every: int = MISSING
+    keep_checkpoints: int = MISSING
+    run_name: str = MISSING
 
     def __post_init__(self) -> None:
         require(
