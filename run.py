@@ -40,6 +40,9 @@ def main(cfg: DictConfig) -> float | None:
         if hydra_cfg.mode == RunMode.MULTIRUN:
             return float("nan")  # one failed job does not stop the sweep; its log says why
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C outside a checkpointed loop (inside one: saved, as SIGTERM)
+        log.error("interrupted (Ctrl-C); nothing was saved since the last checkpoint")
+        sys.exit(130)
 
 
 def _requeue_on_slurm(signum: int) -> None:

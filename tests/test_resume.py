@@ -42,7 +42,12 @@ def test_sigterm_then_resume_matches_an_uninterrupted_run(tmp_path):
 
     run_dir = tmp_path / "interrupted"
     interrupt(tmp_path, RUN, "interrupted", "imitate/metrics.jsonl", 5)
-    stopped_at = max(n for n, _ in TrainingCheckpoints(run_dir / "imitate" / "checkpoints").files())
+    stopped_at = max(
+        n
+        for n, _ in TrainingCheckpoints(
+            run_dir / "imitate" / "checkpoints", 1, 3, "iterations"
+        ).files()
+    )
     assert 5 <= stopped_at < 20
 
     resumed = run_cli(tmp_path, *RUN, run_dir="interrupted")
@@ -81,7 +86,7 @@ def test_sigterm_then_resume_matches_an_uninterrupted_run(tmp_path):
 
 
 def test_a_corrupt_newest_checkpoint_is_skipped(tmp_path):
-    ckpts = TrainingCheckpoints(tmp_path, every=1, keep_last=5)
+    ckpts = TrainingCheckpoints(tmp_path, every=1, keep_last=5, unit="iterations")
     ckpts.save({"iteration": 1, "w": torch.ones(2)}, 1)
     ckpts.save({"iteration": 2, "w": torch.ones(2)}, 2)
     newest = ckpts.files()[-1][1]
@@ -121,7 +126,7 @@ def test_a_non_finite_loss_stops_the_run_after_saving_the_last_finite_state(tmp_
 
     ppo.update = poisoned
     loop = make_loop(budget={"iterations": 10}, eval_every=100)
-    ckpts = TrainingCheckpoints(tmp_path / "ckpt", every=100)
+    ckpts = TrainingCheckpoints(tmp_path / "ckpt", every=100, keep_last=3, unit="iterations")
     with pytest.raises(
         NonFiniteError, match=r"losses/value_loss became nan at iteration 3.*ckpt-000002\.pt"
     ):
@@ -261,3 +266,75 @@ def test_bc_sigterm_then_resume_is_bit_identical(tmp_path):
     )
     wa, wb = weights(whole / "policy.pt"), weights(again / "policy.pt")
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_a_run_dir_resumes_only_the_run_that_wrote_it(tmp_path):
+    """The same dir with another seed or reward form stops before any work, naming the keys; the
+    same config with a longer budget resumes (budgets may be extended on purpose)."""
+    base = [*RUN[:-1], "checkpoint_every=1"]
+    assert run_cli(tmp_path, *base, run_dir="dir").returncode == 0
+    other = run_cli(tmp_path, *base, "seed=7", "discriminator.reward_form=gail", run_dir="dir")
+    text = other.stdout + other.stderr
+    assert other.returncode == 2 and "Traceback" not in text, text[-2000:]
+    assert "belongs to a run with another config" in text and "seed: 0 -> 7" in text
+    assert "discriminator.reward_form: 'logit' -> 'gail'" in text
+    longer = [o for o in base if not o.startswith("algo.loop.budget.iterations")]
+    more = run_cli(tmp_path, *longer, "algo.loop.budget.iterations=22", run_dir="dir")
+    assert more.returncode == 0, more.stderr[-2000:]
+    assert "resumed from" in more.stdout + more.stderr
+
+
+def test_one_writer_per_stage_dir_stale_temp_files_and_empty_checkpoints(tmp_path):
+    from gail_lab.rl.training_state import RunDirBusyError
+
+    first = TrainingCheckpoints(tmp_path, 1, 3, "iterations", fingerprint={"seed": 0})
+    first.lock()
+    second = TrainingCheckpoints(tmp_path, 1, 3, "iterations", fingerprint={"seed": 0})
+    with pytest.raises(RunDirBusyError, match="another run is writing to"):
+        second.lock()
+    first.save({"x": torch.zeros(2)}, 1)
+    (tmp_path / "ckpt-000002.pt").write_bytes(b"")  # a 0-byte file: skipped, the older one used
+    (tmp_path / ".ckpt-000003.pt.abc.tmp").write_bytes(b"x" * 1000)  # a killed write's leftover
+    state, path = second.latest()
+    assert path.name == "ckpt-000001.pt" and torch.equal(state["x"], torch.zeros(2))
+    assert not list(tmp_path.glob(".ckpt-*.tmp"))
+    first.unlock()
+    second.lock()  # free again once the first writer is gone
+    second.unlock()
+
+
+def test_ctrl_c_saves_the_state_like_sigterm_and_exits_130(tmp_path):
+    args = [o for o in RUN[:-1] if not o.startswith("algo.loop.budget.iterations")]
+    args += ["checkpoint_every=100", "algo.loop.budget.iterations=400"]
+    cmd = [sys.executable, str(ROOT / "run.py"), *args, f"hydra.run.dir={tmp_path / 'run'}"]
+    cmd.append(f"artifacts_dir={tmp_path / 'artifacts'}")
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    metrics = tmp_path / "run" / "imitate" / "metrics.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (
+        metrics.is_file() and metrics.read_text().count("\n") >= 3
+    ):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out[-2000:]
+    assert "stopped by signal 2" in out and "Traceback" not in out
+    assert TrainingCheckpoints(
+        tmp_path / "run" / "imitate" / "checkpoints", 1, 3, "iterations"
+    ).files()
+
+
+def test_a_partly_written_last_metrics_row_is_dropped_on_resume(tmp_path, caplog):
+    from gail_lab.errors import GailLabError
+    from gail_lab.logging.run_logger import read_metrics
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"global_step": 1, "a": 1.0}\n{"global_step": 2, "a": 2.0}\n{"global_st')
+    assert read_metrics(path) == [{"global_step": 1, "a": 1.0}, {"global_step": 2, "a": 2.0}]
+    assert "partly written last row" in caplog.text
+    path.write_text('{"global_step": 1}\nnot json\n{"global_step": 3}\n')
+    with pytest.raises(GailLabError, match="line 2: not a metrics row"):
+        read_metrics(path)

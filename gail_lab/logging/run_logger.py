@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_json, atomic_write_text, config_hash
 
 log = logging.getLogger(__name__)
@@ -233,5 +234,18 @@ def _plain_tree(obj: Any) -> Any:
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The rows of a metrics.jsonl; a partly written last row (a crash or a full disk mid-append)
+    is dropped with a warning, any other unreadable row is an error naming its line."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            if number == len(lines):
+                log.warning("%s: dropping its partly written last row (%s)", path, err.msg)
+                break
+            raise GailLabError(f"{path}, line {number}: not a metrics row ({err.msg})") from None
+    return rows

@@ -48,7 +48,8 @@ DEFAULT_HINT = "lower the learning rate"  # what a NaN error suggests when the l
 
 
 class Preempted(GailLabError):
-    """SIGTERM/SIGUSR2 arrived: the state was checkpointed; rerun in the same run dir to resume."""
+    """SIGTERM/SIGUSR2/SIGINT arrived: the state was checkpointed; rerun in the same run dir to
+    resume."""
 
     def __init__(self, message: str, signum: int) -> None:
         super().__init__(message)
@@ -228,6 +229,8 @@ class TrainingLoop:
                 "pending": dict(pending),  # metrics not logged yet (log_at_evaluations)
             }
 
+        if checkpoints is not None:
+            checkpoints.lock()  # one writer per stage dir (released when this process ends)
         if checkpoints is not None and (found := checkpoints.latest()) is not None:
             saved, path = found
             c = Counters(**saved["counters"])
@@ -251,7 +254,7 @@ class TrainingLoop:
         stop = {"signal": None}
         handlers = {}
         if checkpoints is not None and threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGUSR2):
+            for sig in (signal.SIGTERM, signal.SIGUSR2, signal.SIGINT):
                 handlers[sig] = signal.signal(sig, lambda num, frame: stop.update(signal=num))
         bar_unit, bar_total = next(iter(self.budget.items()))
         bar = progress_bar(
@@ -343,6 +346,8 @@ class TrainingLoop:
         finally:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
+            if checkpoints is not None:
+                checkpoints.unlock()
             bar.close()
             algo.close()
             eval_envs.close()

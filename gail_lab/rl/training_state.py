@@ -9,6 +9,7 @@ loading takes the newest file that reads back whole, skipping (and naming) corru
 
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
 import pickle
@@ -21,6 +22,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -96,17 +98,75 @@ def restore_env(snapshot: torch.Tensor | None) -> gym.Env | None:
     return None if snapshot is None else pickle.loads(snapshot.numpy().tobytes())
 
 
+class ResumeMismatchError(GailLabError):
+    """The run dir's checkpoints belong to a run with another config: resuming would mix them."""
+
+
+class RunDirBusyError(GailLabError):
+    """Another live process is writing checkpoints to the same stage dir."""
+
+
+def differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """``key: saved -> current`` for every flat key whose value differs."""
+    keys = sorted(set(saved) | set(current))
+    missing = "(not set)"
+    return [
+        f"{k}: {saved.get(k, missing)!r} -> {current.get(k, missing)!r}"
+        for k in keys
+        if saved.get(k, missing) != current.get(k, missing)
+    ]
+
+
 class TrainingCheckpoints:
     """``ckpt-<iteration>.pt`` files in ``folder``: the training loop saves one every ``every``
     ``unit`` (a loop counter: iterations, env_steps, episodes, gradient_steps, or evaluations),
-    keeps the last ``keep_last``, and loads the newest valid one."""
+    keeps the last ``keep_last``, and loads the newest valid one.
+
+    ``fingerprint`` (flat ``{key: value}`` of the config that shapes training) is saved in every
+    checkpoint; a checkpoint whose fingerprint differs is refused (:class:`ResumeMismatchError`,
+    naming the keys), so a run dir resumes only the run that wrote it. ``lock`` makes this process
+    the folder's only writer until it exits."""
 
     PATTERN = re.compile(r"ckpt-(\d+)\.pt")
 
     def __init__(
-        self, folder: str | Path, every: int = 10, keep_last: int = 3, unit: str = "iterations"
+        self,
+        folder: str | Path,
+        every: int,
+        keep_last: int,
+        unit: str,
+        fingerprint: dict[str, Any] | None = None,
     ) -> None:
         self.folder, self.every, self.keep_last, self.unit = Path(folder), every, keep_last, unit
+        self.fingerprint = fingerprint  # None: no check (unit tests)
+        self._lock_file = None
+
+    def lock(self) -> None:
+        """An exclusive lock on the folder (``fcntl.flock``, released by the OS when the process
+        dies); a second live writer stops here with one line."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        f = open(self.folder / ".lock", "a+")  # noqa: SIM115 (held until unlock or exit)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise RunDirBusyError(
+                f"another run is writing to {self.folder} right now; wait for it, or give this "
+                "one its own hydra.run.dir"
+            ) from None
+        self._lock_file = f
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the descriptor releases the lock
+            self._lock_file = None
+
+    def remove_stale_temp_files(self) -> None:
+        """Temp files of checkpoint writes a killed process never finished (full-size, hidden)."""
+        if self.folder.is_dir():
+            for tmp in self.folder.glob(".ckpt-*.tmp"):
+                log.info("removing %s, left by an interrupted checkpoint write", tmp.name)
+                tmp.unlink(missing_ok=True)
 
     def files(self) -> list[tuple[int, Path]]:
         if not self.folder.is_dir():
@@ -120,18 +180,40 @@ class TrainingCheckpoints:
 
     def save(self, state: dict[str, Any], iteration: int) -> Path:
         buf = io.BytesIO()
-        torch.save(state, buf)
+        torch.save({**state, "fingerprint": self.fingerprint}, buf)
         path = atomic_write_bytes(self.folder / f"ckpt-{iteration:06d}.pt", buf.getvalue())
         for _, old in self.files()[: -self.keep_last]:
             old.unlink(missing_ok=True)
         return path
 
     def latest(self) -> tuple[dict[str, Any], Path] | None:
+        """The newest checkpoint that reads back whole (older ones tried in turn), refused when
+        it was written by a run with another config."""
+        self.remove_stale_temp_files()
         for _, path in reversed(self.files()):
             try:
-                return torch.load(path, map_location="cpu", weights_only=True), path
+                state = torch.load(path, map_location="cpu", weights_only=True)
             except Exception as err:  # noqa: BLE001 (any unreadable file: try the one before)
-                log.warning(
-                    "skipping unreadable checkpoint %s (%s)", path, str(err).splitlines()[0]
-                )
+                why = (str(err).splitlines() or [type(err).__name__])[0]
+                log.warning("skipping unreadable checkpoint %s (%s)", path, why)
+                continue
+            self.check_same_run(state, path)
+            return state, path
         return None
+
+    def check_same_run(self, state: dict[str, Any], path: Path) -> None:
+        if self.fingerprint is None:
+            return
+        saved = state.get("fingerprint")
+        if saved == self.fingerprint:
+            return
+        what = (
+            "was written by an older gail_lab that did not record its config"
+            if saved is None
+            else "belongs to a run with another config: "
+            + "; ".join(differences(saved, self.fingerprint)[:8])
+        )
+        raise ResumeMismatchError(
+            f"{path} {what}. Resuming would mix two runs: give this run its own dir "
+            f"(hydra.run.dir=...), or delete {self.folder} to start this stage over"
+        )

@@ -114,6 +114,36 @@ ARTIFACT_VERSION = 2
 DATA_NOT_IN_KEY = ("path", "minari_id", "use_episodes", "subsample_every", "allow_weak_expert")
 
 
+# Settings that do not shape a stage's training: a run resumed with other values of these is the
+# same run. The budgets may be extended on purpose (train on from the last checkpoint).
+RESUMABLE_CHANGES = (
+    "task",
+    "logger",
+    "eval",
+    "progress",
+    "run_name",
+    "artifacts_dir",
+    "reuse_artifacts",
+    "checkpoint_every",
+    "keep_checkpoints",
+    "recipe",
+    "algo.loop.budget",
+    "expert.loop.budget",
+)
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a.b.c": value}`` of a nested dict (lists kept as values)."""
+    if not isinstance(node, dict):
+        return {prefix: node}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        out.update(
+            flatten(value, f"{prefix}{key}." if isinstance(value, dict) else f"{prefix}{key}")
+        )
+    return out
+
+
 @dataclass
 class RunContext:
     cfg: DictConfig
@@ -163,6 +193,21 @@ class RunContext:
     def expert_seeds(self) -> SeedTree:
         """The expert's and its demonstrations' seed tree (``expert_seed``, default ``seed``)."""
         return SeedTree(self.expert_seed)
+
+    def fingerprint(self, stage: str) -> dict[str, Any]:
+        """The resolved settings that shape ``stage``'s training (train_expert: the env, the
+        expert and its seed; imitate: everything), less RESUMABLE_CHANGES, flat: what a
+        checkpoint must match to be resumed."""
+        config = self.container()
+        if stage == "train_expert":
+            keys = ("env", "expert", "matmul_precision", "device", "torch_threads")
+            config = {k: config[k] for k in keys} | {"expert_seed": self.expert_seed}
+        flat = flatten(config)
+
+        def free(key: str) -> bool:
+            return any(key == k or key.startswith(k + ".") for k in RESUMABLE_CHANGES)
+
+        return {k: v for k, v in flat.items() if not free(k)}
 
     def logger(self, stage_dir: Path, job_type: str) -> RunLogger:
         make = build(self.cfg.logger, _partial_=True)  # the run config must not be instantiated

@@ -142,7 +142,11 @@ def imitate(
             unit = cfg.algo.checkpoint_unit
             every = 1 if unit == "evaluations" else cfg.checkpoint_every
             checkpoints = TrainingCheckpoints(
-                stage_dir / "checkpoints", every, cfg.keep_checkpoints, unit
+                stage_dir / "checkpoints",
+                every,
+                cfg.keep_checkpoints,
+                unit,
+                fingerprint=ctx.fingerprint("imitate"),
             )
         result = loop.run(algorithm, factory, ctx.seeds, logger, cfg.progress, checkpoints)
         policy = algorithm.policy

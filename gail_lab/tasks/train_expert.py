@@ -42,7 +42,11 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
             checkpoints = None
             if ctx.cfg.checkpoint_every:  # experts save at every evaluation (and on SIGTERM)
                 checkpoints = TrainingCheckpoints(
-                    stage_dir / "checkpoints", 1, ctx.cfg.keep_checkpoints, unit="evaluations"
+                    stage_dir / "checkpoints",
+                    1,
+                    ctx.cfg.keep_checkpoints,
+                    "evaluations",
+                    fingerprint=ctx.fingerprint("train_expert"),
                 )
             policy, info = train(ctx, logger, checkpoints)
         else:
