@@ -16,7 +16,11 @@ GROUPS = ["task", "env", "expert", "algo", "discriminator", "optimizer", "logger
 @pytest.mark.parametrize("group", GROUPS)
 def test_every_option_composes_and_validates(compose_cfg, group):
     for option in sorted(p.stem for p in (CONF / group).glob("*.yaml")):
-        required = {("env", "gym"): ["env.id=Acrobot-v1"], ("task", "report"): ["task.dir=."]}
+        required = {
+            ("env", "gym"): ["env.id=Acrobot-v1"],
+            ("task", "report"): ["task.dir=."],
+            ("discriminator", "airl"): ["algo=airl"],  # AIRL's discriminator is algo=airl's
+        }
         extra = required.get((group, option), [])
         cfg = compose_cfg(f"{group}={option}", *extra)
         validate_config(cfg)

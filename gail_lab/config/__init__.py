@@ -175,6 +175,21 @@ def validate_config(cfg: DictConfig) -> None:
                 raise ConfigValueError(f"{path}.{msg}" if path else msg) from None
 
     visit(cfg, "")
+    budget = cfg.algo.loop.budget
+    starts = (cfg.algo.get("algorithm") or {}).get("learning_starts")
+    if starts is not None and budget.get("env_steps") is not None and starts >= budget.env_steps:
+        raise ConfigValueError(
+            f"algo.algorithm.learning_starts: must be < algo.loop.budget.env_steps "
+            f"({budget.env_steps}): the learner would never update (got {starts})"
+        )
+    disc = cfg.get("discriminator")
+    airl_d = disc is not None and "state_only" in disc
+    if cfg.algo.get("reward") is not None and (cfg.algo.name == "airl") != airl_d:
+        raise ConfigValueError(
+            f"discriminator: algo={cfg.algo.name} "
+            + ("needs AIRL's (discriminator=airl)" if not airl_d else "does not use AIRL's")
+            + f", got the {'airl' if airl_d else 'GAIL'} discriminator; algo=airl chooses it"
+        )
     reward, algorithm = cfg.algo.get("reward"), cfg.algo.get("algorithm")
     if (
         reward is not None

@@ -122,6 +122,9 @@ class PPOConfig:
         require(self.clip_coef > 0, "clip_coef", "> 0", self.clip_coef)
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
         require(self.minibatch_size >= 2, "minibatch_size", ">= 2", self.minibatch_size)
+        require(self.value_coef >= 0, "value_coef", ">= 0", self.value_coef)
+        require(self.entropy_coef >= 0, "entropy_coef", ">= 0", self.entropy_coef)
+        require(self.max_grad_norm > 0, "max_grad_norm", "> 0", self.max_grad_norm)
         require_sizes(self.value_hidden_sizes, "value_hidden_sizes")
         require_one_of(self.value_activation, "value_activation", ACTIVATIONS)
 

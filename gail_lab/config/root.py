@@ -106,6 +106,12 @@ class DataConfig:
     subsample_every: int = MISSING  # keep every k-th transition of each trajectory (from its first)
 
     def __post_init__(self) -> None:
+        require(
+            self.minari_id is None or self.path is None,
+            "minari_id",
+            "null when data.path is set (one dataset: a file or a Minari id)",
+            self.minari_id,
+        )
         require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
         require_one_of(self.label, "label", ("executed", "clean"))
         require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
@@ -213,6 +219,12 @@ class Config:
             f"one of {list(MATMUL_PRECISIONS)}",
             self.matmul_precision,
         )
-        require(self.seed >= 0, "seed", ">= 0", self.seed)
+        require(0 <= self.seed <= 2**32 - 1, "seed", "in [0, 2**32 - 1]", self.seed)
+        require(
+            self.expert_seed is None or 0 <= self.expert_seed <= 2**32 - 1,
+            "expert_seed",
+            "null or in [0, 2**32 - 1]",
+            self.expert_seed,
+        )
         require(self.checkpoint_every >= 0, "checkpoint_every", ">= 0", self.checkpoint_every)
         require(self.keep_checkpoints >= 1, "keep_checkpoints", ">= 1", self.keep_checkpoints)
