@@ -2,7 +2,7 @@
 saved policy and act with it in a plain gymnasium loop.
 
     import gail_lab
-    result = gail_lab.run(["env=cartpole", "algo=gail_ppo"], run_dir="outputs/notebook")
+    result = gail_lab.run(["env=cartpole", "algo=gail_ppo"])  # in outputs/api/<date>/<time>
     policy = gail_lab.load_policy(result.run_dir / "imitate" / "policy.pt")
     action = policy.act(obs)  # one raw observation in, one action out
 
