@@ -163,6 +163,13 @@ def test_task_report_through_the_cli(sweep, tmp_path):
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert "8 runs in 2 group(s)" in (tmp_path / "run" / "report.md").read_text()
+    # a metric no run has: refused in one line, no empty report
+    bogus = run_cli(
+        tmp_path, "task=report", f"task.dir={sweep}", "task.metrics=[bogus]", run_dir="bogus"
+    )
+    text = bogus.stdout + bogus.stderr
+    assert bogus.returncode == 2 and "has ['bogus'] in its summary.json" in text, text[-2000:]
+    assert not (tmp_path / "bogus" / "report.md").exists()
     # the folder is required
     missing = run_cli(tmp_path, "task=report", "logger=none", run_dir="missing")
     assert missing.returncode == 2 and "task.dir: is required" in missing.stderr + missing.stdout

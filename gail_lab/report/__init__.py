@@ -98,6 +98,17 @@ def write_report(
     runs = find_runs(root)
     if not runs:
         raise ReportError(f"report: no run folders (with .hydra/config.yaml) under {root}")
+    unknown = [m for m in metrics if not any(m in r.results for r in runs)]
+    if unknown:
+        keys = sorted({k for r in runs for k in r.results if not isinstance(r.results[k], dict)})
+        why = (
+            f"no run under {root} has {unknown} in its summary.json; keys there: "
+            + ", ".join(keys[:25])
+            + (" ..." if len(keys) > 25 else "")
+        )
+        if len(unknown) == len(metrics):  # nothing to report: refuse rather than write blanks
+            raise ReportError(f"report: {why}")
+        log.warning("report: %s", why)
     groups, shared = group_runs(runs)
     kw = {"confidence": confidence, "resamples": resamples, "seed": seed}
     by_metric = {m: [summarize(g, m, **kw) for g in groups] for m in metrics}
