@@ -62,3 +62,22 @@ def test_optuna_sweep_returns_a_best_value(tmp_path):
     ]
     assert result["best_value"] == max(scores)  # the objective is what run.py returns
     assert (tmp_path / "optuna.db").stat().st_size > 0  # SQLite storage works (SQLAlchemy < 2)
+
+
+def test_a_sweep_with_failed_jobs_exits_1_and_counts_them(tmp_path):
+    sweep = tmp_path / "multirun"
+    out = run_cli(
+        tmp_path,
+        "-m",
+        "seed=0,1",
+        "task=imitate",
+        "logger=none",
+        "progress=false",
+        f"data.path={tmp_path / 'missing.npz'}",
+        f"hydra.sweep.dir={sweep}",
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text[-2000:]
+    assert "error: 2 of 2 jobs of the sweep failed" in text and "Traceback" not in text
+    single = run_cli(tmp_path, "task=imitate", "logger=none", f"data.path={tmp_path / 'x.npz'}")
+    assert single.returncode == 2 and not (tmp_path / "multirun" / "x").exists()
