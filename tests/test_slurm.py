@@ -92,7 +92,7 @@ def test_a_requeued_job_resumes_from_its_checkpoint_and_finishes(tmp_path):
     )
     ckpts = sweep / "0" / "imitate" / "checkpoints"
     deadline = time.time() + 180
-    while time.time() < deadline and not (ckpts.is_dir() and any(ckpts.iterdir())):
+    while time.time() < deadline and not (ckpts.is_dir() and any(ckpts.glob("ckpt-*.pt"))):
         time.sleep(0.2)
     assert ckpts.is_dir(), "the job never wrote a checkpoint"
     job_id = next(p.name for p in (sweep / ".submitit").iterdir() if p.name.isdigit())
