@@ -17,7 +17,13 @@ from gail_lab.choices import (
     SQUASHES,
     UNITS,
 )
-from gail_lab.config.checks import require, require_one_of, require_replay, require_sizes
+from gail_lab.config.checks import (
+    require,
+    require_min,
+    require_one_of,
+    require_replay,
+    require_sizes,
+)
 
 
 # --------------------------------------------------------------------------- imitation
@@ -215,12 +221,7 @@ class GAILConfig:
     bc_warm_start_lr: float | None = MISSING  # its Adam learning rate (null: the optimizer's)
 
     def __post_init__(self) -> None:
-        require(
-            self.samples_per_iteration >= 1,
-            "samples_per_iteration",
-            ">= 1",
-            self.samples_per_iteration,
-        )
+        require_min(self, "samples_per_iteration", 1)
         require(self.bc_coef >= 0, "bc_coef", ">= 0", self.bc_coef)
         require(self.bc_batch_size >= 1, "bc_batch_size", ">= 1", self.bc_batch_size)
         require(self.bc_warm_start >= 0, "bc_warm_start", ">= 0", self.bc_warm_start)

@@ -20,6 +20,12 @@ def require_sizes(sizes: list[int], key: str = "hidden_sizes") -> None:
     require(all(h >= 1 for h in sizes), key, "a list of positive sizes", sizes)
 
 
+def require_min(cfg: Any, key: str, minimum: int) -> None:
+    """``cfg.<key> >= minimum``."""
+    value = getattr(cfg, key)
+    require(value >= minimum, key, f">= {minimum}", value)
+
+
 def require_replay(cfg: Any) -> None:
     """The replay settings of an off-policy learner (DQN, SAC): batch, buffer, update cadence."""
     require(cfg.batch_size >= 1, "batch_size", ">= 1", cfg.batch_size)

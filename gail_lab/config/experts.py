@@ -8,7 +8,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from gail_lab.config.algo import LoopConfig
-from gail_lab.config.checks import require, require_one_of, require_replay
+from gail_lab.config.checks import require, require_min, require_one_of, require_replay
 
 
 # --------------------------------------------------------------------------- trained experts
@@ -110,12 +110,7 @@ class OnPolicyConfig:
     observe_after_update: bool = MISSING
 
     def __post_init__(self) -> None:
-        require(
-            self.samples_per_iteration >= 1,
-            "samples_per_iteration",
-            ">= 1",
-            self.samples_per_iteration,
-        )
+        require_min(self, "samples_per_iteration", 1)
         require(
             self.num_envs is None or self.num_envs >= 1, "num_envs", ">= 1 or null", self.num_envs
         )
