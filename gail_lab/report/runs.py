@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from gail_lab.errors import GailLabError
+from gail_lab.io import flatten
 from gail_lab.report.stats import IQM_MIN_RUNS, Estimate, estimate
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,6 @@ class Run:
     curve_file: Path | None
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{key}."))
-        else:
-            out[key] = v
-    return out
-
-
 def _is_seed(key: str) -> bool:
     return key.lstrip("+~") == "seed"
 
@@ -54,7 +44,7 @@ def _settings(run_dir: Path, config: dict[str, Any]) -> dict[str, str]:
     if overrides_file.is_file():
         items = [str(o).partition("=") for o in yaml.safe_load(overrides_file.read_text()) or []]
         return {k: v for k, _, v in items if not _is_seed(k)}
-    flat = _flatten(config)
+    flat = flatten(config)
     return {k: str(v) for k, v in flat.items() if k not in ("seed", "run_name")}
 
 

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError
-from gail_lab.io import config_hash
+from gail_lab.io import config_hash, flatten
 from gail_lab.logging import RunLogger
 from gail_lab.runtime import CONF_DIR, configure_torch, resolve_device
 from gail_lab.seeding import SeedTree
@@ -37,6 +37,13 @@ def build(node: DictConfig, **kwargs: Any) -> Any:
         if cause is not None:
             raise cause from None
         raise
+
+
+def unsupported_action_kind(policy_node: DictConfig, factory: EnvFactory) -> str | None:
+    """The env's action kind ("discrete" or "continuous") when the policy network that
+    ``policy_node`` builds cannot drive it (its factory's ``action_kinds``), else None."""
+    kind = "discrete" if factory.discrete else "continuous"
+    return None if kind in get_object(policy_node._target_).action_kinds else kind
 
 
 def build_with(node: DictConfig, parts: dict[str, Any]) -> Any:
@@ -130,18 +137,6 @@ RESUMABLE_CHANGES = (
     "algo.loop.budget",
     "expert.loop.budget",
 )
-
-
-def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a.b.c": value}`` of a nested dict (lists kept as values)."""
-    if not isinstance(node, dict):
-        return {prefix: node}
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        out.update(
-            flatten(value, f"{prefix}{key}." if isinstance(value, dict) else f"{prefix}{key}")
-        )
-    return out
 
 
 @dataclass

@@ -16,7 +16,13 @@ from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
-from gail_lab.tasks.context import RunContext, build, build_with, recipe_line
+from gail_lab.tasks.context import (
+    RunContext,
+    build,
+    build_with,
+    recipe_line,
+    unsupported_action_kind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +30,9 @@ log = logging.getLogger(__name__)
 def check_action_kind(ctx: RunContext) -> None:
     """Refuse an algo whose policy cannot drive the env's actions (before any work is done)."""
     factory = ctx.factory
-    kind = "discrete" if factory.discrete else "continuous"
-    kinds = get_method(ctx.cfg.algo.policy._target_).action_kinds
-    if kind not in kinds:
+    kind = unsupported_action_kind(ctx.cfg.algo.policy, factory)
+    if kind is not None:
+        kinds = get_method(ctx.cfg.algo.policy._target_).action_kinds
         raise GailLabError(
             f"algo={ctx.cfg.algo.name} drives {kinds} actions only; "
             f"{factory.id} has {kind} actions {factory.action_space}"

@@ -17,7 +17,7 @@ from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import load_policy, save_policy
 from gail_lab.rl.evaluation import evaluate_policy
 from gail_lab.rl.training_state import TrainingCheckpoints
-from gail_lab.tasks.context import RunContext, build, build_with
+from gail_lab.tasks.context import RunContext, build, build_with, unsupported_action_kind
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,9 @@ def ensure_expert(ctx: RunContext, stage_dir: Path) -> tuple[Any, dict[str, Any]
 
 def check_action_kind(expert_cfg, factory) -> None:
     """Refuse an expert whose network cannot drive the env's actions, in one line."""
-    kind = "discrete" if factory.discrete else "continuous"
-    kinds = get_method(expert_cfg.policy._target_).action_kinds
-    if kind not in kinds:
+    kind = unsupported_action_kind(expert_cfg.policy, factory)
+    if kind is not None:
+        kinds = get_method(expert_cfg.policy._target_).action_kinds
         instead = "expert=sac or expert=ppo" if kind == "continuous" else "expert=dqn or expert=ppo"
         raise IncompatibleSpaceError(
             f"expert={expert_cfg.name} needs {'a discrete' if kinds == ('discrete',) else 'a Box'} "
