@@ -40,6 +40,16 @@ def main(cfg: DictConfig) -> float | None:
         if hydra_cfg.mode == RunMode.MULTIRUN:
             return float("nan")  # one failed job does not stop the sweep; its log says why
         sys.exit(2)
+    except OSError as err:  # a write the checks before the run could not foresee
+        from gail_lab.io import write_error
+
+        mapped = write_error(err, err.filename or "a file")
+        if mapped is err:
+            raise
+        log.error("error: %s", mapped)
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            return float("nan")
+        sys.exit(2)
     except KeyboardInterrupt:  # Ctrl-C outside a checkpointed loop (inside one: saved, as SIGTERM)
         log.error("interrupted (Ctrl-C); nothing was saved since the last checkpoint")
         sys.exit(130)

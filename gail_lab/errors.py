@@ -21,5 +21,10 @@ class DiskFullError(GailLabError, OSError):
     """The disk or quota filled up while writing a file; the file keeps its old content, if any."""
 
 
+class UnwritablePathError(GailLabError, OSError):
+    """A file or folder cannot be written (permissions, a read-only file system, a file where a
+    folder should be); the message names the path and the reason."""
+
+
 class IncompatibleSpaceError(GailLabError, ValueError):
     """A learner or expert was asked to drive an action space it cannot (DQN on Box actions)."""

@@ -138,6 +138,7 @@ def run_cli(
     tmp_path: Path,
     *overrides: str,
     run_dir: str = "run",
+    artifacts_dir: str = "artifacts",
     env: dict | None = None,
     timeout: int = 300,
 ) -> subprocess.CompletedProcess:
@@ -148,7 +149,7 @@ def run_cli(
         str(ROOT / "run.py"),
         *overrides,
         f"hydra.run.dir={tmp_path / run_dir}",
-        f"artifacts_dir={tmp_path / 'artifacts'}",
+        f"artifacts_dir={tmp_path / artifacts_dir}",
     ]
     full_env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", **(env or {})}
     full_env = {k: v for k, v in full_env.items() if v is not None}

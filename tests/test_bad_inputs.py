@@ -69,6 +69,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     (bad / "truncated.pt").write_bytes(blob[: len(blob) // 2])
     (bad / "pickle.pt").write_bytes(pickle.dumps(CodeOnLoad(marker)))
     torch.save({"kind": "CategoricalPolicy", "state_dict": CodeOnLoad(marker)}, bad / "torch.pt")
+    (bad / "notes.npz").write_text("observations, actions\n0.1, 1\n")
+    (bad / "random.pt").write_bytes(np.random.default_rng(0).bytes(256))
     return {"dataset": dataset, "policy": policy, "bad": bad, "marker": marker}
 
 
@@ -204,7 +206,73 @@ CATALOGUE = [
             "discriminator.absorbing=true",
             "env.terminal_outcome=info",
         ],
-        "these transitions do not say whether their episodes ended in success",
+        "discriminator.absorbing: CartPole-v1 does not say whether an episode ended in success",
+        2,
+    ),
+    (  # before the expert trains and its data are collected
+        "absorbing_on_an_env_without_outcomes",
+        [
+            "task=pipeline",
+            "env=gym",
+            "env.id=Pendulum-v1",
+            "expert=scripted_pendulum",
+            "discriminator.absorbing=true",
+        ],
+        "discriminator.absorbing: Pendulum-v1 does not say whether an episode ended in success",
+        2,
+    ),
+    (
+        "noise_dims_outside_the_action",
+        [
+            "task=pipeline",
+            "env=pendulum",
+            "expert=scripted_pendulum",
+            "data.noise_scale=0.1",
+            "data.noise_dims=[5]",
+        ],
+        "data.noise_dims: [5] outside the action's 1 dimensions of Pendulum-v1",
+        2,
+    ),
+    (
+        "noise_dims_on_discrete_actions",
+        ["task=pipeline", "data.noise_scale=0.1", "data.noise_dims=[0]"],
+        "data.noise_dims: Box actions only; CartPole-v1 has Discrete(2)",
+        2,
+    ),
+    (
+        "noise_scale_above_1_on_discrete_actions",
+        ["task=pipeline", "data.noise_scale=2"],
+        "data.noise_scale: must be <= 1 for discrete actions",
+        2,
+    ),
+    (
+        "obs_dims_outside_the_observation",
+        ["task=pipeline", "discriminator.obs_dims=[0,9]"],
+        "discriminator.obs_dims: [9] outside the 4 observation dims of CartPole-v1",
+        2,
+    ),
+    (
+        "text_file_as_dataset",
+        ["task=imitate", "data.path={bad}/notes.npz"],
+        "not a gail_lab dataset, not an .npz archive (it starts 'observations, ac'",
+        2,
+    ),
+    (
+        "folder_as_dataset",
+        ["task=imitate", "data.path={bad}"],
+        "is a folder; data.path takes a dataset file (.npz)",
+        2,
+    ),
+    (
+        "random_bytes_as_checkpoint",
+        ["task=evaluate", "eval.checkpoint={bad}/random.pt"],
+        "random.pt: not a torch checkpoint, it starts ",
+        2,
+    ),
+    (
+        "folder_as_checkpoint",
+        ["task=evaluate", "eval.checkpoint={bad}"],
+        "is a folder; give a policy file (a run's policy.pt)",
         2,
     ),
     (
@@ -255,6 +323,99 @@ def test_bad_input(tmp_path, files, overrides, message, exit_code):
         assert len(re.findall(r"\berror: ", text)) == 1, text
     assert not files["marker"].exists()  # no pickled code ran
     assert_nothing_half_made(tmp_path)
+
+
+# --------------------------------------------------------------------------- paths that cannot be written
+# /sys refuses new entries even to root (EPERM), so these hold as root and as a user
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [("/sys/gail_lab_run", "Operation not permitted"), ("a_file", "a file is there, not a folder")],
+    ids=["no_permission", "a_file"],
+)
+def test_unwritable_run_dir(tmp_path, where, reason):
+    (tmp_path / "a_file").write_text("not a folder\n")
+    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", run_dir=where)
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    (line,) = [line for line in text.splitlines() if "error: " in line]
+    assert f"cannot write hydra.run.dir {Path(tmp_path, where)} ({reason})" in line, line
+    assert "Traceback" not in text
+    assert not (tmp_path / "artifacts").exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("/sys/gail_lab_artifacts", "Operation not permitted"),
+        ("a_file", "a file is there, not a folder"),
+        ("a_file/below", "Not a directory"),
+    ],
+    ids=["no_permission", "a_file", "below_a_file"],
+)
+def test_unwritable_artifacts_dir_stops_before_any_stage(tmp_path, where, reason):
+    (tmp_path / "a_file").write_text("not a folder\n")
+    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", artifacts_dir=where)
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    (line,) = [line for line in text.splitlines() if "error: " in line]
+    assert f"cannot write artifacts_dir {Path(tmp_path, where)}" in line and reason in line, line
+    assert "Traceback" not in text
+    assert {p.name for p in (tmp_path / "run").iterdir()} <= {".hydra", "run.log"}  # no stage
+
+
+def test_slurm_launcher_without_slurm(tmp_path):
+    """No srun/sbatch on PATH (submitit would raise "Could not detect srun"): one line, before
+    any job."""
+    out = run_cli(
+        tmp_path,
+        "-m",
+        "hydra/launcher=slurm",
+        "seed=0,1",
+        *SCRIPTED,
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        env={"PATH": str(Path(sys.executable).parent)},
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    (line,) = [line for line in text.splitlines() if "error: " in line]
+    assert "hydra/launcher=slurm: no SLURM here (no srun or sbatch on PATH)" in line, line
+    assert "hydra/launcher=joblib" in line and "Traceback" not in text
+
+
+def test_evaluate_says_why_the_score_is_nan(tmp_path, files):
+    """A policy scored where no dataset gives the expert's return: the score is NaN, and a
+    warning says why and how to supply the reference."""
+    out = run_cli(tmp_path, *SCRIPTED, "task=evaluate", f"eval.checkpoint={files['policy']}")
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    (line,) = [line for line in text.splitlines() if "normalized score nan:" in line]
+    assert "no expert reference return" in line and "data.path=" in line, line
+    assert "task=collect" in line
+    out = run_cli(
+        tmp_path,
+        *SCRIPTED,
+        "task=evaluate",
+        f"eval.checkpoint={files['policy']}",
+        f"data.path={files['dataset']}",
+    )
+    assert out.returncode == 0 and "normalized score nan" not in out.stdout + out.stderr
+
+
+def test_minari_dataset_not_in_the_store(tmp_path):
+    store = tmp_path / "minari_store"
+    store.mkdir()
+    out = run_cli(
+        tmp_path,
+        *SCRIPTED,
+        "task=imitate",
+        "data.minari_id=foo/bar-v0",
+        env={"MINARI_DATASETS_PATH": str(store)},
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    (line,) = [line for line in text.splitlines() if "error: " in line]
+    assert "Minari dataset 'foo/bar-v0' is not in the local store" in line, line
+    assert "`minari download foo/bar-v0`" in line and "download=True" not in text
 
 
 # --------------------------------------------------------------------------- disk full
@@ -380,3 +541,12 @@ def test_reliability_table_names_every_catalogue_test():
     assert named == {case[0] for case in CATALOGUE}
     functions = {f for row in rows for f in re.findall(r"`(test_\w+)`", row)}
     assert functions and all(callable(globals().get(f)) for f in functions), functions
+    total, cases, own = map(
+        int,
+        re.search(
+            r"\*\*(\d+) bad inputs\*\* are\s+covered, (\d+) cases of `test_bad_input` and "
+            r"(\d+) tests of their own",
+            readme,
+        ).groups(),
+    )
+    assert (total, cases, own) == (len(named) + len(functions), len(named), len(functions))

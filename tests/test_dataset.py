@@ -223,7 +223,9 @@ def test_subset_refuses_more_episodes_than_the_dataset_holds(demos):
 def test_minari_missing_dataset_is_a_dataset_error(tmp_path):
     from gail_lab.data.minari_io import import_minari
 
-    with pytest.raises(DatasetError, match="cannot load Minari dataset 'gail_lab/none-v0'"):
+    with pytest.raises(
+        DatasetError, match="Minari dataset 'gail_lab/none-v0' is not in the local store"
+    ):
         import_minari("gail_lab/none-v0", root=tmp_path)
 
 
@@ -282,5 +284,5 @@ def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):
     )
     assert (
         out.returncode == 2
-        and "cannot load Minari dataset 'gail_lab/none-v0'" in out.stdout + out.stderr
+        and "Minari dataset 'gail_lab/none-v0' is not in the local store" in out.stdout + out.stderr
     )

@@ -338,3 +338,57 @@ def test_a_partly_written_last_metrics_row_is_dropped_on_resume(tmp_path, caplog
     path.write_text('{"global_step": 1}\nnot json\n{"global_step": 3}\n')
     with pytest.raises(GailLabError, match="line 2: not a metrics row"):
         read_metrics(path)
+
+
+KILL_IN_FSYNC = """
+import os, runpy, signal, sys
+real_fsync, seen = os.fsync, []
+def fsync(fd):
+    name = os.readlink(f"/proc/self/fd/{fd}")
+    if "/imitate/checkpoints/.ckpt-" in name:
+        seen.append(name)
+        if len(seen) == int(os.environ["KILL_AT_CHECKPOINT"]):
+            metrics = os.path.join(os.path.dirname(os.path.dirname(name)), "metrics.jsonl")
+            with open(metrics, "a") as f:  # a crash mid-append: half a row, no newline
+                f.write('{"global_step": 99999, "losses/po')
+            os.kill(os.getpid(), signal.SIGKILL)  # inside the write: a full-size temp file left
+    real_fsync(fd)
+os.fsync = fsync
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.slow  # two runs and a killed one (~40 s); run by .ci/run
+def test_sigkill_inside_a_checkpoint_write_and_a_torn_metrics_row_resume_bit_for_bit(tmp_path):
+    """SIGKILL inside a checkpoint's fsync (its full-size temp file left behind) with half a
+    metrics row appended: the same command resumes from the checkpoint before, removes the temp
+    file, drops the torn row, and ends where an uninterrupted run does, weights and metrics."""
+    assert run_cli(tmp_path, *RUN, run_dir="whole").returncode == 0
+    wrapper = tmp_path / "kill_in_fsync.py"
+    wrapper.write_text(KILL_IN_FSYNC)
+    run_dir = tmp_path / "killed"
+    cmd = [sys.executable, str(wrapper), str(ROOT / "run.py"), *RUN]
+    cmd += [f"hydra.run.dir={run_dir}", f"artifacts_dir={tmp_path / 'artifacts'}"]
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    killed = subprocess.run(
+        cmd, cwd=tmp_path, env={**env, "KILL_AT_CHECKPOINT": "7"}, capture_output=True, text=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    stage = run_dir / "imitate"
+    (left,) = (stage / "checkpoints").glob(".ckpt-*.tmp")
+    assert left.stat().st_size > 1000  # the whole checkpoint, never renamed
+    assert (stage / "metrics.jsonl").read_text().endswith('"losses/po')
+
+    resumed = run_cli(tmp_path, *RUN, run_dir="killed")
+    text = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, text[-2000:]
+    assert "partly written last row" in text and "resumed from" in text
+    assert not list((stage / "checkpoints").glob(".ckpt-*.tmp"))
+    whole = tmp_path / "whole" / "imitate"
+    assert comparable(read_jsonl(stage / "metrics.jsonl")) == comparable(
+        read_jsonl(whole / "metrics.jsonl")
+    )
+    a = torch.load(whole / "policy.pt", weights_only=True)["state_dict"]
+    b = torch.load(stage / "policy.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -27,7 +27,7 @@ import numpy as np
 from gail_lab.data.transitions import TRANSITION_FIELDS, Transitions
 from gail_lab.envs.factory import describe_space
 from gail_lab.errors import GailLabError
-from gail_lab.io import atomic_write_bytes
+from gail_lab.io import atomic_write_bytes, describe_head, file_kind
 
 FORMAT_VERSION = 1
 
@@ -107,8 +107,26 @@ class Demonstrations(Transitions):
     @classmethod
     def load(cls, path: str | Path) -> Demonstrations:
         path = Path(path)
-        if not path.is_file():
+        kind = file_kind(path)
+        if kind == "missing":
             raise DatasetError(f"dataset not found: {path}")
+        if kind == "folder":
+            raise DatasetError(f"{path}: is a folder; data.path takes a dataset file (.npz)")
+        if kind in ("empty", "other"):
+            raise DatasetError(
+                f"{path}: not a gail_lab dataset, "
+                + (
+                    "the file is empty"
+                    if kind == "empty"
+                    else f"not an .npz archive (it starts {describe_head(path)})"
+                )
+                + "; make one with task=collect"
+            )
+        if kind == "pickle":
+            raise DatasetError(
+                f"{path}: refused, the file holds pickled objects; gail_lab datasets are "
+                "plain arrays, loaded with allow_pickle=False"
+            )
         try:
             with np.load(path, allow_pickle=False) as f:
                 missing = [k for k in (*TRANSITION_FIELDS, "metadata") if k not in f.files]

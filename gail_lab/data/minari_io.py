@@ -98,7 +98,15 @@ def import_minari(dataset_id: str, root: str | os.PathLike | None = None) -> Dem
     with _datasets_root(root):
         try:
             dataset = minari.load_dataset(dataset_id)
-        except Exception as err:  # minari raises several types for a missing/bad dataset
+        except FileNotFoundError:
+            from minari.storage import get_dataset_path
+
+            raise DatasetError(
+                f"Minari dataset {dataset_id!r} is not in the local store ({get_dataset_path()}); "
+                f"fetch it with `minari download {dataset_id}` ("
+                "MINARI_DATASETS_PATH moves the store)"
+            ) from None
+        except Exception as err:  # minari raises several types for a bad dataset
             raise DatasetError(f"cannot load Minari dataset {dataset_id!r}: {err}") from None
         episodes = list(dataset.iterate_episodes())
         description = dataset.storage.metadata.get("description") or ""

@@ -113,6 +113,18 @@ class EnvFactory:
             kwargs["max_episode_steps"] = self.max_episode_steps
         return gym.make(self.id, render_mode=render_mode, **kwargs)
 
+    def reports_success(self) -> bool:
+        """Does the env put ``is_success`` in its step info (what ``terminal_outcome=info``
+        reads)? One reset and one step of a throw-away instance, on its own seed (no global RNG)."""
+        env = self.make()
+        try:
+            env.reset(seed=0)
+            env.action_space.seed(0)
+            _, _, _, _, info = env.step(env.action_space.sample())
+            return "is_success" in info
+        finally:
+            env.close()
+
     def make_vec(self, n: int | None = None) -> gym.vector.VectorEnv:
         """``n`` (default ``num_envs``) copies in a gymnasium vector env, sync (one process) or
         async (one worker process each), with autoreset disabled: the rollout code resets each

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from gail_lab.errors import GailLabError
-from gail_lab.io import atomic_write_bytes
+from gail_lab.io import atomic_write_bytes, describe_head, file_kind
 from gail_lab.rl.networks import CategoricalPolicy, GaussianPolicy, Policy, QPolicy
 
 CHECKPOINT_VERSION = 1
@@ -51,8 +51,20 @@ def save_policy(path: str | Path, policy: Policy, meta: dict[str, Any] | None = 
 
 def load_policy(path: str | Path, device: str = "cpu") -> tuple[Policy, dict[str, Any]]:
     path = Path(path)
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind == "missing":
         raise CheckpointError(f"policy checkpoint not found: {path}")
+    if kind == "folder":
+        raise CheckpointError(
+            f"{path}: is a folder; give a policy file (a run's policy.pt), or the run dir as "
+            "hydra.run.dir with eval.checkpoint=null"
+        )
+    if kind in ("empty", "other", "npy"):
+        raise CheckpointError(
+            f"{path}: not a torch checkpoint, "
+            + ("the file is empty" if kind == "empty" else f"it starts {describe_head(path)}")
+            + " (gail_lab policies are the policy.pt files its runs write)"
+        )
     try:
         with warnings.catch_warnings():  # torch warns about the pickle protocol of foreign files
             warnings.simplefilter("ignore", UserWarning)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gail_lab.envs import EnvFactory
 from gail_lab.errors import GailLabError
-from gail_lab.io import config_hash, flatten
+from gail_lab.io import config_hash, ensure_writable_dir, flatten
 from gail_lab.logging import RunLogger
 from gail_lab.runtime import CONF_DIR, configure_torch, resolve_device
 from gail_lab.seeding import SeedTree
@@ -44,6 +44,54 @@ def unsupported_action_kind(policy_node: DictConfig, factory: EnvFactory) -> str
     ``policy_node`` builds cannot drive it (its factory's ``action_kinds``), else None."""
     kind = "discrete" if factory.discrete else "continuous"
     return None if kind in get_object(policy_node._target_).action_kinds else kind
+
+
+# tasks that write experts and datasets to artifacts_dir (the others only read it)
+WRITES_ARTIFACTS = ("pipeline", "train_expert", "collect")
+
+
+def check_against_env(cfg: DictConfig, factory: EnvFactory) -> None:
+    """Check the values that depend on the env's spaces and endings before any stage runs (not
+    after the expert trained): the collector's noise dims, the discriminator's observation dims,
+    and absorbing states on an env that says how its episodes ended."""
+    data = cfg.data
+    if data.noise_dims is not None:
+        if factory.discrete:
+            raise GailLabError(
+                f"data.noise_dims: Box actions only; {factory.id} has {factory.action_space} "
+                "(discrete actions are perturbed whole: data.noise_scale is the probability of a "
+                "uniform random action); set data.noise_dims=null"
+            )
+        size = factory.n_actions
+        bad = [d for d in data.noise_dims if not 0 <= d < size]
+        if bad:
+            raise GailLabError(
+                f"data.noise_dims: {bad} outside the action's {size} dimensions of {factory.id} "
+                f"(indices 0..{size - 1}; null perturbs all)"
+            )
+    if factory.discrete and data.noise_scale > 1:
+        raise GailLabError(
+            f"data.noise_scale: must be <= 1 for discrete actions, where it is the probability of "
+            f"a uniform random action (got {data.noise_scale})"
+        )
+    disc = cfg.get("discriminator")
+    if disc is None or cfg.algo.get("reward") is None:  # no discriminator in this algo (bc)
+        return
+    if disc.obs_dims is not None:
+        bad = [d for d in disc.obs_dims if not 0 <= d < factory.obs_dim]
+        if bad:
+            raise GailLabError(
+                f"discriminator.obs_dims: {bad} outside the {factory.obs_dim} observation dims of "
+                f"{factory.id} (indices 0..{factory.obs_dim - 1})"
+            )
+    if disc.absorbing and factory.terminal_outcome == "info" and not data.minari_id:
+        if not factory.reports_success():
+            raise GailLabError(
+                f"discriminator.absorbing: {factory.id} does not say whether an episode ended in "
+                "success (no info['is_success'] on its steps), and env.terminal_outcome=info asks "
+                "it to; set env.terminal_outcome=success|failure (what every termination is), or "
+                "discriminator.absorbing=false"
+            )
 
 
 def build_with(node: DictConfig, parts: dict[str, Any]) -> Any:
@@ -160,7 +208,10 @@ class RunContext:
                 factory.id,
                 "discrete" if factory.discrete else "Box",
             )
-        run_dir.mkdir(parents=True, exist_ok=True)
+        check_against_env(cfg, factory)
+        ensure_writable_dir(run_dir, "the run dir")
+        if cfg.task.name in WRITES_ARTIFACTS:  # before any stage leaves a half-made dir
+            ensure_writable_dir(Path(cfg.artifacts_dir).expanduser(), "artifacts_dir", keep=False)
         if "SLURM_JOB_ID" in os.environ:  # so a sweep's logs say which sbatch job ran each run
             log.info(
                 "SLURM job %s (array %s task %s) on %s",

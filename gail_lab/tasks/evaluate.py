@@ -184,6 +184,20 @@ def evaluate(
         report["normalized_score"],
         report["normalized_score_stochastic"],
     )
+    if expert_return is None:
+        log.warning(
+            "normalized score nan: no expert reference return (no dataset at %s to read it from); "
+            "give data.path=<the demonstrations the policy learned from>, or make this config's "
+            "dataset with `%s`",
+            ctx.dataset_path,
+            ctx.cli_hint("collect"),
+        )
+    elif math.isclose(expert_return, rnd.mean):
+        log.warning(
+            "normalized score nan: the expert's return (%.1f) equals the random policy's, so "
+            "the score (return - random) / (expert - random) is undefined",
+            expert_return,
+        )
     for name, res in (("deterministic", det), ("stochastic", sto)):
         d = res.as_dict()
         counts = ", ".join(f"{k} {v}" for k, v in d["outcome_counts"].items() if v)

@@ -45,7 +45,7 @@ def load_dataset(ctx: RunContext) -> tuple[Path, Demonstrations]:
 
         return ensure_minari(ctx)
     path = ctx.dataset_path
-    if not path.is_file():
+    if not path.exists():
         where = "data.path" if ctx.cfg.data.path else "the cache for this env/expert/seed"
         raise MissingArtifactError(
             f"no demonstrations dataset at {path} ({where}). Make one with `{ctx.cli_hint('collect')}`, "
