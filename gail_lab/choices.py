@@ -18,3 +18,4 @@ SQUASHES = ("tanh", "clip", "clip_censored")
 UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
 # what a checkpoint cadence counts: loop units, or "evaluations" (one at each)
 CHECKPOINT_UNITS = (*UNITS, "evaluations")
+PRECISIONS = ("fp32", "bf16")  # precision=: float32, or the networks under bfloat16 autocast

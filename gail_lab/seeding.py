@@ -34,6 +34,7 @@ STREAMS = (
     "collection",  # the demonstration collector's envs
     "collection_noise",  # DART-style action noise while collecting
     "random_policy",  # the uniform-random baseline policy's actions
+    "expert_replay",  # DAC's hybrid replay: the expert transitions in each SAC batch
 )
 MAX_SEED = 2**32 - 1
 

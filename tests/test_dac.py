@@ -41,10 +41,12 @@ def box_episodes() -> Transitions:
     )
 
 
-def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
+def make_dac(
+    absorbing=True, normalize=False, capacity=100, d_batch=8, expert_ratio=0.0, policy_delay=1
+) -> DAC:
     torch.manual_seed(0)
     policy = sac_policy(2, spaces.Box(-1.0, 1.0, (1,)), [16, 16], normalize_obs=normalize)
-    sac = SAC(policy, ADAM, GAMMA, 0.005, [16, 16], None, 1.0, None)
+    sac = SAC(policy, ADAM, GAMMA, 0.005, [16, 16], None, 1.0, None, policy_delay=policy_delay)
     disc = discriminator(
         2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing
     )
@@ -72,6 +74,7 @@ def make_dac(absorbing=True, normalize=False, capacity=100, d_batch=8) -> DAC:
         gradient_steps=1,
         d_every=1,
         seeds=SeedTree(0),
+        expert_ratio=expert_ratio,
     )
     dac.buffer = ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng)  # what setup() makes
     return dac
@@ -210,6 +213,41 @@ def test_an_update_step_trains_both_models():
     assert any(not torch.equal(a, b) for a, b in zip(a0, dac.policy.parameters(), strict=True))
 
 
+def test_a_delayed_actor_learns_every_other_update_and_the_critics_every_update():
+    dac = make_dac(policy_delay=2)
+    add(dac, 20)
+    seen = []
+    for _ in range(4):
+        actor = [p.clone() for p in dac.policy.parameters()]
+        critics = [p.clone() for p in dac.sac.critics.parameters()]
+        m = dac.update_policy()
+        assert {"losses/qf_loss", "losses/actor_loss", "losses/alpha"} <= set(m)
+        moved = lambda before, now: any(  # noqa: E731
+            not torch.equal(a, b) for a, b in zip(before, now, strict=True)
+        )
+        assert moved(critics, dac.sac.critics.parameters())
+        seen.append(moved(actor, dac.policy.parameters()))
+    assert seen == [True, False, True, False]
+    state = dac.sac.state_dict()
+    assert state["updates"] == 4 and "losses/actor_loss" in state["actor_stats"]
+
+
+def test_hybrid_replay_puts_expert_transitions_in_each_sac_batch_paid_by_d(monkeypatch):
+    """expert_ratio 0.5 of a batch of 8: 4 expert transitions (with their absorbing tails, as
+    the replay's) beside 4 replay samples; D's reward is computed for all 8."""
+    dac = make_dac(expert_ratio=0.5)
+    add(dac, 20, value=9.0)  # replay observations are all 9: expert ones are below 1.4
+    got = {}
+    monkeypatch.setattr(dac.sac, "update", lambda batch: got.update(batch) or {})
+    dac.update_policy()
+    obs = got["obs"].numpy()
+    assert len(obs) == 8 and (obs[:4] == 9.0).all() and (obs[4:] < 1.4).all()
+    assert got["rewards"].shape == (8,) and torch.isfinite(got["rewards"]).all()
+    experts = box_episodes()
+    rows = [int(np.flatnonzero((experts.observations == o).all(1))[0]) for o in obs[4:]]
+    np.testing.assert_array_equal(got["terminated"].numpy()[4:], experts.terminated[rows])
+
+
 # ---------------------------------------------------------------------------- through the CLI
 PENDULUM_DAC = [
     "logger=none",
@@ -230,8 +268,9 @@ PENDULUM_DAC = [
 ]
 
 
-def test_dac_runs_end_to_end_on_pendulum(tmp_path):
-    r = run_cli(tmp_path, *PENDULUM_DAC, "algo.loop.budget.env_steps=400")
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_dac_runs_end_to_end_on_pendulum(tmp_path, precision):
+    r = run_cli(tmp_path, *PENDULUM_DAC, "algo.loop.budget.env_steps=400", f"precision={precision}")
     assert r.returncode == 0, r.stderr[-3000:]
     rows = read_jsonl(tmp_path / "run" / "imitate" / "metrics.jsonl")
     keys = set().union(*rows)
@@ -247,13 +286,18 @@ def test_dac_refuses_discrete_actions_before_any_work(tmp_path, task):
     assert not (tmp_path / "artifacts").exists()  # no expert trained, no data collected
 
 
-@pytest.mark.slow  # two DAC runs and an interrupted one (~1 min); run by .ci/run
-def test_dac_sigterm_then_resume_is_bit_identical(tmp_path):
+@pytest.mark.slow  # two DAC runs and an interrupted one (~1 min each); run by .ci/run
+@pytest.mark.parametrize(
+    "options",
+    [[], ["algo.learner.policy_delay=2", "algo.algorithm.expert_ratio=0.25"]],
+    ids=["defaults", "delayed_actor_hybrid_replay"],
+)
+def test_dac_sigterm_then_resume_is_bit_identical(tmp_path, options):
     """SIGTERM mid-episode, run again: the replay buffer, D, SAC, the normalizer, the env and
     every RNG come back, and the run ends as an uninterrupted one does, bit for bit."""
     from tests.test_resume import comparable, interrupt, weights
 
-    args = [*PENDULUM_DAC, "env.normalize_obs=true", "algo.loop.budget.env_steps=1300"]
+    args = [*PENDULUM_DAC, "env.normalize_obs=true", "algo.loop.budget.env_steps=1300", *options]
     assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0
     interrupt(tmp_path, args, "cut", "imitate/metrics.jsonl", 3)
     resumed = run_cli(tmp_path, *args, run_dir="cut")

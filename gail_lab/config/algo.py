@@ -96,10 +96,12 @@ class SACConfig:
     alpha: float | None = MISSING  # entropy temperature; null tunes it toward target_entropy
     alpha_init: float = MISSING
     target_entropy: float | None = MISSING  # null: -(action dimensions)
+    policy_delay: int = MISSING  # actor (and temperature) updated every n-th critic update (TD3)
 
     def __post_init__(self) -> None:
         require(0 < self.gamma < 1, "gamma", "in (0, 1)", self.gamma)
         require(0 < self.tau <= 1, "tau", "in (0, 1]", self.tau)
+        require(self.policy_delay >= 1, "policy_delay", ">= 1", self.policy_delay)
         require(self.alpha is None or self.alpha > 0, "alpha", "> 0 or null (auto)", self.alpha)
         require(self.alpha_init > 0, "alpha_init", "> 0", self.alpha_init)
         require_sizes(self.critic_hidden_sizes, "critic_hidden_sizes")
@@ -242,11 +244,13 @@ class DACConfig:
     train_freq: int = MISSING  # env steps between rounds of SAC updates
     gradient_steps: int = MISSING  # SAC updates per round
     d_every: int = MISSING  # env steps between rounds of D updates (algo.reward.d_steps each)
+    expert_ratio: float = MISSING  # share of each SAC batch drawn from the demonstrations
 
     def __post_init__(self) -> None:
         require_replay(self)
         require(self.learning_starts >= 1, "learning_starts", ">= 1", self.learning_starts)
         require(self.d_every >= 1, "d_every", ">= 1", self.d_every)
+        require(0 <= self.expert_ratio < 1, "expert_ratio", "in [0, 1)", self.expert_ratio)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from gail_lab.choices import PRECISIONS
 from gail_lab.config.checks import require, require_one_of
 
 
@@ -186,11 +187,12 @@ class Config:
         MISSING  # small MLPs run fastest single-threaded; parallel jobs do not oversubscribe
     )
     # torch.set_float32_matmul_precision: highest (plain float32 matmuls, the default), high or
-    # medium. On this project's CPUs (AVX512-BF16) medium runs float32 matmuls through oneDNN's
-    # bf16 kernels at about twice the speed, with float32-level error here (median relative
-    # error 2.3e-7 against 1.8e-7 on a 256x256 product); other numbers than highest, so a
-    # record names the precision it ran with (docs/results/speed.md).
+    # medium. On this project's CPUs medium gains ~10 % on a 256x256 product (107 against 96
+    # GFLOP/s); other numbers than highest, so a record names the precision it ran with.
     matmul_precision: str = MISSING
+    # fp32, or bf16: the networks' hidden layers under bfloat16 autocast, the rest float32
+    # (gail_lab/rl/precision.py; ~2x the matmul rate on AVX512-BF16 CPUs); docs/results/speed.md
+    precision: str = MISSING
     progress: bool = MISSING  # progress bars with steps/s and ETA
     artifacts_dir: str = MISSING  # cache of experts and datasets, shared by runs (keyed by config)
     reuse_artifacts: bool = (
@@ -219,6 +221,7 @@ class Config:
             f"one of {list(MATMUL_PRECISIONS)}",
             self.matmul_precision,
         )
+        require_one_of(self.precision, "precision", PRECISIONS)
         require(0 <= self.seed <= 2**32 - 1, "seed", "in [0, 2**32 - 1]", self.seed)
         require(
             self.expert_seed is None or 0 <= self.expert_seed <= 2**32 - 1,

@@ -8,7 +8,9 @@ from the current discriminator. One iteration, one env step:
     act       a ~ pi(.|s) (uniform random for the first ``learning_starts`` steps), store it
     D step    every ``d_every`` steps: ``d_steps`` x BCE, expert vs replay samples (half each)
     rewards   r = reward_form(D(s, a)) [+ absorbing tail] for a replay batch, fresh each update
-    pi step   every ``train_freq`` steps: ``gradient_steps`` SAC updates on those rewards
+    pi step   every ``train_freq`` steps: ``gradient_steps`` SAC updates on those rewards (the
+              actor every ``learner.policy_delay``-th); with ``expert_ratio`` > 0 that share of
+              each SAC batch is expert transitions, rewarded by D alike (hybrid replay)
 
 Absorbing states (``discriminator.absorbing``, DAC's fix for the termination bias): an episode that
 terminates (not at a time limit: SAC bootstraps through those) enters the absorbing state of its
@@ -59,6 +61,7 @@ class DAC:
         train_freq: int,
         gradient_steps: int,
         d_every: int,
+        expert_ratio: float = 0.0,
     ) -> None:
         self.sac, self.policy, self.reward_model = learner, learner.actor, reward_model
         self.discriminator = reward_model.discriminator
@@ -72,6 +75,15 @@ class DAC:
         self.train_freq, self.gradient_steps, self.d_every = train_freq, gradient_steps, d_every
         self.rng = seeds.generator("replay")  # the replay buffer's sampling
         self.obs_norm = self.share_obs_norm(demos)
+        # hybrid replay (HyPE; cleanil's real_ratio): this share of each SAC batch is expert
+        # transitions, paid by D like the agent's, drawn from their own stream
+        self.n_expert = int(round(expert_ratio * batch_size))
+        if self.n_expert:
+            self.expert = reward_model.batch_of(demos)
+            self.expert["terminated"] = self.expert["terminated"].astype(np.float32)
+            if "next_codes" not in self.expert:
+                self.expert["next_codes"] = np.zeros(len(demos), np.int64)
+            self.expert_rng = seeds.generator("expert_replay")
 
     def share_obs_norm(self, demos: Demonstrations) -> RunningObsNorm | None:
         """The actor's normalizer (if it has one) becomes the critics' and D's too, seeded with
@@ -159,7 +171,10 @@ class DAC:
 
     def update_policy(self) -> dict[str, float]:
         """One SAC update on a replay batch whose rewards come from the current D."""
-        a = self.replay_arrays(self.buffer.sample_indices(self.batch_size))
+        a = self.replay_arrays(self.buffer.sample_indices(self.batch_size - self.n_expert))
+        if self.n_expert:
+            e = self.expert_rng.integers(0, len(self.expert["obs"]), self.n_expert)
+            a = {k: np.concatenate([v, self.expert[k][e].astype(v.dtype)]) for k, v in a.items()}
         rewards, metrics = self.rewards_of(a)
         device = self.policy.device
         batch = {
@@ -179,6 +194,7 @@ class DAC:
             "sac": self.sac.state_dict(),
             **self.reward_model.state_dict(),
             "buffer": self.buffer.state_dict(),  # its RNG is self.rng: saved with it
+            **({"expert_rng": self.expert_rng.bit_generator.state} if self.n_expert else {}),
             "stepper": self.stepper.state_dict(),
             "steps": self.steps,
         }
@@ -188,6 +204,8 @@ class DAC:
         self.sac.load_state_dict(state["sac"])
         self.reward_model.load_state_dict(state)
         self.buffer.load_state_dict(state["buffer"])
+        if self.n_expert:
+            self.expert_rng.bit_generator.state = state["expert_rng"]
         self.steps = int(state["steps"])
         return self.stepper.load_state_dict(state["stepper"])
 

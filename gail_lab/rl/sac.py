@@ -46,6 +46,7 @@ class SAC:
         alpha: float | None,
         alpha_init: float,
         target_entropy: float | None,
+        policy_delay: int = 1,
     ) -> None:
         self.actor = actor = policy
         obs_dim = actor.init_kwargs["obs_dim"]
@@ -65,6 +66,10 @@ class SAC:
         self.alpha_optimizer = optimizer([self.log_alpha]) if self.autotune else None
         self.target_entropy = float(-act_dim if target_entropy is None else target_entropy)
         self.gamma, self.tau = gamma, tau
+        # TD3's delayed policy updates: the actor and the temperature learn every policy_delay-th
+        # update (the critics every update); their last losses are reported in between
+        self.policy_delay, self.updates = policy_delay, 0
+        self._actor_stats: dict[str, torch.Tensor] = {}
         self._params = list(self.critics.parameters())  # Polyak averaging, one foreach call
         self._target_params = list(self.critic_targets.parameters())
 
@@ -86,7 +91,17 @@ class SAC:
         self.critic_optimizer.zero_grad(set_to_none=True)
         q_loss.backward()
         self.critic_optimizer.step()
+        self.updates += 1
+        stats = {"losses/qf_loss": q_loss / 2, "losses/qf_values": q1.mean()}
+        if (self.updates - 1) % self.policy_delay == 0:
+            self._actor_stats = self.update_actor(obs, alpha)
+        stats.update(self._actor_stats)
+        with torch.no_grad():
+            torch._foreach_lerp_(self._target_params, self._params, self.tau)
+        return scalars(stats)
 
+    def update_actor(self, obs: torch.Tensor, alpha: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One actor step (and one temperature step when it is tuned) on ``obs``."""
         a, logp = self.actor.distribution(obs).rsample_with_log_prob()
         self.critics.requires_grad_(False)  # the actor loss needs no critic weight gradients
         q_pi = torch.min(*(q(obs, a) for q in self.critics))
@@ -96,22 +111,15 @@ class SAC:
         actor_loss.backward()
         self.actor_optimizer.step()
 
-        stats = {
-            "losses/qf_loss": q_loss / 2,
-            "losses/qf_values": q1.mean(),
-            "losses/actor_loss": actor_loss,
-            "losses/entropy": -logp.mean(),
-        }
+        stats = {"losses/actor_loss": actor_loss.detach(), "losses/entropy": -logp.mean().detach()}
         if self.autotune:
             alpha_loss = -(self.log_alpha * (logp.detach() + self.target_entropy)).mean()
             self.alpha_optimizer.zero_grad(set_to_none=True)
             alpha_loss.backward()
             self.alpha_optimizer.step()
-            stats["losses/alpha_loss"] = alpha_loss
-        stats["losses/alpha"] = self.log_alpha.exp()
-        with torch.no_grad():
-            torch._foreach_lerp_(self._target_params, self._params, self.tau)
-        return scalars(stats)
+            stats["losses/alpha_loss"] = alpha_loss.detach()
+        stats["losses/alpha"] = self.log_alpha.exp().detach()
+        return stats
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +128,8 @@ class SAC:
             "actor_optimizer": self.actor_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
             "log_alpha": self.log_alpha.detach().clone(),
+            "updates": self.updates,
+            "actor_stats": {k: v.clone() for k, v in self._actor_stats.items()},
             "alpha_optimizer": None
             if self.alpha_optimizer is None
             else self.alpha_optimizer.state_dict(),
@@ -132,6 +142,8 @@ class SAC:
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
         with torch.no_grad():
             self.log_alpha.copy_(state["log_alpha"])
+        self.updates = int(state.get("updates", 0))  # (older checkpoints: policy_delay 1)
+        self._actor_stats = dict(state.get("actor_stats", {}))
         if self.alpha_optimizer is not None:
             self.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
 

@@ -15,6 +15,7 @@ from gail_lab.imitation.reward_model import RewardModel
 from gail_lab.io import file_sha256
 from gail_lab.logging.plots import plot_curves
 from gail_lab.rl.checkpoint import save_policy
+from gail_lab.rl.precision import apply_precision
 from gail_lab.rl.training_state import TrainingCheckpoints
 from gail_lab.tasks.context import (
     RunContext,
@@ -107,6 +108,12 @@ def build_algorithm(ctx: RunContext, demos: Demonstrations) -> tuple[Any, Reward
         "optimizer": optimizer,
         "seeds": seeds,
     }
+    apply_precision(
+        cfg.precision,
+        policy=policy,
+        learner=learner,
+        discriminator=None if reward_model is None else reward_model.discriminator,
+    )
     return build_with(algo.algorithm, parts), reward_model
 
 
