@@ -6,9 +6,10 @@ learner's), one thread, each preset built from the config as `python run.py env=
 For each preset, in one process: FLOPs per env step (torch.utils.flop_counter over 50 steps:
 matrix products, forward and backward, the discriminator's double backward included), env
 steps/s (timed without a counter or profiler, after the random warm-up), and the single-thread
-GEMM rate measured here at the networks' shape (256 x 256 x 256, or 64-wide for a small D), so
-"% of ceiling" = FLOPs/step x steps/s / GEMM rate. The `before` preset holds algo=dac's
-defaults before the speed work, overridden explicitly; `defaults` is what algo=dac is now.
+GEMM rate measured here at the networks' shape (256 x 256 x 256, float32 or bfloat16 as the
+preset runs), so "% of ceiling" = FLOPs/step x steps/s / GEMM rate. The `before` preset holds
+algo=dac's defaults before the speed work, overridden explicitly, and every other preset builds
+on it; `defaults` is what algo=dac is now.
 
     .venv/bin/python -m benchmarks.dac_speed --steps 1000
 
@@ -39,31 +40,41 @@ from gail_lab.seeding import SeedTree
 from gail_lab.tasks.imitate import build_algorithm
 
 OBS, ACT = 11, 3
-# name -> (what it changes, overrides on top of env=hopper algo=dac)
+# algo=dac's defaults before the speed work, as overrides
+BEFORE = [
+    "discriminator.hidden_sizes=[256,256]",
+    "discriminator.grad_penalty=10.0",
+    "algo.algorithm.d_every=1",
+    "algo.algorithm.train_freq=1",
+    "algo.algorithm.batch_size=256",
+    "algo.learner.policy_delay=1",
+    "precision=fp32",
+]
+SMALL_D, DELAY, B128 = (
+    "discriminator.hidden_sizes=[64]",
+    "algo.learner.policy_delay=2",
+    "algo.algorithm.batch_size=128",
+)
+HALF = ["algo.algorithm.train_freq=2", "algo.algorithm.d_every=2"]
+# name -> (what it changes, overrides on top of env=hopper algo=dac); each builds on `before`
 PRESETS: dict[str, tuple[str, list[str]]] = {
-    "before": (
-        "algo=dac before the speed work: D 256-256 with GP every step, actor every update, float32",
-        [
-            "discriminator.hidden_sizes=[256,256]",
-            "discriminator.grad_penalty=10.0",
-            "discriminator.spectral_norm=false",
-            "algo.algorithm.d_every=1",
-            "algo.algorithm.batch_size=256",
-            "algo.learner.policy_delay=1",
-            "matmul_precision=highest",
-        ],
+    "before": ("D 256-256, SAC batch 256, actor every update, fp32 (the old defaults)", []),
+    "small_d": ("D one 64-unit layer (Acme's)", [SMALL_D]),
+    "small_d_delay": ("small_d, actor every 2nd update (TD3's delay)", [SMALL_D, DELAY]),
+    "small_d_delay_b128": ("small_d_delay, SAC batch 128", [SMALL_D, DELAY, B128]),
+    "small_d_delay_b128_bf16": (
+        "small_d_delay_b128, precision=bf16",
+        [SMALL_D, DELAY, B128, "precision=bf16"],
     ),
-    "small_d": ("before, D one 64-unit layer (Acme's)", ["discriminator.hidden_sizes=[64]"]),
-    "small_d_delay": (
-        "small_d, actor every 2nd update (TD3's delay)",
-        ["discriminator.hidden_sizes=[64]", "algo.learner.policy_delay=2"],
+    "small_d_delay_bf16": ("small_d_delay, precision=bf16", [SMALL_D, DELAY, "precision=bf16"]),
+    "half_updates": (
+        "small_d_delay, a SAC update and a D step every 2nd env step (did not learn: see text)",
+        [SMALL_D, DELAY, *HALF],
     ),
-    "small_d_delay_bf16": (
-        "small_d_delay, precision=bf16 (the networks' hidden layers under bf16 autocast)",
-        ["discriminator.hidden_sizes=[64]", "algo.learner.policy_delay=2", "precision=bf16"],
-    ),
-    "defaults": ("algo=dac's defaults now", []),
 }
+DEFAULTS = "defaults"  # algo=dac as it is now, no overrides
+
+
 TABLE = Table(
     [
         Column("preset", "`{preset}`"),
@@ -171,7 +182,11 @@ def gemm_rate(width: int, matmul_precision: str, precision: str, repeats: int = 
 
 
 def measure(name: str, steps: int) -> dict:
-    what, overrides = PRESETS[name]
+    if name == DEFAULTS:
+        what, overrides = "algo=dac's defaults now", []
+    else:
+        what, extra = PRESETS[name]
+        overrides = [*BEFORE, *extra]
     dac, cfg = build(overrides)
     for _ in range(dac.learning_starts + 20):
         dac.iterate({})
@@ -200,7 +215,8 @@ def measure(name: str, steps: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
+    names = [*PRESETS, DEFAULTS]
+    ap.add_argument("--presets", nargs="+", default=names, choices=names)
     ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds; the best is kept")
     args = ap.parse_args()
     torch.set_num_threads(1)
