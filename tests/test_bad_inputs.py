@@ -325,6 +325,15 @@ def test_bad_input(tmp_path, files, overrides, message, exit_code):
     assert_nothing_half_made(tmp_path)
 
 
+def one_error_line(out) -> str:
+    """A run that stopped with exit 2, no traceback and exactly one ``error:`` line: that line."""
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    assert "Traceback" not in text, text
+    (line,) = [line for line in text.splitlines() if "error: " in line]
+    return line
+
+
 # --------------------------------------------------------------------------- paths that cannot be written
 # /sys refuses new entries even to root (EPERM), so these hold as root and as a user
 @pytest.mark.parametrize(
@@ -334,12 +343,8 @@ def test_bad_input(tmp_path, files, overrides, message, exit_code):
 )
 def test_unwritable_run_dir(tmp_path, where, reason):
     (tmp_path / "a_file").write_text("not a folder\n")
-    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", run_dir=where)
-    text = out.stdout + out.stderr
-    assert out.returncode == 2, text
-    (line,) = [line for line in text.splitlines() if "error: " in line]
+    line = one_error_line(run_cli(tmp_path, *SCRIPTED, "task=pipeline", run_dir=where))
     assert f"cannot write hydra.run.dir {Path(tmp_path, where)} ({reason})" in line, line
-    assert "Traceback" not in text
     assert not (tmp_path / "artifacts").exists()
 
 
@@ -354,12 +359,8 @@ def test_unwritable_run_dir(tmp_path, where, reason):
 )
 def test_unwritable_artifacts_dir_stops_before_any_stage(tmp_path, where, reason):
     (tmp_path / "a_file").write_text("not a folder\n")
-    out = run_cli(tmp_path, *SCRIPTED, "task=pipeline", artifacts_dir=where)
-    text = out.stdout + out.stderr
-    assert out.returncode == 2, text
-    (line,) = [line for line in text.splitlines() if "error: " in line]
+    line = one_error_line(run_cli(tmp_path, *SCRIPTED, "task=pipeline", artifacts_dir=where))
     assert f"cannot write artifacts_dir {Path(tmp_path, where)}" in line and reason in line, line
-    assert "Traceback" not in text
     assert {p.name for p in (tmp_path / "run").iterdir()} <= {".hydra", "run.log"}  # no stage
 
 
@@ -375,11 +376,9 @@ def test_slurm_launcher_without_slurm(tmp_path):
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
         env={"PATH": str(Path(sys.executable).parent)},
     )
-    text = out.stdout + out.stderr
-    assert out.returncode == 2, text
-    (line,) = [line for line in text.splitlines() if "error: " in line]
+    line = one_error_line(out)
     assert "hydra/launcher=slurm: no SLURM here (no srun or sbatch on PATH)" in line, line
-    assert "hydra/launcher=joblib" in line and "Traceback" not in text
+    assert "hydra/launcher=joblib" in line
 
 
 def test_evaluate_says_why_the_score_is_nan(tmp_path, files):
@@ -411,11 +410,9 @@ def test_minari_dataset_not_in_the_store(tmp_path):
         "data.minari_id=foo/bar-v0",
         env={"MINARI_DATASETS_PATH": str(store)},
     )
-    text = out.stdout + out.stderr
-    assert out.returncode == 2, text
-    (line,) = [line for line in text.splitlines() if "error: " in line]
+    line = one_error_line(out)
     assert "Minari dataset 'foo/bar-v0' is not in the local store" in line, line
-    assert "`minari download foo/bar-v0`" in line and "download=True" not in text
+    assert "`minari download foo/bar-v0`" in line and "download=True" not in line
 
 
 # --------------------------------------------------------------------------- disk full
