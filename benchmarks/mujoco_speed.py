@@ -30,6 +30,10 @@ TABLE = Table(
         Column("learner", "{learner}"),
         Column("env steps/s (one thread)", "{env_steps_per_s:,.0f}"),
         Column("measured over env steps", "{interval[0]:,}-{interval[1]:,}"),
+        Column(
+            "suite budget at this rate",
+            lambda r: f"{r['budget']:,} steps: {r['budget'] / r['env_steps_per_s'] / 60:.0f} min",
+        ),
     ],
     keys=2,
 )
@@ -42,12 +46,12 @@ TINY_DATA = [
     "data.allow_weak_expert=true",
     "eval.episodes=1",
 ]
-# learner -> overrides: a short run whose last logged SPS is steady (DAC logs every 1,000 steps)
+# learner -> overrides: a short run (DAC: a slice of --dac-env-steps, measured from the end of
+# its 1,000 random warm-up steps to its end, evaluations included; gail_ppo: its last iteration)
 LEARNERS = {
     "dac": [
         "algo=dac",
         "algo.algorithm.learning_starts=1000",
-        "algo.loop.budget.env_steps=4000",
         "algo.loop.eval_every=1000",
         "algo.loop.eval_episodes=1",
     ],
@@ -60,8 +64,13 @@ LEARNERS = {
 }
 
 
-def measure(env: str, learner: str, out: Path) -> dict:
+# the MuJoCo suite's budget per run (issue-sized: DAC 300k, gail_ppo 1M env steps), extrapolated
+BUDGETS = {"dac": 300_000, "gail_ppo": 1_000_000}
+
+
+def measure(env: str, learner: str, out: Path, dac_env_steps: int) -> dict:
     run_dir = out / f"{env}__{learner}"
+    extra = [f"algo.loop.budget.env_steps={dac_env_steps}"] if learner == "dac" else []
     run = measurements.run_py(
         [
             "task=pipeline",
@@ -69,6 +78,7 @@ def measure(env: str, learner: str, out: Path) -> dict:
             "expert=ppo_mujoco",
             *TINY_DATA,
             *LEARNERS[learner],
+            *extra,
             "torch_threads=1",
             "logger=none",
             "progress=false",
@@ -80,8 +90,10 @@ def measure(env: str, learner: str, out: Path) -> dict:
     if run.returncode != 0:
         return {"env": env, "learner": learner, "error": run.last_line()}
     rows = measurements.metrics(run_dir / "imitate" / "metrics.jsonl")
-    logged = [r for r in rows if "charts/SPS" in r]  # SPS is cumulative: take the last interval
-    (a, b) = logged[-2:]
+    logged = [r for r in rows if "charts/SPS" in r]  # SPS is cumulative: take an interval
+    a, b = logged[-2:]
+    if learner == "dac":  # from the first log past the warm-up to the end
+        a = next(r for r in logged if r["global_step"] >= 1000)
     return {
         "env": env,
         "learner": learner,
@@ -89,6 +101,7 @@ def measure(env: str, learner: str, out: Path) -> dict:
             (b["global_step"] - a["global_step"]) / (b["time"] - a["time"]), 1
         ),
         "interval": [a["global_step"], b["global_step"]],
+        "budget": BUDGETS[learner],
     }
 
 
@@ -96,9 +109,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--envs", nargs="+", default=list(ENVS))
     ap.add_argument("--learners", nargs="+", default=list(LEARNERS))
+    ap.add_argument("--dac-env-steps", type=int, default=20_000, help="the DAC slice's length")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [measure(e, a, Path(tmp)) for e in args.envs for a in args.learners]
+        rows = [
+            measure(e, a, Path(tmp), args.dac_env_steps) for e in args.envs for a in args.learners
+        ]
     for r in rows:
         print(r, flush=True)
     print(measurements.table(measurements.save("mujoco_speed", rows, sys.argv), TABLE))
