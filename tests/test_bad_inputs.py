@@ -364,6 +364,12 @@ def test_unwritable_artifacts_dir_stops_before_any_stage(tmp_path, where, reason
     assert {p.name for p in (tmp_path / "run").iterdir()} <= {".hydra", "run.log"}  # no stage
 
 
+def test_unwritable_sweep_dir(tmp_path):
+    out = run_cli(tmp_path, "-m", "seed=0,1", *SCRIPTED, "hydra.sweep.dir=/sys/gail_lab_sweep")
+    line = one_error_line(out)
+    assert "cannot write hydra.sweep.dir /sys/gail_lab_sweep (Operation not permitted)" in line
+
+
 def test_slurm_launcher_without_slurm(tmp_path):
     """No srun/sbatch on PATH (submitit would raise "Could not detect srun"): one line, before
     any job."""
