@@ -32,23 +32,19 @@ def main(cfg: DictConfig) -> float | None:
         from gail_lab.tasks import dispatch  # heavy imports (torch, gymnasium) after the checks
 
         return dispatch(cfg, hydra_cfg.runtime.output_dir)
-    except GailLabError as err:
+    except (GailLabError, OSError) as err:
+        if not isinstance(err, GailLabError):  # an OS error at a write the checks could not foresee
+            from gail_lab.io import write_error
+
+            err = write_error(err, err.filename or "a file")
+            if not isinstance(err, GailLabError):  # not the user's path: a bug, with its traceback
+                raise
         log.error("error: %s", err)
         if getattr(err, "signum", None) is not None:  # preempted: the state is checkpointed
             _requeue_on_slurm(err.signum)
             sys.exit(128 + err.signum)  # never report a preempted run as finished
         if hydra_cfg.mode == RunMode.MULTIRUN:
             return float("nan")  # one failed job does not stop the sweep; its log says why
-        sys.exit(2)
-    except OSError as err:  # a write the checks before the run could not foresee
-        from gail_lab.io import write_error
-
-        mapped = write_error(err, err.filename or "a file")
-        if mapped is err:
-            raise
-        log.error("error: %s", mapped)
-        if hydra_cfg.mode == RunMode.MULTIRUN:
-            return float("nan")
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl-C outside a checkpointed loop (inside one: saved, as SIGTERM)
         log.error("interrupted (Ctrl-C); nothing was saved since the last checkpoint")

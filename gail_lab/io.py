@@ -118,7 +118,7 @@ def describe_head(path: Path, n: int = 16) -> str:
         head = f.read(n)
     try:
         text = head.decode("utf-8")
-        if text.isprintable() or all(c.isprintable() or c.isspace() for c in text):
+        if all(c.isprintable() or c.isspace() for c in text):
             return repr(text)
     except UnicodeDecodeError:
         pass

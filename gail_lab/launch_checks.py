@@ -24,34 +24,35 @@ def stop(message: str) -> None:
 
 
 def check_slurm(config: DictConfig) -> None:
-    target = str(config.hydra.launcher.get("_target_", ""))
-    if target.endswith("SlurmLauncher") and not (shutil.which("srun") and shutil.which("sbatch")):
+    if not str(config.hydra.launcher.get("_target_", "")).endswith("SlurmLauncher"):
+        return
+    if not (shutil.which("srun") and shutil.which("sbatch")):
         stop(
             "hydra/launcher=slurm: no SLURM here (no srun or sbatch on PATH); use hydra/launcher=joblib "
             "on this machine, or run the same command on the cluster's login node"
         )
-    if target.endswith("SlurmLauncher"):
-        try:
-            subprocess.run(["sinfo", "--noheader"], check=True, capture_output=True, timeout=30)
-        except (OSError, subprocess.SubprocessError) as err:
-            why = getattr(err, "stderr", b"") or b""
-            stop(
-                "hydra/launcher=slurm: SLURM's controller does not answer "
-                f"({why.decode(errors='replace').strip() or err}); check `sinfo`, or use "
-                "hydra/launcher=joblib on this machine"
-            )
+    try:
+        subprocess.run(["sinfo", "--noheader"], check=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as err:
+        why = getattr(err, "stderr", b"") or b""
+        stop(
+            "hydra/launcher=slurm: SLURM's controller does not answer "
+            f"({why.decode(errors='replace').strip() or err}); check `sinfo`, or use "
+            "hydra/launcher=joblib on this machine"
+        )
+
+
+def check_writable(path: str, what: str) -> None:
+    try:
+        ensure_writable_dir(Path(path), what)
+    except GailLabError as err:
+        stop(str(err))
 
 
 class LaunchChecksCallback(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        try:
-            ensure_writable_dir(Path(config.hydra.run.dir), "hydra.run.dir")
-        except GailLabError as err:
-            stop(str(err))
+        check_writable(config.hydra.run.dir, "hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         check_slurm(config)
-        try:
-            ensure_writable_dir(Path(config.hydra.sweep.dir), "hydra.sweep.dir")
-        except GailLabError as err:
-            stop(str(err))
+        check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
