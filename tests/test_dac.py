@@ -76,7 +76,7 @@ def make_dac(
         seeds=SeedTree(0),
         expert_ratio=expert_ratio,
     )
-    dac.buffer = ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng)  # what setup() makes
+    dac.attach_buffer(ReplayBuffer(capacity, 2, (1,), np.float32, dac.rng))  # as setup() does
     return dac
 
 
@@ -216,15 +216,16 @@ def test_an_update_step_trains_both_models():
 def test_a_delayed_actor_learns_every_other_update_and_the_critics_every_update():
     dac = make_dac(policy_delay=2)
     add(dac, 20)
+
+    def moved(before, now) -> bool:
+        return any(not torch.equal(a, b) for a, b in zip(before, now, strict=True))
+
     seen = []
     for _ in range(4):
         actor = [p.clone() for p in dac.policy.parameters()]
         critics = [p.clone() for p in dac.sac.critics.parameters()]
         m = dac.update_policy()
         assert {"losses/qf_loss", "losses/actor_loss", "losses/alpha"} <= set(m)
-        moved = lambda before, now: any(  # noqa: E731
-            not torch.equal(a, b) for a, b in zip(before, now, strict=True)
-        )
         assert moved(critics, dac.sac.critics.parameters())
         seen.append(moved(actor, dac.policy.parameters()))
     assert seen == [True, False, True, False]
@@ -246,6 +247,7 @@ def test_hybrid_replay_puts_expert_transitions_in_each_sac_batch_paid_by_d(monke
     experts = box_episodes()
     rows = [int(np.flatnonzero((experts.observations == o).all(1))[0]) for o in obs[4:]]
     np.testing.assert_array_equal(got["terminated"].numpy()[4:], experts.terminated[rows])
+    assert got["terminated"].dtype == got["obs"].dtype == torch.float32  # the buffer's dtypes
 
 
 # ---------------------------------------------------------------------------- through the CLI

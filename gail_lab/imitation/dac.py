@@ -79,8 +79,7 @@ class DAC:
         # transitions, paid by D like the agent's, drawn from their own stream
         self.n_expert = int(round(expert_ratio * batch_size))
         if self.n_expert:
-            self.expert = reward_model.batch_of(demos)
-            self.expert["terminated"] = self.expert["terminated"].astype(np.float32)
+            self.expert = reward_model.batch_of(demos)  # in the buffer's dtypes at setup()
             if "next_codes" not in self.expert:
                 self.expert["next_codes"] = np.zeros(len(demos), np.int64)
             self.expert_rng = seeds.generator("expert_replay")
@@ -101,12 +100,22 @@ class DAC:
     # ------------------------------------------------------------------ the loop's calls
     def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         space = factory.action_space
-        self.buffer = ReplayBuffer(
-            self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
+        self.attach_buffer(
+            ReplayBuffer(self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng)
         )
         self.stepper = EnvStepper(factory, seeds.generator("envs"))
         self.steps = 0
         self.observe(self.stepper.obs)
+
+    def attach_buffer(self, buffer: ReplayBuffer) -> None:
+        """The replay buffer; hybrid replay's expert arrays take its dtypes, once, so that each
+        SAC batch concatenates them without casting."""
+        self.buffer = buffer
+        if self.n_expert:
+            self.expert = {
+                k: np.asarray(self.expert[k], getattr(buffer, k).dtype)
+                for k in (*buffer.FIELDS, "next_codes")
+            }
 
     def observe(self, obs: np.ndarray) -> None:
         if self.obs_norm is not None:
@@ -174,7 +183,7 @@ class DAC:
         a = self.replay_arrays(self.buffer.sample_indices(self.batch_size - self.n_expert))
         if self.n_expert:
             e = self.expert_rng.integers(0, len(self.expert["obs"]), self.n_expert)
-            a = {k: np.concatenate([v, self.expert[k][e].astype(v.dtype)]) for k, v in a.items()}
+            a = {k: np.concatenate([v, self.expert[k][e]]) for k, v in a.items()}
         rewards, metrics = self.rewards_of(a)
         device = self.policy.device
         batch = {
