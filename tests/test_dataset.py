@@ -101,6 +101,14 @@ def test_truncated_file_refused(demos, tmp_path):
         Demonstrations.load(path)
 
 
+def test_a_single_npy_array_is_named_as_such(tmp_path):
+    """np.load returns a bare array for an .npy file (no archive to open): named, not a TypeError."""
+    path = tmp_path / "observations.npy"
+    np.save(path, np.zeros((3, 4), np.float32))
+    with pytest.raises(DatasetError, match=r"a single NumPy array \(\.npy\), not an \.npz"):
+        Demonstrations.load(path)
+
+
 def test_missing_file_refused(tmp_path):
     with pytest.raises(DatasetError, match="not found"):
         Demonstrations.load(tmp_path / "nope.npz")

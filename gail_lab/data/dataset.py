@@ -112,15 +112,13 @@ class Demonstrations(Transitions):
             raise DatasetError(f"dataset not found: {path}")
         if kind == "folder":
             raise DatasetError(f"{path}: is a folder; data.path takes a dataset file (.npz)")
-        if kind in ("empty", "other"):
+        if kind in ("empty", "other", "npy"):
+            what = {
+                "empty": "the file is empty",
+                "npy": "a single NumPy array (.npy), not an .npz archive of named arrays",
+            }.get(kind) or f"not an .npz archive (it starts {describe_head(path)})"
             raise DatasetError(
-                f"{path}: not a gail_lab dataset, "
-                + (
-                    "the file is empty"
-                    if kind == "empty"
-                    else f"not an .npz archive (it starts {describe_head(path)})"
-                )
-                + "; make one with task=collect"
+                f"{path}: not a gail_lab dataset, {what}; make one with task=collect"
             )
         if kind == "pickle":
             raise DatasetError(
