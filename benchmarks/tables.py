@@ -102,8 +102,8 @@ def run_row(suite: Suite, row: Row, out: Path, jobs: int, seeds: list[int]) -> f
         f"hydra.sweep.dir={out}",
         "hydra.sweep.subdir=${seed}",
     ]
-    if jobs > 1:
-        overrides += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
+    # n_jobs always: the joblib launcher's own default would take every core, also for --jobs 1
+    overrides += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
     print(f"[{row.name}] run.py {' '.join(overrides)}", flush=True)
     run = run_py(overrides, out.parent / f"{row.name}.log")
     if run.returncode:
