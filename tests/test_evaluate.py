@@ -34,6 +34,39 @@ def test_evaluate_reports_success_rate_and_writes_a_gif(tmp_path):
     assert 2 <= gif.n_frames <= 16 and gif.size[0] > 100
 
 
+def test_eval_variants_score_the_policy_under_other_env_kwargs(tmp_path):
+    """env.eval_variants: extra final evaluations under other env kwargs (here a 30-step
+    limit), on the same seeds, with the expert's own episodes there, in eval.json and the
+    summary; a kwarg the env does not take fails before anything runs."""
+    common = ["logger=none", "progress=false", "expert=scripted_cartpole", "eval.episodes=3"]
+    variant = "+env.eval_variants.short={max_episode_steps: 30}"
+    assert run_cli(tmp_path, "task=train_expert", *common, run_dir="expert").returncode == 0
+    out = run_cli(tmp_path, "task=evaluate", "eval.target=expert", variant, *common)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads((tmp_path / "run" / "eval.json").read_text())
+    assert report["deterministic"]["mean"] == 500.0
+    short = report["variants"]["short"]
+    assert short["return_mean"] == short["expert_return_mean"] == 30.0
+    assert short["env_kwargs"] == {"max_episode_steps": 30}
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["eval/short/return_mean_stochastic"] == 30.0
+    assert "short (max_episode_steps=30): 30.0 (deterministic)" in out.stdout
+
+    bad = run_cli(
+        tmp_path,
+        "task=evaluate",
+        "eval.target=expert",
+        *common,
+        "+env.eval_variants.x={no_such_kwarg: 1}",
+        run_dir="bad",
+    )
+    assert bad.returncode != 0
+    assert (
+        "env.eval_variants.x" in bad.stderr + bad.stdout
+        and "no_such_kwarg" in bad.stderr + bad.stdout
+    )
+
+
 def test_first_training_evaluation_reaching_the_target_score(tmp_path):
     """The summary's steps to target: the first training evaluation whose normalized score
     reaches eval.target_score (0.95 by default, 0.9 in the MuJoCo suite)."""

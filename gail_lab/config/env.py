@@ -55,8 +55,19 @@ class EnvConfig:
     # reports the mean distance of the driven path from the expert's on the same seeds (fidelity).
     position_dims: list[int] | None = MISSING
     position_scale: float = MISSING
+    # Named evaluation conditions: env kwargs that replace env.kwargs' values in extra final
+    # evaluations only (training and the demonstrations never see them), reported as
+    # eval/<name>/... beside the headline; e.g. the racecar's {wide: {start_region: wide}}.
+    eval_variants: dict[str, dict[str, Any]] = MISSING
 
     def __post_init__(self) -> None:
+        for name in self.eval_variants:
+            require(
+                str(name).isidentifier(),
+                "eval_variants",
+                "names made of letters, digits and _",
+                name,
+            )
         require(
             self.gail_reward_form in REWARD_FORMS,
             "gail_reward_form",

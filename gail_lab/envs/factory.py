@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 from typing import Any
@@ -58,6 +59,7 @@ class EnvFactory:
         gail_reward_form: str = "gail",
         position_dims: list[int] | None = None,
         position_scale: float = 1.0,
+        eval_variants: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         if terminal_outcome not in TERMINAL_OUTCOMES:
             raise EnvError(
@@ -85,6 +87,11 @@ class EnvFactory:
         # measures how far the driven path stays from the expert's (racecar: x/15, y/15)
         self.position_dims = None if position_dims is None else [int(d) for d in position_dims]
         self.position_scale = float(position_scale)
+        self.eval_variants = {str(k): dict(v) for k, v in (eval_variants or {}).items()}
+        for (
+            name
+        ) in self.eval_variants:  # a kwarg the env does not take fails here, not after training
+            self.variant(name)
         try:
             probe = self.make()
         except (TypeError, ValueError) as err:  # a kwarg the env does not take, or a bad value
@@ -106,6 +113,27 @@ class EnvFactory:
             expert_min_return if expert_min_return is not None else self.spec.reward_threshold
         )
         self.expert_min_return = None if threshold is None else float(threshold)
+
+    def variant(self, name: str) -> EnvFactory:
+        """This env under the evaluation condition ``name`` (``eval_variants[name]``'s kwargs over
+        ``kwargs``), checked as the env's own kwargs are."""
+        if name not in self.eval_variants:
+            raise EnvError(
+                f"env.eval_variants: no variant {name!r} (variants: {sorted(self.eval_variants)})"
+            )
+        extra = self.eval_variants[name]
+        try:
+            return copy.copy(self)._with_kwargs({**self.kwargs, **extra})
+        except EnvError as err:
+            raise EnvError(f"env.eval_variants.{name}: {err}") from None
+
+    def _with_kwargs(self, kwargs: dict[str, Any]) -> EnvFactory:
+        self.kwargs = kwargs
+        try:
+            self.make().close()
+        except (TypeError, ValueError) as err:
+            raise EnvError(f"{self.id} rejects {kwargs}: {err}") from None
+        return self
 
     def make(self, render_mode: str | None = None) -> gym.Env:
         kwargs = dict(self.kwargs)

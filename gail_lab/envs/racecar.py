@@ -64,6 +64,10 @@ POSITION_SCALE = 15.0
 OBS_SIZES = {"pose": 6, "pose_speed": 7, "full": 12, "rays": 15}
 OBS_MODES = tuple(OBS_SIZES)
 RENDER_VIEWS = ("top", "chase")
+START_REGIONS = ("narrow", "wide")
+#: The wide start region: x range, y range (metres; the first leg's corridor is x in [0, 2] and
+#: runs up to the first corner at y = 2..4) and the heading's half range around +y (radians).
+WIDE_START: tuple[tuple[float, float], tuple[float, float], float] = ((0.5, 1.5), (0.5, 2.0), 0.3)
 
 
 class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -93,6 +97,11 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
             contacts stay within a few millimetres; it runs about 4,400 steps/s, 8 about 2,400.
         start_noise_pos: the start x and y are perturbed by ``uniform(-a, a)`` metres.
         start_noise_yaw: the start yaw is perturbed by ``uniform(-a, a)`` radians.
+        start_region: ``"narrow"`` (the nominal start perturbed as above, where the
+            demonstrations come from) or ``"wide"`` (:data:`WIDE_START`: anywhere in the middle
+            metre across the first leg's 2 m corridor, 0.5-2 m along it, heading +-0.3 rad; the
+            ``start_noise_*`` values are then unused). Wide starts are an evaluation condition:
+            states a policy learned from narrow-start demonstrations has not seen.
         render_mode: ``None`` or ``"rgb_array"`` (TinyRenderer, headless).
         render_view: ``"top"`` (whole track from above) or ``"chase"`` (camera behind the car).
         render_width, render_height: frame size in pixels.
@@ -117,6 +126,7 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         physics_substeps: int = 4,
         start_noise_pos: float = 0.1,
         start_noise_yaw: float = 0.1,
+        start_region: str = "narrow",
         render_mode: str | None = None,
         render_view: str = "top",
         render_width: int = 480,
@@ -132,6 +142,9 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
             raise ValueError(f"physics_substeps must be >= 1, got {physics_substeps}")
         if start_noise_pos < 0 or start_noise_yaw < 0:
             raise ValueError("start_noise_pos and start_noise_yaw must be >= 0")
+        if start_region not in START_REGIONS:
+            raise ValueError(f"start_region must be one of {START_REGIONS}, got {start_region!r}")
+        self.start_region = start_region
         self.obs_mode = obs_mode
         self.physics_substeps = int(physics_substeps)
         self.start_noise_pos = float(start_noise_pos)
@@ -205,6 +218,11 @@ class RacecarEnv(gym.Env[np.ndarray, np.ndarray]):
         u = self.np_random.uniform(-1.0, 1.0, size=3)
         if options and options.get("start_pose") is not None:
             x, y, yaw = (float(v) for v in options["start_pose"])
+        elif self.start_region == "wide":
+            (x0, x1), (y0, y1), dyaw = WIDE_START
+            x = x0 + (x1 - x0) * (float(u[0]) + 1.0) / 2.0
+            y = y0 + (y1 - y0) * (float(u[1]) + 1.0) / 2.0
+            yaw = track.START_YAW + dyaw * float(u[2])
         else:
             x = track.START[0] + self.start_noise_pos * float(u[0])
             y = track.START[1] + self.start_noise_pos * float(u[1])

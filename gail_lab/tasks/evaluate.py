@@ -139,6 +139,12 @@ def evaluate(
         "success_rate": headline.success_rate,
         "expert_reference": expert_episodes,
     }
+    variants = {
+        name: evaluate_variant(ctx, policy, name, expert_return, where)
+        for name in factory.eval_variants
+    }
+    if variants:
+        report["variants"] = variants
     if cfg.eval.video:
         report["video"] = str(record_episode(ctx, policy, stage_dir / "episode.gif"))
     atomic_write_json(stage_dir / "eval.json", report)
@@ -167,6 +173,12 @@ def evaluate(
                     if reference is not None
                     else {}
                 ),
+                **{
+                    f"eval/{name}/{key}": value
+                    for name, v in variants.items()
+                    for key, value in v.items()
+                    if isinstance(value, int | float)
+                },
             }
         )
         if "video" in report:
@@ -206,7 +218,77 @@ def evaluate(
             ref = report["expert_reference"]
             line += f"; path {d['path_distance_mean']:.3f} m from the expert's (expert length {ref['length_mean']:.1f})"
         log.info(line)
+    for name, out in variants.items():
+        log_variant(name, factory.eval_variants[name], out)
     return report
+
+
+def evaluate_variant(
+    ctx: RunContext, policy, name: str, expert_return: float | None, where: dict[str, Any]
+) -> dict[str, Any]:
+    """``policy`` under the evaluation condition ``env.eval_variants[name]`` on the same seeds as
+    the headline evaluation: greedy and stochastic success, return, episode length and normalized
+    score (the demonstrations' return the reference, the random policy's under the variant the
+    zero), and the expert's own greedy episodes there (what the condition asks of a driver)."""
+    factory = ctx.factory.variant(name)
+    envs = factory.make_vec()
+    try:
+        seeds, n = ctx.seeds, ctx.cfg.eval.episodes
+        seeds.seed_globals()
+        det = evaluate_policy(policy, envs, n, seeds, True, **where)
+        sto = evaluate_policy(policy, envs, n, seeds, False, **where)
+        rnd = evaluate_policy(
+            RandomPolicy(factory.action_space, seeds.integer("random_policy")), envs, n, seeds
+        )
+        try:
+            expert, _ = load_expert(ctx)
+        except (MissingArtifactError, CheckpointError):
+            expert = None
+        ref = evaluate_policy(expert, envs, n, seeds, True, **where) if expert is not None else None
+    finally:
+        envs.close()
+    out: dict[str, Any] = {"env_kwargs": factory.kwargs}
+    for suffix, res in (("", det), ("_stochastic", sto)):
+        if ref is not None and res.paths is not None and ref.paths is not None:
+            res.compare_paths(ref)
+        d = res.as_dict()
+        out[f"return_mean{suffix}"] = res.mean
+        out[f"normalized_score{suffix}"] = normalized_score(res.mean, expert_return, rnd.mean)
+        out[f"length_mean{suffix}"] = d["length_mean"]
+        if res.success_rate is not None:
+            out[f"success_rate{suffix}"] = res.success_rate
+        if res.path_distances is not None:
+            out[f"path_distance_mean{suffix}"] = d["path_distance_mean"]
+    out["random_return_mean"] = rnd.mean
+    if ref is not None:
+        out["expert_return_mean"] = ref.mean
+        out["expert_length_mean"] = ref.as_dict()["length_mean"]
+        if ref.success_rate is not None:
+            out["expert_success_rate"] = ref.success_rate
+    return out
+
+
+def log_variant(name: str, kwargs: dict[str, Any], out: dict[str, Any]) -> None:
+    """One line of an evaluation condition's scores."""
+    success = (
+        f"; success {out['success_rate']:.0%} greedy, {out['success_rate_stochastic']:.0%} stochastic"
+        + (
+            f" (the expert's {out['expert_success_rate']:.0%})"
+            if "expert_success_rate" in out
+            else ""
+        )
+        if "success_rate" in out
+        else ""
+    )
+    log.info(
+        "  %s (%s): %.1f (deterministic), %.1f (stochastic); normalized score %.3f%s",
+        name,
+        ", ".join(f"{k}={v}" for k, v in kwargs.items()),
+        out["return_mean"],
+        out["return_mean_stochastic"],
+        out["normalized_score"],
+        success,
+    )
 
 
 def outcome_summary(res: EvalResult, suffix: str) -> dict[str, float]:

@@ -100,6 +100,7 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
             if report.get("success_rate") is not None
             else {}
         ),
+        **({"variants": report["variants"]} if report.get("variants") else {}),
         "imitation_env_steps": info["env_steps"],
         **first_reaching(
             root / "imitate" / "metrics.jsonl",
@@ -205,6 +206,19 @@ def summary_lines(
     ]
     if "success_rate" in s:
         lines.append(f"  success rate          {100 * s['success_rate']:7.0f} %")
+    for name, v in s.get("variants", {}).items():  # the env's extra evaluation conditions
+        what = (
+            f"success {100 * v['success_rate']:.0f} % (stochastic {100 * v['success_rate_stochastic']:.0f} %"
+            + (
+                f", the expert's {100 * v['expert_success_rate']:.0f} %"
+                if "expert_success_rate" in v
+                else ""
+            )
+            + ")"
+            if "success_rate" in v
+            else f"normalized score {v['normalized_score']:.3f}"
+        )
+        lines.append(f"  {name + ' (eval only)':<21} {what}")
     if control is not None:
         lines.append(
             f"  control (random data) {control['normalized_score']:8.3f} normalized "

@@ -203,6 +203,30 @@ def test_no_start_noise_gives_the_nominal_start(make_env):
         assert (x, y) == pytest.approx(track.START[:2]) and yaw == pytest.approx(track.START_YAW)
 
 
+def test_wide_starts_cover_the_first_leg_and_the_expert_still_drives_them(make_env):
+    """start_region=wide: across the middle metre of the corridor, 0.5-2 m along it, +-0.3 rad;
+    the same seed gives the same pose; the pure-pursuit driver reaches the goal from them."""
+    from gail_lab.envs.racecar import WIDE_START
+
+    (x0, x1), (y0, y1), dyaw = WIDE_START
+    env = make_env(start_region="wide")
+    poses = []
+    for s in range(40):
+        env.reset(seed=s)
+        poses.append(env.pose()[:3])
+    x, y, yaw = np.array(poses).T
+    assert x.min() >= x0 and x.max() <= x1 and y.min() >= y0 and y.max() <= y1
+    assert np.abs(yaw - track.START_YAW).max() <= dyaw + 1e-6
+    # spread over the region, far beyond the narrow +-0.1 m / +-0.1 rad
+    assert np.ptp(x) > 0.7 and np.ptp(y) > 1.0 and np.ptp(yaw) > 0.4
+    env.reset(seed=3)
+    assert env.pose()[:3] == pytest.approx(poses[3])
+    reward, terminated, info, _, _ = pursue(env, seed=5)
+    assert terminated and info["is_success"] and reward == pytest.approx(3.0)
+    with pytest.raises(ValueError, match="start_region must be one of"):
+        make_env(start_region="everywhere")
+
+
 def test_two_envs_in_one_process_do_not_interfere(make_env):
     acts_a, acts_b = random_actions(120, seed=3), random_actions(120, seed=4)
     alone_a = drive(make_env(obs_mode="full"), 1, acts_a, stop=False)
