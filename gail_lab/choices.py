@@ -19,3 +19,5 @@ UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
 # what a checkpoint cadence counts: loop units, or "evaluations" (one at each)
 CHECKPOINT_UNITS = (*UNITS, "evaluations")
 PRECISIONS = ("fp32", "bf16")  # precision=: float32, or the networks under bfloat16 autocast
+# gail_lab/tasks/collect.py: what data.source collects (the demonstrations, or a control's data)
+DATA_SOURCES = ("expert", "random", "random_timeouts")

@@ -262,6 +262,18 @@ def test_random_data_control_keeps_the_expert_as_the_score_reference(tmp_path):
     assert d.metadata["expert"]["name"] == "random"
     assert d.episode_returns.mean() < 50  # a random CartPole policy falls within ~22 steps
     assert d.reference_return == d.metadata["expert"]["reference_return"] >= 475
+    assert d.terminated.sum() == d.num_episodes  # every random CartPole episode falls
+
+    # random_timeouts: the same episodes, every fall recorded as a time limit
+    out = run_cli(
+        tmp_path, *TINY, "expert=scripted_cartpole", "task=collect", "data.source=random_timeouts"
+    )
+    assert out.returncode == 0, out.stderr
+    (other,) = set((tmp_path / "artifacts" / "datasets").glob("*.npz")) - {path}
+    t = Demonstrations.load(other)
+    np.testing.assert_array_equal(t.observations, d.observations)
+    assert not t.terminated.any() and t.truncated[t.episode_ends].all()
+    assert t.truncated.sum() == t.num_episodes and t.reference_return == d.reference_return
 
 
 def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):

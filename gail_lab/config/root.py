@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from gail_lab.choices import PRECISIONS
+from gail_lab.choices import DATA_SOURCES, PRECISIONS
 from gail_lab.config.checks import require, require_one_of
 
 
@@ -100,7 +100,10 @@ class DataConfig:
     noise_dims: list[int] | None = MISSING  # Box actions: perturb only these dimensions (null: all)
     # expert, or random: the control that replaces the demonstrations by uniform-random-policy data
     # (how much of a result the demonstrations explain, not the termination bias; DAC, Kostrikov
-    # et al. 2019). Normalized scores still use the real expert's return as the reference.
+    # et al. 2019). random_timeouts: the same data with every termination recorded as a time limit,
+    # so no episode of it ends (no crash, no absorbing state): a control a run that only learned
+    # "do not end the episode" also passes, where random data ending in crashes teaches crashing.
+    # Normalized scores still use the real expert's return as the reference.
     source: str = MISSING
     # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
     use_episodes: int | None = MISSING  # the first n trajectories only
@@ -116,7 +119,7 @@ class DataConfig:
         require(self.noise_scale >= 0, "noise_scale", ">= 0", self.noise_scale)
         require_one_of(self.label, "label", ("executed", "clean"))
         require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
-        require_one_of(self.source, "source", ("expert", "random"))
+        require_one_of(self.source, "source", DATA_SOURCES)
         if self.use_episodes is not None:
             require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
         require(

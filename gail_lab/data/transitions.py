@@ -57,5 +57,13 @@ class Transitions:
             return np.zeros(0)
         return np.add.reduceat(self.rewards.astype(np.float64), self.episode_starts)
 
+    def endings_as_timeouts(self) -> None:
+        """Record every termination as a time limit (in place): no episode ends in a terminal
+        state, so no absorbing state or outcome code comes from this data."""
+        self.truncated = self.truncated | self.terminated
+        self.terminated = np.zeros_like(self.terminated)
+        if self.episode_successes is not None:
+            self.episode_successes = np.zeros_like(self.episode_successes)
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in TRANSITION_FIELDS}

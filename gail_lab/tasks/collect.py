@@ -63,11 +63,16 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
             )
         log.warning("%s: collecting anyway (data.allow_weak_expert=true)", msg)
     name = ctx.cfg.expert.name
-    if data.source == "random":  # the random-data control: the expert is only the score reference
+    control = data.source != "expert"  # a control's data: the expert is only the score reference
+    if control:
         policy = RandomPolicy(factory.action_space, ctx.expert_seeds.integer("random_policy"))
         name = "random"
         log.info(
-            "data.source=random: collecting uniform-random-policy data instead of the expert's"
+            "data.source=%s: collecting uniform-random-policy data instead of the expert's%s",
+            data.source,
+            ", every termination recorded as a time limit"
+            if data.source == "random_timeouts"
+            else "",
         )
     demos = collect_demos(
         policy,
@@ -76,13 +81,15 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
         num_transitions=data.num_transitions,
         num_episodes=data.num_episodes,
         expert_name=name,
-        reference_return=score if data.source == "random" else None,
+        reference_return=score if control else None,
         config=ctx.container(),
         progress=ctx.cfg.progress,
         noise_scale=data.noise_scale,
         label=data.label,
         noise_dims=None if data.noise_dims is None else list(data.noise_dims),
     )
+    if data.source == "random_timeouts":
+        demos.endings_as_timeouts()
     demos.save(path)
     returns = demos.episode_returns
     log.info(
