@@ -11,6 +11,8 @@ REWARD_FORMS = ("gail", "log_d", "logit")
 DISCRIMINATOR_INPUTS = ("state_action", "state", "state_next_state")
 REWARD_NORMALIZATIONS = ("none", "scale", "standardize")
 DISCRIMINATOR_ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+# what an absorbing state shows D besides its code: nothing (DAC), or the state the episode ended in
+ABSORBING_OBS = ("zero", "terminal")
 # gail_lab/rl/networks.py: policy and value networks
 ACTIVATIONS = ("tanh", "relu")
 SQUASHES = ("tanh", "clip", "clip_censored")

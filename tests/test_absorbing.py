@@ -118,6 +118,34 @@ def test_gail_reward_adds_the_tails_at_terminations():
     assert metrics["disc/reward_absorbing_success"] == pytest.approx(r_abs[SUCCESS])
 
 
+def test_terminal_absorbing_states_show_where_each_episode_ended():
+    """absorbing_obs=terminal: one absorbing state for every ending (terminal_outcome=failure),
+    each showing D the observation its episode ended in (zero action), so D can tell a goal from
+    a crash by the state, and each terminal step's tail is its own absorbing state's reward."""
+    t = three_episodes()
+    pool = with_absorbing(t, "failure", terminal_obs=True)
+    np.testing.assert_array_equal(pool["codes"][7:], [FAILURE, FAILURE])
+    np.testing.assert_array_equal(pool["obs"][7:], t.next_observations[[1, 4]])
+    np.testing.assert_array_equal(pool["next_obs"][7:], t.next_observations[[1, 4]])
+    assert not pool["actions"][7:].any()
+
+    torch.manual_seed(0)
+    opt = functools.partial(torch.optim.Adam, lr=1e-3)
+    d = discriminator(2, 2, True, opt, absorbing=True, absorbing_obs="terminal")
+    x = d.inputs(np.ones((2, 2)), np.array([1, 0]), codes=np.array([0, FAILURE]))
+    np.testing.assert_allclose(x.numpy(), [[1, 1, 0, 1, 0, 0], [1, 1, 1, 0, 0, 1]])
+    r_abs = d.absorbing_rewards_at(t.next_observations[[1, 4]], np.array([FAILURE, FAILURE]))
+    assert r_abs[0] != pytest.approx(r_abs[1])  # the two endings' states, judged apart
+    rewards, metrics = gail_with(d, t, gamma=0.9, terminal_outcome="failure").rewards_of(t)
+    base = d.reward({"obs": t.observations, "actions": t.actions})
+    tail = np.zeros(7)
+    tail[[1, 4]] = 9 * r_abs
+    np.testing.assert_allclose(rewards, base + tail, rtol=1e-5)
+    assert metrics["disc/reward_absorbing_mean"] == pytest.approx(r_abs.mean())
+    with pytest.raises(ValueError, match="absorbing_obs must be one of"):
+        discriminator(2, 2, True, opt, absorbing=True, absorbing_obs="last")
+
+
 def test_absorbing_gail_runs_end_to_end(tmp_path):
     out = run_cli(
         tmp_path,

@@ -42,14 +42,21 @@ def box_episodes() -> Transitions:
 
 
 def make_dac(
-    absorbing=True, normalize=False, capacity=100, d_batch=8, expert_ratio=0.0, policy_delay=1
+    absorbing=True,
+    normalize=False,
+    capacity=100,
+    d_batch=8,
+    expert_ratio=0.0,
+    policy_delay=1,
+    absorbing_obs="zero",
 ) -> DAC:
     torch.manual_seed(0)
     policy = sac_policy(2, spaces.Box(-1.0, 1.0, (1,)), [16, 16], normalize_obs=normalize)
     sac = SAC(policy, ADAM, GAMMA, 0.005, [16, 16], None, 1.0, None, policy_delay=policy_delay)
     disc = discriminator(
-        2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing
-    )
+        2, 1, False, ADAM, hidden_sizes=[16], reward_form="logit", absorbing=absorbing,
+        absorbing_obs=absorbing_obs,
+    )  # fmt: skip
     rng = np.random.default_rng(0)
     reward_model = RewardModel(
         disc,
@@ -116,6 +123,17 @@ def test_absorbing_entries_enter_with_their_episode_and_leave_with_it():
     np.testing.assert_array_equal(batch["next_codes"][absorbing], codes[absorbing])
     add(dac, 10)  # overwrite every slot with ordinary transitions
     assert not dac.agent_batch(500)["codes"].any()
+
+
+def test_terminal_absorbing_entries_show_the_observation_their_episode_ended_in():
+    dac = make_dac(capacity=10, absorbing_obs="terminal")
+    add(dac, 2)
+    add(dac, 1, FAILURE, value=3.0)  # ends at next observation 4.0
+    batch = dac.agent_batch(400)
+    absorbing = batch["codes"] != NOT_ENDED
+    assert 0 < absorbing.sum() < 400
+    assert (batch["obs"][absorbing] == 4.0).all() and (batch["next_obs"][absorbing] == 4.0).all()
+    assert not batch["actions"][absorbing].any()
 
 
 def test_without_absorbing_states_replay_samples_are_plain_transitions():

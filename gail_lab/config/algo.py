@@ -9,6 +9,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from gail_lab.choices import (
+    ABSORBING_OBS,
     ACTIVATIONS,
     DISCRIMINATOR_ACTIVATIONS,
     DISCRIMINATOR_INPUTS,
@@ -327,6 +328,10 @@ class DiscriminatorConfig:
     # D's logit change per unit of input distance, so at 1 the success and failure absorbing
     # states' rewards can differ by ~1.4 at most; a larger scale lets D tell them apart.
     absorbing_scale: float = MISSING
+    # What an absorbing state shows D besides its code: zero (nothing, as DAC), or terminal (the
+    # observation its episode ended in: with env.terminal_outcome=failure, one absorbing state
+    # for every ending, D tells a goal from a crash by where the episode ended, not by a label)
+    absorbing_obs: str = MISSING
     # The observation indices D sees (null: all of them): judge the expert's behaviour by what
     # matters (e.g. the racecar's pose and velocity) while the learner sees the whole state.
     obs_dims: list[int] | None = MISSING
@@ -348,6 +353,7 @@ class DiscriminatorConfig:
             0 <= self.label_smoothing < 0.5, "label_smoothing", "in [0, 0.5)", self.label_smoothing
         )
         require(self.absorbing_scale > 0, "absorbing_scale", "> 0", self.absorbing_scale)
+        require_one_of(self.absorbing_obs, "absorbing_obs", ABSORBING_OBS)
         require(
             self.obs_dims is None
             or (

@@ -9,6 +9,12 @@ bootstraps through them with its critic; REINFORCE, which has no value estimate,
 returns there). D sees an absorbing state as zero observation and action plus a
 one-hot code of the ending; the agent's terminal step earns gamma / (1 - gamma) times the
 absorbing state's reward, the discounted value of staying there forever.
+
+``discriminator.absorbing_obs=terminal`` shows D the observation the episode ended in as well
+(zero action): with one absorbing state for every ending (``env.terminal_outcome=failure``), D
+can then tell a goal from a crash by where the episode ended, as it tells any two states apart,
+without being told the outcome; each terminal step's tail is then D's reward of its own
+absorbing state.
 """
 
 from __future__ import annotations
@@ -85,29 +91,39 @@ def ending_code(terminated: bool, info: dict, terminal_outcome: str) -> int:
     return SUCCESS if info.get("is_success", False) else FAILURE
 
 
-def append_absorbing(batch: dict[str, np.ndarray], codes: np.ndarray) -> dict[str, np.ndarray]:
+def append_absorbing(
+    batch: dict[str, np.ndarray], codes: np.ndarray, terminal_obs: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """``batch`` (ordinary transitions with their ``next_codes``) followed by one absorbing entry
-    per code: zero observation and action, its ending's code; an absorbing state leads to itself."""
+    per code: zero observation (or ``terminal_obs``, the observation each episode ended in) and
+    zero action, its ending's code; an absorbing state leads to itself."""
     codes = np.asarray(codes, np.int64)
     k, n = len(codes), len(batch["obs"])
     obs, actions = batch["obs"], batch["actions"]
-    zeros_obs = np.zeros((k, *obs.shape[1:]), obs.dtype)
+    if terminal_obs is None:
+        absorbing_obs = np.zeros((k, *obs.shape[1:]), obs.dtype)
+    else:
+        absorbing_obs = np.asarray(terminal_obs, obs.dtype).reshape(k, *obs.shape[1:])
     zeros_act = np.zeros((k, *actions.shape[1:]), actions.dtype)
     return {
-        "obs": np.concatenate([obs, zeros_obs]),
+        "obs": np.concatenate([obs, absorbing_obs]),
         "actions": np.concatenate([actions, zeros_act]),
-        "next_obs": np.concatenate([batch["next_obs"], zeros_obs]),
+        "next_obs": np.concatenate([batch["next_obs"], absorbing_obs]),
         "terminated": np.concatenate([batch["terminated"], np.ones(k, bool)]),
         "codes": np.concatenate([np.zeros(n, np.int64), codes]),
         "next_codes": np.concatenate([np.asarray(batch["next_codes"], np.int64), codes]),
     }
 
 
-def with_absorbing(t: Transitions, terminal_outcome: str) -> dict[str, np.ndarray]:
+def with_absorbing(
+    t: Transitions, terminal_outcome: str, terminal_obs: bool = False
+) -> dict[str, np.ndarray]:
     """The discriminator's sample pool: every transition (code NOT_ENDED) followed by one absorbing
-    entry per terminated episode; ``next_codes`` says which absorbing state each step leads to."""
-    _, codes = absorbing_entries(t, terminal_outcome)
-    return append_absorbing({**as_batch(t), "next_codes": next_codes(t, terminal_outcome)}, codes)
+    entry per terminated episode (showing the observation it ended in with ``terminal_obs``);
+    ``next_codes`` says which absorbing state each step leads to."""
+    idx, codes = absorbing_entries(t, terminal_outcome)
+    batch = {**as_batch(t), "next_codes": next_codes(t, terminal_outcome)}
+    return append_absorbing(batch, codes, t.next_observations[idx] if terminal_obs else None)
 
 
 def absorbing_tail(

@@ -48,6 +48,10 @@ class AIRLDiscriminator(Discriminator):
             raise ValueError(
                 f"AIRL's g takes s or (s, a), set by state_only; inputs={inputs!r} does not apply"
             )
+        if kwargs.get("absorbing_obs", "zero") != "zero":
+            raise ValueError(
+                "AIRL's h judges an absorbing state by its code alone: absorbing_obs must be zero"
+            )
         super().__init__(
             obs_dim,
             n_actions,

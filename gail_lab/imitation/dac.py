@@ -162,7 +162,8 @@ class DAC:
         if not self.absorbing:
             return batch
         batch["next_codes"] = b.next_codes[real]
-        return append_absorbing(batch, b.next_codes[absorbing])
+        terminal = b.next_obs[absorbing] if self.reward_model.terminal_obs else None
+        return append_absorbing(batch, b.next_codes[absorbing], terminal)
 
     def update_discriminator(self) -> dict[str, float]:
         """The reward model's D steps: expert samples vs :meth:`agent_batch`'s replay samples."""

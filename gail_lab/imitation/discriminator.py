@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gail_lab import choices
-from gail_lab.choices import DISCRIMINATOR_INPUTS
+from gail_lab.choices import ABSORBING_OBS, DISCRIMINATOR_INPUTS
 from gail_lab.imitation.absorbing import NUM_CODES
 from gail_lab.imitation.rewards import gail_reward
 from gail_lab.rl.loop import scalars
@@ -75,6 +75,7 @@ class Discriminator(nn.Module):
         absorbing: bool,
         absorbing_scale: float,
         obs_dims: Sequence[int] | None,
+        absorbing_obs: str = "zero",
     ) -> None:
         init_kwargs = plain_kwargs(locals())
         super().__init__()
@@ -97,6 +98,13 @@ class Discriminator(nn.Module):
         if absorbing_scale <= 0:
             raise ValueError(f"absorbing_scale must be > 0 (got {absorbing_scale!r})")
         self.absorbing_scale = absorbing_scale  # the code's value: how far apart the endings sit
+        if absorbing_obs not in ABSORBING_OBS:
+            raise ValueError(
+                f"absorbing_obs must be one of {list(ABSORBING_OBS)} (got {absorbing_obs!r})"
+            )
+        # zero: an absorbing state is its code alone (DAC); terminal: the observation the episode
+        # ended in too (the action part stays zero: imitation/absorbing.py)
+        self.absorbing_obs = absorbing_obs
         if obs_dims is not None:
             obs_dims = [int(i) for i in obs_dims]
             bad = [i for i in obs_dims if not 0 <= i < obs_dim]
@@ -164,7 +172,8 @@ class Discriminator(nn.Module):
         c = torch.zeros(len(x), dtype=torch.int64, device=self.device)
         if codes is not None:
             c = torch.as_tensor(codes, dtype=torch.int64, device=self.device).reshape(-1)
-        x = x * (c == 0).unsqueeze(-1).float()  # an absorbing state carries only its code
+        if self.absorbing_obs == "zero":
+            x = x * (c == 0).unsqueeze(-1).float()  # an absorbing state carries only its code
         code = F.one_hot(c, NUM_CODES + 1)[:, 1:].float() * self.absorbing_scale
         return torch.cat([x, code], dim=-1)
 
@@ -181,6 +190,17 @@ class Discriminator(nn.Module):
         batch["terminated"] = np.ones(2, bool)
         r = self.reward(batch)
         return {1: float(r[0]), 2: float(r[1])}
+
+    @torch.no_grad()
+    def absorbing_rewards_at(self, terminal_obs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Per terminal step, the per-step reward of the absorbing state it enters, showing the
+        observation it ended in (``absorbing_obs=terminal``)."""
+        n = len(codes)
+        act = np.zeros(n, np.int64) if self.discrete else np.zeros((n, self.n_actions), np.float32)
+        codes = np.asarray(codes, np.int64)
+        batch = {"obs": terminal_obs, "actions": act, "next_obs": terminal_obs, "codes": codes}
+        batch |= {"next_codes": codes, "terminated": np.ones(n, bool)}
+        return self.reward(batch)
 
     def gradient_penalty(self, x_expert: torch.Tensor, x_agent: torch.Tensor) -> torch.Tensor:
         """mean (||grad_x logit(x)|| - target)^2 at random interpolates of expert and agent inputs

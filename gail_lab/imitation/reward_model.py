@@ -70,6 +70,8 @@ class RewardModel:
         self.discriminator, self.rng = discriminator, rng
         self.terminal_outcome, self.gamma = terminal_outcome, gamma
         self.absorbing = discriminator.absorbing
+        # absorbing states that show the observation their episode ended in (one reward each)
+        self.terminal_obs = self.absorbing and discriminator.absorbing_obs == "terminal"
         self.d_steps, self.d_batch_size = d_steps, d_batch_size
         self.disc_reward_coef, self.env_reward_coef = disc_reward_coef, env_reward_coef
         self.reward_scale = reward_scale
@@ -80,7 +82,9 @@ class RewardModel:
     def pool(self, t: Transitions) -> Batch:
         """D's sample pool of a set of transitions: each transition and, with absorbing states,
         one absorbing entry per terminated episode."""
-        return with_absorbing(t, self.terminal_outcome) if self.absorbing else as_batch(t)
+        if not self.absorbing:
+            return as_batch(t)
+        return with_absorbing(t, self.terminal_outcome, self.terminal_obs)
 
     def pool_sampler(self, t: Transitions) -> Callable[[int], Batch]:
         """``n`` -> ``n`` samples of :meth:`pool` of ``t``, uniformly with replacement (the pool
@@ -142,7 +146,16 @@ class RewardModel:
                 "disc/reward_max": float(r.max()),
             }
         )
-        if self.absorbing and "next_codes" in batch:  # (none: offline GAIL's expert states)
+        if self.terminal_obs and "next_codes" in batch:
+            ended = np.flatnonzero(batch["next_codes"])
+            if len(ended):
+                r_abs = self.discriminator.absorbing_rewards_at(
+                    batch["next_obs"][ended], batch["next_codes"][ended]
+                )
+                r = r.copy()
+                r[ended] += (self.gamma / (1.0 - self.gamma) if self.gamma < 1 else 0.0) * r_abs
+                metrics["disc/reward_absorbing_mean"] = float(r_abs.mean())
+        elif self.absorbing and "next_codes" in batch:  # (none: offline GAIL's expert states)
             r_abs = self.discriminator.absorbing_rewards()
             r = r + absorbing_tail(batch["next_codes"], r_abs, self.gamma)
             metrics["disc/reward_absorbing_success"] = r_abs[SUCCESS]
