@@ -28,7 +28,13 @@ class TrainedExpertConfig:
     # stop once a greedy evaluation reaches env.expert_min_return (the env's reward threshold)
     # when loop.stop_at_return is null, instead of spending the whole budget
     stop_at_threshold: bool = MISSING
+    # stop only at threshold + stop_margin * |threshold|: a training evaluation of a few episodes
+    # that just reaches the bar is as likely as not to fall below it over the reporting episodes
+    stop_margin: float = MISSING
     optimizer: Any = MISSING
+
+    def __post_init__(self) -> None:
+        require(self.stop_margin >= 0, "stop_margin", ">= 0", self.stop_margin)
 
 
 @dataclass

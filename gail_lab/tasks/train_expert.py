@@ -145,7 +145,8 @@ def train(ctx: RunContext, logger, checkpoints) -> tuple[Any, dict[str, Any]]:
     loop = build(e.loop)
     threshold = factory.expert_min_return
     if loop.stop_at_return is None and e.stop_at_threshold and threshold is not None:
-        loop = dataclasses.replace(loop, stop_at_return=threshold)  # no budget spent past it
+        bar = threshold + e.stop_margin * abs(threshold)
+        loop = dataclasses.replace(loop, stop_at_return=bar)  # no budget spent past it
     result = loop.run(algorithm, factory, seeds, logger, ctx.cfg.progress, checkpoints)
     algorithm.policy.load_state_dict(result.best_state)
     info = {
