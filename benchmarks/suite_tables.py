@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from benchmarks import RECORDS
+from benchmarks import RECORDS, ROOT
 from benchmarks.suites import Column, Row, Suite
 from gail_lab.io import atomic_write_text
 from gail_lab.report import estimate
@@ -95,13 +95,29 @@ def results(run_dir: Path) -> dict:
     stages = [f for f in sorted(run_dir.glob("*/summary.json")) if f.parent.name != "control"]
     for f in [run_dir / "summary.json", *stages]:
         merged.update(json.loads(f.read_text()))
+    return with_stochastic_score({k: portable(v) for k, v in flatten(merged).items()})
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    """Nested keys joined with dots (``wall_time_s.imitate``, ``variants.wide.success_rate``)."""
     flat: dict = {}
-    for k, v in merged.items():
+    for k, v in d.items():
         if isinstance(v, dict):
-            flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+            flat.update(flatten(v, f"{prefix}{k}."))
         else:
-            flat[k] = v
-    return with_stochastic_score(flat)
+            flat[f"{prefix}{k}"] = v
+    return flat
+
+
+def portable(value):
+    """A path inside the repo as a path relative to it (records name artifacts by content hash
+    and repo path, not by where the machine that ran them kept its checkout)."""
+    if isinstance(value, str) and value.startswith("/"):
+        try:
+            return str(Path(value).relative_to(ROOT))
+        except ValueError:
+            return value
+    return value
 
 
 def with_stochastic_score(res: dict) -> dict:

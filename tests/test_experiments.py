@@ -224,6 +224,29 @@ def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
     assert got["eval/success_rate"] == 0.9  # the stages' summaries still count
 
 
+def test_a_runs_results_name_repo_paths_relative_and_flatten_nested_keys(tmp_path):
+    """Records hold repo-relative paths (not where this checkout lives) and every nested key
+    flattened with dots."""
+    import json
+
+    from benchmarks import ROOT
+
+    run = tmp_path / "0"
+    run.mkdir()
+    summary = {
+        "dataset": str(ROOT / "artifacts" / "datasets" / "x.npz"),
+        "elsewhere": "/opt/data/y.npz",
+        "variants": {"wide": {"success_rate": 0.5}},
+        "wall_time_s": {"imitate": 3.0},
+        "empty": {},
+    }
+    (run / "summary.json").write_text(json.dumps(summary))
+    got = suite_tables.results(run)
+    assert got["dataset"] == "artifacts/datasets/x.npz" and got["elsewhere"] == "/opt/data/y.npz"
+    assert got["variants.wide.success_rate"] == 0.5 and got["wall_time_s.imitate"] == 3.0
+    assert "empty" not in got
+
+
 def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     """Two tables.py processes share rows through claim files; a claim left by a killed process
     (a session's end) must not block the row for ever."""
