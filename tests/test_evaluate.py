@@ -90,3 +90,20 @@ def test_first_training_evaluation_reaching_the_target_score(tmp_path):
     }
     assert first_reaching(metrics, 0.0, 100.0, 0.99)["to_target_step"] is None
     assert first_reaching(tmp_path / "missing.jsonl", 0.0, 100.0, 0.95)["to_target_step"] is None
+
+
+def test_last_training_evaluations_average_beside_the_final_score(tmp_path):
+    """The summary's last_evals_*: the mean over the last k training evaluations, so a run that
+    stopped at a lucky (or unlucky) point of a swinging curve shows it."""
+    from gail_lab.tasks.pipeline import last_evaluations
+
+    metrics = tmp_path / "metrics.jsonl"
+    rows = [{"global_step": 100, "losses/x": 0.0}] + [
+        {"global_step": 100 * i, "eval/return_mean": r, "eval/success_rate": s}
+        for i, (r, s) in enumerate([(0.0, 0.0), (100.0, 1.0), (50.0, 0.5), (100.0, 1.0)], 2)
+    ]
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    got = last_evaluations(metrics, 0.0, 100.0, k=3)
+    assert got == {"last_evals_score": 2.5 / 3, "last_evals_success_rate": 2.5 / 3}
+    assert last_evaluations(metrics, 0.0, 100.0, k=10)["last_evals_score"] == 0.625
+    assert last_evaluations(tmp_path / "missing.jsonl", 0.0, 100.0) == {"last_evals_score": None}

@@ -54,6 +54,31 @@ def first_reaching(
     return out
 
 
+LAST_EVALS = 5  # the training evaluations the summary's last_evals_* average
+
+
+def last_evaluations(
+    metrics_path: Path, random_return: float, expert_return: float, k: int = LAST_EVALS
+) -> dict[str, float | None]:
+    """The mean normalized score (and success rate, where the env reports one) of the last
+    ``k`` training evaluations: beside the final policy's score, it shows whether the run
+    stopped at a lucky or an unlucky point of a curve that swings."""
+    rows = []
+    if metrics_path.is_file():
+        with open(metrics_path) as f:
+            rows = [r for r in map(json.loads, f) if "eval/return_mean" in r][-k:]
+    out: dict[str, float | None] = {"last_evals_score": None}
+    if not rows or math.isclose(expert_return, random_return):
+        return out
+    scores = [
+        (r["eval/return_mean"] - random_return) / (expert_return - random_return) for r in rows
+    ]
+    out["last_evals_score"] = sum(scores) / len(scores)
+    if all("eval/success_rate" in r for r in rows):
+        out["last_evals_success_rate"] = sum(r["eval/success_rate"] for r in rows) / len(rows)
+    return out
+
+
 def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     """Every stage in ``root``; returns the run's summary (also written to root/summary.json)."""
     times: dict[str, float] = {}
@@ -107,6 +132,9 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
             report["random_return_mean"],
             expert_return,
             ctx.cfg.eval.target_score,
+        ),
+        **last_evaluations(
+            root / "imitate" / "metrics.jsonl", report["random_return_mean"], expert_return
         ),
         "target_score": ctx.cfg.eval.target_score,
         "dataset": str(dataset_path),
@@ -206,6 +234,14 @@ def summary_lines(
     ]
     if "success_rate" in s:
         lines.append(f"  success rate          {100 * s['success_rate']:7.0f} %")
+    if s.get("last_evals_success_rate") is not None:
+        lines.append(
+            f"  last {LAST_EVALS} training evals {100 * s['last_evals_success_rate']:4.0f} % success (mean)"
+        )
+    elif s.get("last_evals_score") is not None:
+        lines.append(
+            f"  last {LAST_EVALS} training evals {s['last_evals_score']:7.3f} normalized (mean)"
+        )
     for name, v in s.get("variants", {}).items():  # the env's extra evaluation conditions
         what = (
             f"success {100 * v['success_rate']:.0f} % (stochastic {100 * v['success_rate_stochastic']:.0f} %"
