@@ -251,3 +251,31 @@ def test_offline_runs_ask_wandb_osh_to_sync_them(pipeline_run):
         p.parent.resolve() for p in pipeline_run.glob("run/*/wandb/offline-run-*/run-*.wandb")
     }
     assert len(stages) == 4 and named == stages, (named, stages)
+
+
+def test_the_console_shows_gail_labs_lines_and_no_wandb_chatter(tmp_path):
+    """logger.wandb.console=quiet (the default): W&B's banners, run summaries and sync hints stay
+    off the console (W&B's own silent setting, not a text filter) while the offline runs still
+    hold everything; the summary and one sync line for every stage end the output. verbose brings
+    W&B's output back."""
+    common = [*SCRIPTED, "task=pipeline", "env.max_episode_steps=60", "data.allow_weak_expert=true"]
+    out = run_cli(tmp_path, *common, "eval.control=true", env={"WANDB_SILENT": None})
+    assert out.returncode == 0, out.stderr[-3000:]
+    console = (out.stdout + out.stderr).splitlines()
+    assert not [line for line in console if line.startswith("wandb:")]
+    assert len(console) <= 40, "\n".join(console)
+    assert console[-1].startswith("  W&B (offline)         wandb sync ")
+    assert any("] - summary: " in line for line in console[-16:])
+    runs = list((tmp_path / "run").glob("*/wandb/offline-run-*/*.wandb"))
+    assert len(runs) == 4  # train_expert, collect, imitate, evaluate: all logged
+    assert list((tmp_path / "run" / "control").glob("*/wandb/offline-run-*/*.wandb"))
+
+    loud = run_cli(
+        tmp_path,
+        *common,
+        "logger.wandb.console=verbose",
+        run_dir="loud",
+        env={"WANDB_SILENT": None},
+    )
+    assert loud.returncode == 0, loud.stderr[-3000:]
+    assert "wandb:" in loud.stdout + loud.stderr

@@ -31,9 +31,13 @@ class WandbConfig:
     osh: bool = MISSING
     osh_dir: str | None = MISSING
     osh_every: float = MISSING
+    # quiet: W&B's own console output (banners, run summaries, sync hints) off, everything still
+    # in the run files, one sync line at the end of a pipeline; verbose: W&B prints as it does
+    console: str = MISSING
 
     def __post_init__(self) -> None:
         require_one_of(self.mode, "mode", ("offline", "online", "disabled"))
+        require_one_of(self.console, "console", ("quiet", "verbose"))
         require(self.init_timeout > 0, "init_timeout", "> 0", self.init_timeout)
         require(self.osh_every >= 0, "osh_every", ">= 0 (seconds)", self.osh_every)
 

@@ -84,11 +84,15 @@ class RunLogger:
             id=config_hash({"run_dir": str(self.run_dir.resolve()), "job_type": job_type}, 16),
             resume="allow",
         )
+        quiet = settings.get("console", "quiet") == "quiet"
+        # silent: none of W&B's own console output (the run's files still hold everything)
+        ws = {"silent": True} if quiet else {}
         if mode == "online":
             before = set(self.run_dir.glob("wandb/run-*"))
             try:
                 timeout = float(settings.get("init_timeout", 30.0))
-                run = wb.init(**init_kwargs, mode=mode, settings=wb.Settings(init_timeout=timeout))
+                ws["init_timeout"] = timeout
+                run = wb.init(**init_kwargs, mode=mode, settings=wb.Settings(**ws))
             except wb.Error as err:  # no API key, server unreachable, init timed out
                 for stale in set(self.run_dir.glob("wandb/run-*")) - before:  # the failed run
                     shutil.rmtree(stale, ignore_errors=True)
@@ -101,11 +105,18 @@ class RunLogger:
                 mode = "offline"
                 # the failed attempt still holds its id in W&B's service: go on under a new one
                 init_kwargs.pop("id"), init_kwargs.pop("resume")
+                ws.pop("init_timeout")
         if mode != "online":
-            run = wb.init(**init_kwargs, mode=mode)
+            run = wb.init(**init_kwargs, mode=mode, settings=wb.Settings(**ws))
         run.define_metric("global_step")
         run.define_metric("*", step_metric="global_step")
-        log.info("W&B run %s (%s mode) in %s", run.name, mode, self.run_dir / "wandb")
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "W&B run %s (%s mode) in %s",
+            run.name,
+            mode,
+            self.run_dir / "wandb",
+        )
         return run
 
     def log(self, metrics: dict[str, float], step: int) -> None:

@@ -271,4 +271,18 @@ def summary_lines(
         + f" (whole job {wall:.1f} s)",
         f"  run dir               {ctx.run_dir}",
     ]
+    sync = wandb_sync_line(ctx, control is not None)
+    if sync:
+        lines.append(sync)
     return lines
+
+
+def wandb_sync_line(ctx: RunContext, with_control: bool) -> str | None:
+    """How to upload every W&B stage of an offline run (and its control's) in one command."""
+    wandb = ctx.cfg.logger.wandb
+    if wandb is None or os.environ.get("WANDB_MODE", wandb.mode) != "offline":
+        return None
+    runs = [f"{ctx.run_dir}/*/wandb/offline-run-*"]
+    if with_control:
+        runs.append(f"{ctx.run_dir}/control/*/wandb/offline-run-*")
+    return f"  W&B (offline)         wandb sync {' '.join(runs)}"
