@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from gail_lab.data import Demonstrations
 from gail_lab.data.transitions import Transitions
 from gail_lab.imitation.bc import BCLoss, behavior_cloning
 from gail_lab.imitation.gail import GAIL
@@ -209,6 +210,58 @@ def test_bc_runs_end_to_end_and_beats_random(tmp_path):
 
     report = json.loads((tmp_path / "run" / "evaluate" / "eval.json").read_text())
     assert report["deterministic"]["mean"] > 5 * report["random_return_mean"], report
+
+
+def test_bc_holds_out_whole_episodes_keeps_its_best_validation_policy_and_stops(tmp_path):
+    """algo.algorithm.validation_episodes=k: the last k episodes are held out, their loss is
+    logged, the policy with the lowest one is returned, and patience stops the run; an
+    impossible split is one line."""
+    import json
+
+    from gail_lab.imitation.bc import split_episodes
+    from tests.conftest import read_jsonl
+
+    n = 7  # episodes of 2, 3 and 2 steps
+    obs = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
+    demos = Demonstrations(
+        obs, np.zeros(n, np.int64), np.ones(n, np.float32), obs + 1, np.zeros(n, bool),
+        np.array([0, 1, 0, 0, 1, 0, 1], bool), np.array([0, 2, 5]),
+    )  # fmt: skip
+    train, val = split_episodes(demos, 1)
+    assert (train.num_episodes, val.num_episodes) == (2, 1)
+    assert len(train) + len(val) == len(demos)
+    np.testing.assert_array_equal(val.observations, demos.observations[-len(val) :])
+
+    args = [
+        "algo=bc",
+        "expert=scripted_cartpole",
+        "logger=none",
+        "progress=false",
+        "data.num_episodes=6",
+        "data.num_transitions=null",
+        "optimizer.lr=1e-2",
+        "algo.loop.budget.gradient_steps=20000",
+        "algo.algorithm.validation_episodes=2",
+        "algo.algorithm.validate_every=50",
+        "algo.algorithm.patience=3",
+        "eval.episodes=3",
+        "env.num_envs=2",
+    ]
+    out = run_cli(tmp_path, *args)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = read_jsonl(tmp_path / "run" / "imitate" / "metrics.jsonl")
+    vals = [(r["global_step"], r["losses/bc_val_loss"]) for r in rows if "losses/bc_val_loss" in r]
+    best_step, best = min(vals, key=lambda v: v[1])
+    assert vals[-1][0] < 20000  # stopped by patience, 3 validations after its lowest
+    assert vals[-1][0] == best_step + 3 * 50
+    assert rows[-1]["losses/bc_val_best_step"] == best_step
+    assert "validation loss lowest at step" in out.stdout + out.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["normalized_score"] > 0.5
+
+    bad = run_cli(tmp_path, *args[:-3], "algo.algorithm.validation_episodes=6", run_dir="bad")
+    assert bad.returncode != 0
+    assert "validation_episodes=6: the dataset holds 6 episodes" in bad.stdout + bad.stderr
 
 
 def test_airl_logit_is_shaped_reward_minus_log_pi():

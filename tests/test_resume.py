@@ -255,6 +255,8 @@ def test_bc_sigterm_then_resume_is_bit_identical(tmp_path):
         "algo.loop.budget.gradient_steps=4000",
         "algo.loop.eval_every=500",
         "checkpoint_every=100",
+        "algo.algorithm.validation_episodes=1",  # the best-validation policy survives a resume
+        "algo.algorithm.validate_every=200",
     ]
     assert run_cli(tmp_path, *args, run_dir="whole").returncode == 0
     interrupt(tmp_path, args, "cut", "imitate/metrics.jsonl", 600)

@@ -260,9 +260,22 @@ class BCConfig:
 
     _target_: str = "gail_lab.imitation.bc.BC"
     batch_size: int = MISSING
+    # hold out the last k demonstration episodes (0: none): their loss every validate_every
+    # steps, the lowest-loss policy returned, and with patience p a stop after p validations
+    # without a new lowest
+    validation_episodes: int = MISSING
+    validate_every: int = MISSING
+    patience: int | None = MISSING
 
     def __post_init__(self) -> None:
         require(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
+        require(
+            self.validation_episodes >= 0, "validation_episodes", ">= 0", self.validation_episodes
+        )
+        require(self.validate_every >= 1, "validate_every", ">= 1", self.validate_every)
+        require(
+            self.patience is None or self.patience >= 1, "patience", ">= 1 or null", self.patience
+        )
 
 
 @dataclass

@@ -6,14 +6,16 @@ of a GAIL policy, and an auxiliary loss added to the GAIL policy's loss (``bc_co
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-from gail_lab.data import Demonstrations
+from gail_lab.data import DatasetError, Demonstrations
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress
 from gail_lab.seeding import SeedTree
@@ -89,8 +91,30 @@ class SupervisedState:
         pass
 
 
+def split_episodes(demos: Demonstrations, held_out: int) -> tuple[Demonstrations, Demonstrations]:
+    """(the first episodes, the last ``held_out`` ones): a validation split by whole episodes
+    (transitions of one episode are too alike to validate each other)."""
+    if not 0 < held_out < demos.num_episodes:
+        raise DatasetError(
+            f"algo.algorithm.validation_episodes={held_out}: the dataset holds {demos.num_episodes} "
+            f"episodes; hold out at least 1 and leave at least 1 to train on"
+        )
+    cut = int(demos.episode_starts[demos.num_episodes - held_out])
+    train = demos.subset(use_episodes=demos.num_episodes - held_out)
+    arrays = {k: v[cut:] for k, v in demos.arrays().items() if k != "episode_starts"}
+    val_starts = demos.episode_starts[demos.num_episodes - held_out :] - cut
+    successes = None if demos.episode_successes is None else demos.episode_successes[-held_out:]
+    val = Demonstrations(**arrays, episode_starts=val_starts, episode_successes=successes)
+    return train, val
+
+
 class BC(SupervisedState):
-    """Behavior cloning as a training-loop algorithm: one gradient step per iteration."""
+    """Behavior cloning as a training-loop algorithm: one gradient step per iteration.
+
+    With ``validation_episodes`` k > 0 the last k demonstration episodes are held out: every
+    ``validate_every`` steps their mean -log pi(a|s) is logged (``losses/bc_val_loss``), the
+    policy with the lowest one is what the run returns, and with ``patience`` p training stops
+    after p validations without a new lowest (trained to convergence, not to a step count)."""
 
     def __init__(
         self,
@@ -99,18 +123,81 @@ class BC(SupervisedState):
         optimizer: Callable[..., torch.optim.Optimizer],
         seeds: SeedTree,
         batch_size: int,
+        validation_episodes: int = 0,
+        validate_every: int = 500,
+        patience: int | None = None,
     ) -> None:
         self.policy, self.demos, self.rng = policy, demos, seeds.generator("minibatches")
         self.optimizer = optimizer(policy.parameters())
         self.batch_size = batch_size
+        self.validation_episodes, self.validate_every = validation_episodes, validate_every
+        self.patience = patience
+        self.val: Demonstrations | None = None
+        self.steps, self.since_best = 0, 0
+        self.best_loss, self.best_step, self.best_state = math.inf, 0, None
 
     def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
-        self.policy.observe(self.demos.observations)  # a normalizing policy: the expert's states
-        self.loss = BCLoss(self.policy, self.demos, self.batch_size, self.rng)
+        train = self.demos
+        if self.validation_episodes:
+            train, self.val = split_episodes(self.demos, self.validation_episodes)
+        self.policy.observe(train.observations)  # a normalizing policy: the expert's states
+        self.loss = BCLoss(self.policy, train, self.batch_size, self.rng)
+
+    @torch.no_grad()
+    def validation_loss(self) -> float:
+        obs = torch.as_tensor(self.val.observations, dtype=torch.float32, device=self.policy.device)
+        dist = self.policy.distribution(obs)
+        return float(-dist.log_prob(torch.as_tensor(self.val.actions, device=obs.device)).mean())
 
     def iterate(self, remaining: dict[str, int | None]) -> Progress:
         loss = self.loss()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return Progress({"losses/bc_loss": float(loss.item())}, gradient_steps=1)
+        self.steps += 1
+        metrics, finished = {"losses/bc_loss": float(loss.item())}, False
+        if self.val is not None and self.steps % self.validate_every == 0:
+            val = self.validation_loss()
+            if val < self.best_loss:
+                self.best_loss, self.best_step, self.since_best = val, self.steps, 0
+                self.best_state = copy.deepcopy(self.policy.state_dict())
+            else:
+                self.since_best += 1
+            metrics |= {"losses/bc_val_loss": val, "losses/bc_val_best_step": self.best_step}
+            finished = self.patience is not None and self.since_best >= self.patience
+            if finished:
+                log.info(
+                    "bc: validation loss lowest at step %d (%.4f), none lower in %d validations since: stopping",
+                    self.best_step,
+                    self.best_loss,
+                    self.patience,
+                )
+        return Progress(metrics, gradient_steps=1, finished=finished)
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        state["validation"] = {
+            "steps": self.steps,
+            "since_best": self.since_best,
+            "best_loss": self.best_loss,
+            "best_step": self.best_step,
+            "best_state": self.best_state,
+        }
+        return state
+
+    def load_state_dict(self, state: dict) -> bool:
+        super().load_state_dict(state)
+        v = state.get("validation")
+        if v is not None:
+            self.steps, self.since_best = v["steps"], v["since_best"]
+            self.best_loss, self.best_step, self.best_state = (
+                v["best_loss"],
+                v["best_step"],
+                v["best_state"],
+            )
+        return True
+
+    def close(self) -> None:
+        """The run's policy: the one with the lowest validation loss (with a validation split)."""
+        if self.best_state is not None:
+            self.policy.load_state_dict(self.best_state)
