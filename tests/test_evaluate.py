@@ -103,7 +103,10 @@ def test_last_training_evaluations_average_beside_the_final_score(tmp_path):
         for i, (r, s) in enumerate([(0.0, 0.0), (100.0, 1.0), (50.0, 0.5), (100.0, 1.0)], 2)
     ]
     metrics.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # 4 evaluations: at most the last quarter of them, the last one
     got = last_evaluations(metrics, 0.0, 100.0, k=3)
-    assert got == {"last_evals_score": 2.5 / 3, "last_evals_success_rate": 2.5 / 3}
-    assert last_evaluations(metrics, 0.0, 100.0, k=10)["last_evals_score"] == 0.625
+    assert got == {"last_evals_score": 1.0, "last_evals_success_rate": 1.0, "last_evals_count": 1}
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in rows + rows[1:] + rows[1:]))
+    got = last_evaluations(metrics, 0.0, 100.0, k=3)  # 13 evaluations: the last 3
+    assert got["last_evals_count"] == 3 and got["last_evals_score"] == 2.5 / 3
     assert last_evaluations(tmp_path / "missing.jsonl", 0.0, 100.0) == {"last_evals_score": None}

@@ -54,22 +54,25 @@ def first_reaching(
     return out
 
 
-LAST_EVALS = 5  # the training evaluations the summary's last_evals_* average
+LAST_EVALS = 5  # at most this many training evaluations in the summary's last_evals_*
 
 
 def last_evaluations(
     metrics_path: Path, random_return: float, expert_return: float, k: int = LAST_EVALS
 ) -> dict[str, float | None]:
     """The mean normalized score (and success rate, where the env reports one) of the last
-    ``k`` training evaluations: beside the final policy's score, it shows whether the run
-    stopped at a lucky or an unlucky point of a curve that swings."""
+    training evaluations, ``k`` of them but no more than the last quarter of the run's
+    (``last_evals_count``): beside the final policy's score, it shows whether the run stopped at
+    a lucky or an unlucky point of a curve that swings."""
     rows = []
     if metrics_path.is_file():
         with open(metrics_path) as f:
-            rows = [r for r in map(json.loads, f) if "eval/return_mean" in r][-k:]
+            rows = [r for r in map(json.loads, f) if "eval/return_mean" in r]
+    rows = rows[-min(k, math.ceil(len(rows) / 4)) :] if rows else []
     out: dict[str, float | None] = {"last_evals_score": None}
     if not rows or math.isclose(expert_return, random_return):
         return out
+    out["last_evals_count"] = len(rows)
     scores = [
         (r["eval/return_mean"] - random_return) / (expert_return - random_return) for r in rows
     ]
@@ -234,14 +237,14 @@ def summary_lines(
     ]
     if "success_rate" in s:
         lines.append(f"  success rate          {100 * s['success_rate']:7.0f} %")
-    if s.get("last_evals_success_rate") is not None:
-        lines.append(
-            f"  last {LAST_EVALS} training evals {100 * s['last_evals_success_rate']:4.0f} % success (mean)"
+    if s.get("last_evals_score") is not None:
+        k = s["last_evals_count"]
+        what = (
+            f"{100 * s['last_evals_success_rate']:7.0f} % success"
+            if s.get("last_evals_success_rate") is not None
+            else f"{s['last_evals_score']:8.3f} normalized"
         )
-    elif s.get("last_evals_score") is not None:
-        lines.append(
-            f"  last {LAST_EVALS} training evals {s['last_evals_score']:7.3f} normalized (mean)"
-        )
+        lines.append(f"  last {k} train. eval{'s' if k > 1 else ' '} {what} (mean)")
     for name, v in s.get("variants", {}).items():  # the env's extra evaluation conditions
         what = (
             f"success {100 * v['success_rate']:.0f} % (stochastic {100 * v['success_rate_stochastic']:.0f} %"
