@@ -81,7 +81,8 @@ class MLPPolicyConfig:
 
 @dataclass
 class SACPolicyConfig(SizedPolicyConfig):
-    """SAC's actor (Box actions only): tanh-squashed Gaussian, state-dependent log-std, ReLU."""
+    """SAC's actor: tanh-squashed Gaussian with a state-dependent log-std (Box actions) or
+    categorical (Discrete actions), on a ReLU MLP."""
 
     _target_: str = "gail_lab.rl.networks.sac_policy"
 
@@ -96,7 +97,8 @@ class SACConfig:
     critic_hidden_sizes: list[int] = MISSING
     alpha: float | None = MISSING  # entropy temperature; null tunes it toward target_entropy
     alpha_init: float = MISSING
-    target_entropy: float | None = MISSING  # null: -(action dimensions)
+    target_entropy: float | None = MISSING  # null: -(action dimensions), or for discrete actions:
+    target_entropy_ratio: float = MISSING  # this fraction of log |A| (the uniform policy's entropy)
     policy_delay: int = MISSING  # actor (and temperature) updated every n-th critic update (TD3)
 
     def __post_init__(self) -> None:
@@ -105,6 +107,12 @@ class SACConfig:
         require(self.policy_delay >= 1, "policy_delay", ">= 1", self.policy_delay)
         require(self.alpha is None or self.alpha > 0, "alpha", "> 0 or null (auto)", self.alpha)
         require(self.alpha_init > 0, "alpha_init", "> 0", self.alpha_init)
+        require(
+            0 < self.target_entropy_ratio < 1,
+            "target_entropy_ratio",
+            "in (0, 1)",
+            self.target_entropy_ratio,
+        )
         require_sizes(self.critic_hidden_sizes, "critic_hidden_sizes")
 
 

@@ -100,8 +100,9 @@ class DAC:
     # ------------------------------------------------------------------ the loop's calls
     def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         space = factory.action_space
+        dtype = np.int64 if factory.discrete else np.float32
         self.attach_buffer(
-            ReplayBuffer(self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng)
+            ReplayBuffer(self.buffer_size, factory.obs_dim, space.shape, dtype, self.rng)
         )
         self.stepper = EnvStepper(factory, seeds.generator("envs"))
         self.steps = 0

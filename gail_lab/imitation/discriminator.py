@@ -159,6 +159,15 @@ class Discriminator(nn.Module):
             parts = [obs_t, F.one_hot(act, self.n_actions).float()]
         else:
             parts = [obs_t, self._tensor(actions).reshape(len(obs_t), -1)]
+        if (
+            self.absorbing
+            and codes is not None
+            and len(parts) == 2
+            and self.input_kind == "state_action"
+        ):
+            # an absorbing state takes no action (a discrete action's one-hot would say one)
+            c = torch.as_tensor(codes, dtype=torch.int64, device=self.device).reshape(-1, 1)
+            parts[1] = parts[1] * (c == 0).float()
         x = torch.cat(parts, dim=-1)
         return self.with_codes(x, codes) if self.absorbing else x
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
@@ -277,9 +278,12 @@ policy_for_space.action_kinds = ("discrete", "continuous")
 
 def sac_policy(
     obs_dim: int, action_space, hidden_sizes: Sequence[int], normalize_obs: bool = False
-) -> GaussianPolicy:
-    """SAC's actor (Box actions only): a tanh-squashed Gaussian with a state-dependent log-std
-    head on a ReLU MLP, as in SB3 and CleanRL."""
+) -> GaussianPolicy | CategoricalPolicy:
+    """SAC's actor: for Box actions a tanh-squashed Gaussian with a state-dependent log-std head
+    on a ReLU MLP, as in SB3 and CleanRL; for Discrete actions a categorical policy on a ReLU MLP
+    (discrete SAC, Christodoulou 2019)."""
+    if isinstance(action_space, gym.spaces.Discrete):
+        return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
     return GaussianPolicy(
         obs_dim,
         action_space.low,
@@ -291,7 +295,7 @@ def sac_policy(
     )
 
 
-sac_policy.action_kinds = ("continuous",)
+sac_policy.action_kinds = ("discrete", "continuous")
 
 
 def categorical_policy(

@@ -1,11 +1,17 @@
 """Soft Actor-Critic (Haarnoja et al. 2018, with the automatic temperature of the 2018 follow-up):
 a tanh-squashed Gaussian actor, twin Q critics with Polyak-averaged targets, clipped double-Q
 targets, and the entropy temperature tuned toward a target entropy (-|A| by default).
-``update`` takes a sampled batch; whoever calls it decides where the reward comes from."""
+``update`` takes a sampled batch; whoever calls it decides where the reward comes from.
+
+Discrete actions (a categorical actor: Christodoulou 2019, as CleanRL's sac_atari): the critics
+output Q(s, .) for every action, the soft value and the actor's loss are exact expectations over
+the actor's probabilities instead of samples, and the target entropy is a fraction
+(``target_entropy_ratio``) of the uniform policy's log |A|."""
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +41,18 @@ class QNetwork(nn.Module):
         return self.net(torch.cat([self.obs_norm(obs), actions], -1)).squeeze(-1)
 
 
+class DiscreteQNetwork(nn.Module):
+    """Q(s, .): an MLP from the observation to one value per discrete action."""
+
+    def __init__(self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -> None:
+        super().__init__()
+        self.net = mlp(obs_dim, hidden_sizes, n_actions)
+        self.obs_norm: nn.Module = nn.Identity()
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(self.obs_norm(obs))
+
+
 class SAC:
     def __init__(
         self,
@@ -47,14 +65,21 @@ class SAC:
         alpha_init: float,
         target_entropy: float | None,
         policy_delay: int = 1,
+        target_entropy_ratio: float = 0.89,
     ) -> None:
         self.actor = actor = policy
         obs_dim = actor.init_kwargs["obs_dim"]
-        act_dim = len(actor.init_kwargs["action_low"])
         device = actor.device
-        self.critics = nn.ModuleList(
-            [QNetwork(obs_dim, act_dim, critic_hidden_sizes) for _ in range(2)]
-        ).to(device)
+        self.discrete = "n_actions" in actor.init_kwargs
+        if self.discrete:
+            n = actor.init_kwargs["n_actions"]
+            critics = [DiscreteQNetwork(obs_dim, n, critic_hidden_sizes) for _ in range(2)]
+            default_entropy = target_entropy_ratio * math.log(n)
+        else:
+            act_dim = len(actor.init_kwargs["action_low"])
+            critics = [QNetwork(obs_dim, act_dim, critic_hidden_sizes) for _ in range(2)]
+            default_entropy = -act_dim
+        self.critics = nn.ModuleList(critics).to(device)
         self.critic_targets = copy.deepcopy(self.critics).requires_grad_(False)
         self.actor_optimizer = optimizer(actor.parameters())
         self.critic_optimizer = optimizer(self.critics.parameters())
@@ -64,7 +89,7 @@ class SAC:
             torch.tensor(float(init), device=device).log().requires_grad_(self.autotune)
         )
         self.alpha_optimizer = optimizer([self.log_alpha]) if self.autotune else None
-        self.target_entropy = float(-act_dim if target_entropy is None else target_entropy)
+        self.target_entropy = float(default_entropy if target_entropy is None else target_entropy)
         self.gamma, self.tau = gamma, tau
         # TD3's delayed policy updates: the actor and the temperature learn every policy_delay-th
         # update (the critics every update); their last losses are reported in between
@@ -81,12 +106,20 @@ class SAC:
         obs, actions, next_obs = batch["obs"], batch["actions"], batch["next_obs"]
         alpha = self.log_alpha.exp().detach()
         with torch.no_grad():
-            next_a, next_logp = self.actor.distribution(next_obs).rsample_with_log_prob()
-            q_next = torch.min(*(q(next_obs, next_a) for q in self.critic_targets))
-            target = batch["rewards"] + self.gamma * (1 - batch["terminated"]) * (
-                q_next - alpha * next_logp
-            )
-        q1, q2 = (q(obs, actions) for q in self.critics)
+            if self.discrete:  # the soft value as an exact expectation over the actions
+                logp_all = F.log_softmax(self.actor(next_obs), -1)
+                q_all = torch.min(*(q(next_obs) for q in self.critic_targets))
+                soft_v = (logp_all.exp() * (q_all - alpha * logp_all)).sum(-1)
+            else:
+                next_a, next_logp = self.actor.distribution(next_obs).rsample_with_log_prob()
+                q_next = torch.min(*(q(next_obs, next_a) for q in self.critic_targets))
+                soft_v = q_next - alpha * next_logp
+            target = batch["rewards"] + self.gamma * (1 - batch["terminated"]) * soft_v
+        if self.discrete:
+            taken = actions.long().reshape(-1, 1)
+            q1, q2 = (q(obs).gather(1, taken).squeeze(1) for q in self.critics)
+        else:
+            q1, q2 = (q(obs, actions) for q in self.critics)
         q_loss = F.mse_loss(q1, target) + F.mse_loss(q2, target)
         self.critic_optimizer.zero_grad(set_to_none=True)
         q_loss.backward()
@@ -102,11 +135,18 @@ class SAC:
 
     def update_actor(self, obs: torch.Tensor, alpha: torch.Tensor) -> dict[str, torch.Tensor]:
         """One actor step (and one temperature step when it is tuned) on ``obs``."""
-        a, logp = self.actor.distribution(obs).rsample_with_log_prob()
         self.critics.requires_grad_(False)  # the actor loss needs no critic weight gradients
-        q_pi = torch.min(*(q(obs, a) for q in self.critics))
+        if self.discrete:  # expectations over the actor's probabilities (no sampling)
+            logp_all = F.log_softmax(self.actor(obs), -1)
+            probs = logp_all.exp()
+            q_all = torch.min(*(q(obs) for q in self.critics))
+            actor_loss = (probs * (alpha * logp_all - q_all)).sum(-1).mean()
+            logp = (probs * logp_all).sum(-1)  # E[log pi]: the temperature's input below
+        else:
+            a, logp = self.actor.distribution(obs).rsample_with_log_prob()
+            q_pi = torch.min(*(q(obs, a) for q in self.critics))
+            actor_loss = (alpha * logp - q_pi).mean()
         self.critics.requires_grad_(True)
-        actor_loss = (alpha * logp - q_pi).mean()
         self.actor_optimizer.zero_grad(set_to_none=True)
         actor_loss.backward()
         self.actor_optimizer.step()
@@ -175,9 +215,8 @@ class SACAgent:
     def setup(self, factory: EnvFactory, seeds: SeedTree) -> None:
         self.rng = seeds.generator("replay")
         space = factory.action_space
-        self.buffer = ReplayBuffer(
-            self.buffer_size, factory.obs_dim, space.shape, np.float32, self.rng
-        )
+        dtype = np.int64 if factory.discrete else np.float32
+        self.buffer = ReplayBuffer(self.buffer_size, factory.obs_dim, space.shape, dtype, self.rng)
         self.stepper = EnvStepper(factory, seeds.generator("envs"))
         self.steps = 0
 
