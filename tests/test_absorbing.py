@@ -133,7 +133,8 @@ def test_terminal_absorbing_states_show_where_each_episode_ended():
     opt = functools.partial(torch.optim.Adam, lr=1e-3)
     d = discriminator(2, 2, True, opt, absorbing=True, absorbing_obs="terminal")
     x = d.inputs(np.ones((2, 2)), np.array([1, 0]), codes=np.array([0, FAILURE]))
-    np.testing.assert_allclose(x.numpy(), [[1, 1, 0, 1, 0, 0], [1, 1, 1, 0, 0, 1]])
+    # the absorbing row keeps its observation, not its action (no action is taken there)
+    np.testing.assert_allclose(x.numpy(), [[1, 1, 0, 1, 0, 0], [1, 1, 0, 0, 0, 1]])
     r_abs = d.absorbing_rewards_at(t.next_observations[[1, 4]], np.array([FAILURE, FAILURE]))
     assert r_abs[0] != pytest.approx(r_abs[1])  # the two endings' states, judged apart
     rewards, metrics = gail_with(d, t, gamma=0.9, terminal_outcome="failure").rewards_of(t)

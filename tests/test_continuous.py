@@ -188,12 +188,18 @@ def test_continuous_expert_trains_collects_and_evaluates_on_pendulum(tmp_path, o
     assert np.abs(data["actions"]).max() <= 2.0
 
 
-def test_sac_refuses_discrete_actions(tmp_path):
-    out = run_cli(
-        tmp_path, "task=train_expert", "env=cartpole", "expert=sac", "logger=none", "progress=false"
-    )
-    assert out.returncode != 0
-    assert "expert=sac needs a Box action space" in out.stdout + out.stderr
+def test_sac_expert_on_discrete_actions_is_discrete_sac(tmp_path):
+    """expert=sac on CartPole: a categorical actor with a value per action (discrete SAC)."""
+    from gail_lab.rl.checkpoint import load_policy
+    from gail_lab.rl.networks import CategoricalPolicy
+
+    args = ["task=train_expert", "env=cartpole", "expert=sac", "logger=none", "progress=false"]
+    budget = ["expert.loop.budget.env_steps=300", "expert.algorithm.learning_starts=100"]
+    out = run_cli(tmp_path, *args, *budget, "expert.loop.eval_every=300")
+    assert out.returncode == 0, out.stderr[-2000:]
+    (path,) = (tmp_path / "artifacts" / "experts").glob("*/expert.pt")
+    policy, _ = load_policy(path)
+    assert isinstance(policy, CategoricalPolicy)
 
 
 def test_clipped_gaussian_keeps_edge_labels_finite_and_its_mean_in_the_box():

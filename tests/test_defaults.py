@@ -16,7 +16,6 @@ from gail_lab.config import validate_config
 TUNED = CONF / "tuned"
 MATRIX = SUITES["defaults"].matrix  # the env presets and algos of the defaults matrix
 ENVS, ALGOS = MATRIX.envs, MATRIX.algos
-DISCRETE = MATRIX.refused["dac"].envs  # where algo=dac refuses: discrete actions
 
 
 @pytest.mark.parametrize("env", [*ENVS, "gym"])
@@ -83,16 +82,6 @@ def test_gym_env_picks_an_expert_that_fits_its_actions(compose_cfg, tmp_path, en
     ctx = RunContext.create(cfg, tmp_path)
     assert ctx.cfg.expert.name == expert
     assert ctx.cfg.expert.stop_at_threshold
-
-
-@pytest.mark.parametrize(
-    "env", [DISCRETE[0], *(pytest.param(e, marks=pytest.mark.slow) for e in DISCRETE[1:])]
-)
-def test_dac_on_discrete_actions_refuses_in_one_line(tmp_path, env):
-    out = run_cli(tmp_path, "logger=none", "progress=false", f"env={env}", "algo=dac")
-    assert out.returncode == 2
-    assert "algo=dac drives" in out.stdout + out.stderr
-    assert not (tmp_path / "artifacts").exists()  # refused before any work
 
 
 @pytest.mark.slow  # trains a PPO expert (~10 s); run by .ci/run
