@@ -79,3 +79,38 @@ def smoke(tmp_path, env):
 @pytest.mark.parametrize("env", MUJOCO)
 def test_mujoco_tiny_pipelines(tmp_path, env):
     smoke(tmp_path, env)
+
+
+@pytest.mark.slow  # a tiny expert, an export and a BC run (~30 s); run by .ci/run
+def test_a_minari_dataset_in_the_mujoco_layout_is_imitated_by_its_id(tmp_path):
+    """The demonstrations as Minari's remote MuJoCo datasets are named and laid out
+    (mujoco/hopper/expert-v0), built here from our own expert, then imitated through
+    data.minari_id= without training an expert."""
+    import subprocess
+    import sys
+
+    store, dataset_id = tmp_path / "minari", "mujoco/hopper/expert-v0"
+    tiny = [*TINY_MUJOCO, *TINY_EXPERT["ppo_mujoco"]]
+    for task in ("train_expert", "collect"):
+        out = run_cli(tmp_path, "env=hopper", *tiny, f"task={task}", run_dir=task, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+    (npz,) = (tmp_path / "artifacts" / "datasets").glob("*.npz")
+    export = [sys.executable, "-m", "gail_lab.data.minari_io", "export", str(npz), dataset_id]
+    done = subprocess.run([*export, "--root", str(store)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (store / "mujoco" / "hopper" / "expert-v0" / "data" / "main_data.hdf5").is_file()
+
+    bc = ["algo=bc", "algo.loop.budget.gradient_steps=50", "algo.loop.eval_every=50"]
+    args = ["env=hopper", *TINY_MUJOCO[:2], *bc, "eval.episodes=1", "task=pipeline"]
+    out = run_cli(
+        tmp_path,
+        *args,
+        f"data.minari_id={dataset_id}",
+        artifacts_dir="fresh",
+        env={"MINARI_DATASETS_PATH": str(store)},
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["env_id"] == "Hopper-v5" and "mujoco__hopper__expert-v0" in summary["dataset"]
+    assert not (tmp_path / "fresh" / "experts").exists()  # no expert trained
