@@ -95,7 +95,8 @@ def results(run_dir: Path) -> dict:
     stages = [f for f in sorted(run_dir.glob("*/summary.json")) if f.parent.name != "control"]
     for f in [run_dir / "summary.json", *stages]:
         merged.update(json.loads(f.read_text()))
-    return with_stochastic_score({k: portable(v) for k, v in flatten(merged).items()})
+    roots = [ROOT, *(d.parent for d in run_dir.parents if d.name == "benchmarks")]
+    return with_stochastic_score({k: portable(v, roots) for k, v in flatten(merged).items()})
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -109,14 +110,16 @@ def flatten(d: dict, prefix: str = "") -> dict:
     return flat
 
 
-def portable(value):
-    """A path inside the repo as a path relative to it (records name artifacts by content hash
-    and repo path, not by where the machine that ran them kept its checkout)."""
+def portable(value, roots=(ROOT,)):
+    """A path inside the repo (this checkout, or the one whose benchmarks/results holds the run)
+    as a path relative to it: records name artifacts by content hash and repo path, not by where
+    the machine that ran them kept its checkout."""
     if isinstance(value, str) and value.startswith("/"):
-        try:
-            return str(Path(value).relative_to(ROOT))
-        except ValueError:
-            return value
+        for root in roots:
+            try:
+                return str(Path(value).relative_to(root))
+            except ValueError:
+                continue
     return value
 
 

@@ -233,6 +233,10 @@ def test_a_runs_results_name_repo_paths_relative_and_flatten_nested_keys(tmp_pat
 
     run = tmp_path / "0"
     run.mkdir()
+    other = tmp_path / "wt" / "benchmarks" / "results" / "suite" / "row" / "0"  # another checkout
+    other.mkdir(parents=True)
+    (other / "summary.json").write_text(json.dumps({"policy": f"{tmp_path}/wt/artifacts/p.pt"}))
+    assert suite_tables.results(other)["policy"] == "artifacts/p.pt"
     summary = {
         "dataset": str(ROOT / "artifacts" / "datasets" / "x.npz"),
         "elsewhere": "/opt/data/y.npz",
