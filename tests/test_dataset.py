@@ -294,6 +294,10 @@ def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):
     assert summary["dataset"].endswith("minari/gail_lab__cartpole-source-v0.npz")
     assert summary["expert_return"] == pytest.approx(demos.reference_return)
     assert not (tmp_path / "artifacts" / "experts").exists()  # no expert was trained
+    # the summary names the dataset, not an expert that did not run
+    assert summary["expert"] is None and summary["minari_id"] == "gail_lab/cartpole-source-v0"
+    assert "train_expert" not in summary["wall_time_s"]
+    assert "dataset (Minari gail_lab/cartpole-source-v0) mean return" in out.stdout
     # a missing dataset: one line naming it
     out = run_cli(
         tmp_path,

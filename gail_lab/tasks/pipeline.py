@@ -85,10 +85,10 @@ def last_evaluations(
 def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     """Every stage in ``root``; returns the run's summary (also written to root/summary.json)."""
     times: dict[str, float] = {}
-    t = time.time()
-    if not ctx.cfg.data.minari_id:  # Minari data brings its own reference return
+    if not ctx.cfg.data.minari_id:  # Minari data brings its own reference return: no expert runs
+        t = time.time()
         ensure_expert(ctx, root / "train_expert")
-    times["train_expert"] = time.time() - t
+        times["train_expert"] = time.time() - t
 
     t = time.time()
     dataset_path, demos = ensure_dataset(ctx, root / "collect")
@@ -111,7 +111,8 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     times["evaluate"] = time.time() - t
     summary = {
         "env_id": ctx.factory.id,
-        "expert": ctx.cfg.expert.name,
+        "expert": None if ctx.cfg.data.minari_id else ctx.cfg.expert.name,
+        **({"minari_id": ctx.cfg.data.minari_id} if ctx.cfg.data.minari_id else {}),
         "algo": ctx.cfg.algo.name,
         "recipe": ctx.cfg.recipe.name if ctx.cfg.recipe is not None else None,
         "data_source": ctx.cfg.data.source,
@@ -230,7 +231,11 @@ def summary_lines(
     lines = [
         f"summary: {algo} on {ctx.factory.id}, seed {ctx.cfg.seed}",
         f"  recipe                {recipe_line(ctx.cfg)}",
-        f"  expert ({ctx.cfg.expert.name}) return   {s['expert_return']:8.1f}",
+        (
+            f"  dataset (Minari {ctx.cfg.data.minari_id}) mean return {s['expert_return']:.1f}"
+            if ctx.cfg.data.minari_id
+            else f"  expert ({ctx.cfg.expert.name}) return   {s['expert_return']:8.1f}"
+        ),
         f"  {algo} return   {s['imitation_return_mean']:8.1f} +- {s['imitation_return_std']:.1f} over {n} episodes (stochastic {s['imitation_return_stochastic']:.1f})",
         f"  random return         {s['random_return']:8.1f}",
         f"  normalized score      {s['normalized_score']:8.3f} (stochastic {s['normalized_score_stochastic']:.3f})",
