@@ -288,7 +288,7 @@ def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):
     store = tmp_path / "minari"
     export_minari(demos, "gail_lab/cartpole-source-v0", root=store)
     args = [*TINY, "task=pipeline", "data.minari_id=gail_lab/cartpole-source-v0"]
-    out = run_cli(tmp_path, *args, env={"MINARI_DATASETS_PATH": str(store)})
+    out = run_cli(tmp_path, *args, "eval.control=true", env={"MINARI_DATASETS_PATH": str(store)})
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["dataset"].endswith("minari/gail_lab__cartpole-source-v0.npz")
@@ -298,6 +298,11 @@ def test_minari_dataset_is_a_data_source_of_the_pipeline(demos, tmp_path):
     assert summary["expert"] is None and summary["minari_id"] == "gail_lab/cartpole-source-v0"
     assert "train_expert" not in summary["wall_time_s"]
     assert "dataset (Minari gail_lab/cartpole-source-v0) mean return" in out.stdout
+    # its random-data control: scored against the dataset's mean return, still no expert
+    control = json.loads((tmp_path / "run" / "control" / "summary.json").read_text())
+    assert control["expert_return"] == pytest.approx(demos.reference_return)
+    assert control["data_source"] == "random" and control["expert"] is None
+    assert summary["control_normalized_score"] == control["normalized_score"]
     # a missing dataset: one line naming it
     out = run_cli(
         tmp_path,

@@ -109,6 +109,9 @@ class DataConfig:
     # "do not end the episode" also passes, where random data ending in crashes teaches crashing.
     # Normalized scores still use the real expert's return as the reference.
     source: str = MISSING
+    # a control's score reference when no expert of this run gives one (null: the expert's
+    # evaluated return); the pipeline sets it to a Minari dataset's mean return for its control
+    reference_return: float | None = MISSING
     # Ho & Ermon's subsampling, applied when a dataset is used (task=imitate), not when it is made:
     use_episodes: int | None = MISSING  # the first n trajectories only
     subsample_every: int = MISSING  # keep every k-th transition of each trajectory (from its first)
@@ -124,6 +127,12 @@ class DataConfig:
         require_one_of(self.label, "label", ("executed", "clean"))
         require(self.subsample_every >= 1, "subsample_every", ">= 1", self.subsample_every)
         require_one_of(self.source, "source", DATA_SOURCES)
+        require(
+            self.reference_return is None or self.source != "expert",
+            "reference_return",
+            "null unless data.source is a control's (random, random_timeouts)",
+            self.reference_return,
+        )
         if self.use_episodes is not None:
             require(self.use_episodes >= 1, "use_episodes", ">= 1 or null", self.use_episodes)
         require(

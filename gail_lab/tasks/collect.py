@@ -49,9 +49,12 @@ def ensure_dataset(ctx: RunContext, stage_dir: Path) -> tuple[Path, Demonstratio
     if path.is_file() and ctx.cfg.reuse_artifacts:
         log.info("dataset: reusing %s", path)
         return path, Demonstrations.load(path)
-    policy, meta = load_expert(ctx)
     factory, data = ctx.factory, ctx.cfg.data
-    score, threshold = float(meta["eval"]["mean"]), factory.expert_min_return
+    if data.reference_return is not None:  # a control without an expert (Minari data's)
+        policy, score, threshold = None, float(data.reference_return), None
+    else:
+        policy, meta = load_expert(ctx)
+        score, threshold = float(meta["eval"]["mean"]), factory.expert_min_return
     if threshold is not None and score < threshold:
         msg = (
             f"expert {ctx.cfg.expert.name} scored {score:.1f} +- {meta['eval']['std']:.1f} over {meta['eval']['episodes']} "

@@ -22,7 +22,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from gail_lab.errors import GailLabError
 from gail_lab.io import atomic_write_json
 from gail_lab.runtime import code_version
 from gail_lab.tasks.collect import ensure_dataset
@@ -85,7 +84,9 @@ def last_evaluations(
 def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     """Every stage in ``root``; returns the run's summary (also written to root/summary.json)."""
     times: dict[str, float] = {}
-    if not ctx.cfg.data.minari_id:  # Minari data brings its own reference return: no expert runs
+    data = ctx.cfg.data
+    # Minari data (or a control of it) brings its reference return: then no expert runs
+    if not data.minari_id and data.reference_return is None:
         t = time.time()
         ensure_expert(ctx, root / "train_expert")
         times["train_expert"] = time.time() - t
@@ -111,7 +112,9 @@ def stages(ctx: RunContext, root: Path) -> dict[str, Any]:
     times["evaluate"] = time.time() - t
     summary = {
         "env_id": ctx.factory.id,
-        "expert": None if ctx.cfg.data.minari_id else ctx.cfg.expert.name,
+        "expert": None
+        if ctx.cfg.data.minari_id or ctx.cfg.data.reference_return is not None
+        else ctx.cfg.expert.name,
         **({"minari_id": ctx.cfg.data.minari_id} if ctx.cfg.data.minari_id else {}),
         "algo": ctx.cfg.algo.name,
         "recipe": ctx.cfg.recipe.name if ctx.cfg.recipe is not None else None,
@@ -187,14 +190,14 @@ def run(ctx: RunContext) -> float:
     check_action_kind(ctx)  # before the expert is trained and its data collected
     log.info("recipe: %s", recipe_line(ctx.cfg))
     control, worker = None, None
-    if ctx.cfg.eval.control and ctx.cfg.data.minari_id:
-        raise GailLabError(
-            "eval.control=true with data.minari_id: the random-data control needs the run's own "
-            "expert as its score reference; set eval.control=false for Minari data"
-        )
     if ctx.cfg.eval.control:
-        ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
         control = control_config(ctx.cfg)
+        if ctx.cfg.data.minari_id:  # no expert: the Minari dataset's mean return is the reference
+            _, demos = ensure_dataset(ctx, ctx.run_dir / "collect")
+            control.data.minari_id = None
+            control.data.reference_return = demos.reference_return
+        else:
+            ensure_expert(ctx, ctx.run_dir / "train_expert")  # once, before two processes want it
         if beside():
             worker = multiprocessing.get_context("spawn").Process(
                 target=run_control, args=(control, str(ctx.run_dir / "control")), daemon=True
