@@ -240,11 +240,7 @@ def evaluate_variant(
         rnd = evaluate_policy(
             RandomPolicy(factory.action_space, seeds.integer("random_policy")), envs, n, seeds
         )
-        try:
-            expert, _ = load_expert(ctx)
-        except (MissingArtifactError, CheckpointError):
-            expert = None
-        ref = evaluate_policy(expert, envs, n, seeds, True, **where) if expert is not None else None
+        ref = expert_paths(ctx, envs, where)  # the expert's greedy episodes there (None: no expert)
     finally:
         envs.close()
     out: dict[str, Any] = {"env_kwargs": factory.kwargs}
