@@ -283,7 +283,7 @@ def sac_policy(
     on a ReLU MLP, as in SB3 and CleanRL; for Discrete actions a categorical policy on a ReLU MLP
     (discrete SAC, Christodoulou 2019)."""
     if isinstance(action_space, gym.spaces.Discrete):
-        return CategoricalPolicy(obs_dim, int(action_space.n), hidden_sizes, normalize_obs)
+        return categorical_policy(obs_dim, action_space, hidden_sizes, normalize_obs)
     return GaussianPolicy(
         obs_dim,
         action_space.low,
