@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from benchmarks import RECORDS, ROOT
+from benchmarks import RECORDS, ROOT, measurements
 from benchmarks.suites import Column, Row, Suite
 from gail_lab.io import atomic_write_text
 from gail_lab.report import estimate
@@ -96,7 +96,29 @@ def results(run_dir: Path) -> dict:
     for f in [run_dir / "summary.json", *stages]:
         merged.update(json.loads(f.read_text()))
     roots = [ROOT, *(d.parent for d in run_dir.parents if d.name == "benchmarks")]
-    return with_stochastic_score({k: portable(v, roots) for k, v in flatten(merged).items()})
+    flat = {k: portable(v, roots) for k, v in flatten(merged).items()}
+    return with_stochastic_score(flat | training_curves(run_dir / "imitate" / "metrics.jsonl"))
+
+
+# The training evaluations a record keeps of each run, so that learning curves rebuild from the
+# records (benchmarks/record_curves.py) as the tables do: env steps as `curve.steps`, each key
+# the run logged as `curve.<key>`.
+CURVE_KEYS = ("eval/return_mean", "eval/success_rate")
+
+
+def training_curves(metrics: Path) -> dict:
+    """`curve.steps` and `curve.<key>` of the run's training evaluations (metrics.jsonl), or
+    nothing where the run logged none (BC's evaluations count gradient steps: kept the same)."""
+    if not metrics.is_file():
+        return {}
+    rows = [r for r in measurements.metrics(metrics) if CURVE_KEYS[0] in r]
+    if not rows:
+        return {}
+    out = {"curve.steps": [r["global_step"] for r in rows]}
+    for key in CURVE_KEYS:
+        if all(key in r for r in rows):
+            out[f"curve.{key}"] = [r[key] for r in rows]
+    return out
 
 
 def flatten(d: dict, prefix: str = "") -> dict:

@@ -251,6 +251,48 @@ def test_a_runs_results_name_repo_paths_relative_and_flatten_nested_keys(tmp_pat
     assert "empty" not in got
 
 
+def test_records_keep_each_runs_training_curve_and_plot_it_without_run_dirs(tmp_path, monkeypatch):
+    """A record holds the run's training evaluations (env steps, return, success where logged),
+    so learning curves rebuild from a clean checkout; record_curves draws them per env."""
+    import json
+    import shutil
+
+    from benchmarks import record_curves
+
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path / "records")
+    rows = [Row("a", "fp32", ["env=pendulum"]), Row("b", "bf16", ["env=pendulum"])]
+    suite = Suite(rows=rows, columns=[Column("normalized_score", "score")], seeds=(0, 1))
+    base = tmp_path / "results"
+    for name in ("a", "b"):
+        for seed in (0, 1):
+            run = base / name / str(seed)
+            (run / ".hydra").mkdir(parents=True)
+            (run / "imitate").mkdir()
+            (run / ".hydra" / "config.yaml").write_text("{}")
+            summary = {"normalized_score": 1.0, "random_return": -1000.0, "expert_return": 0.0}
+            (run / "summary.json").write_text(json.dumps(summary))
+            evals = [
+                {"global_step": step, "eval/return_mean": -1000.0 + step / 10, "losses/x": 1.0}
+                for step in (1000, 2000, 3000)
+            ]
+            noise = [{"global_step": 1500, "losses/x": 2.0}]  # not an evaluation: left out
+            lines = [json.dumps(r) for r in [*evals[:1], *noise, *evals[1:]]]
+            (run / "imitate" / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    suite_tables.save_records("t", suite, base)
+    shutil.rmtree(base)
+    run = suite_tables.load_records("t")["a"]["runs"]["0"]
+    assert run["curve.steps"] == [1000, 2000, 3000]
+    assert run["curve.eval/return_mean"] == [-900.0, -800.0, -700.0]
+    assert "curve.eval/success_rate" not in run  # never logged
+    curves = record_curves.row_curves(
+        list(suite_tables.load_records("t")["a"]["runs"].values()), "normalized"
+    )
+    assert [c[1].tolist() for c in curves] == [[0.1, 0.2, 0.3]] * 2
+    monkeypatch.setitem(record_curves.SUITES, "t", suite)
+    png = record_curves.plot("t")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
 def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     """Two tables.py processes share rows through claim files; a claim left by a killed process
     (a session's end) must not block the row for ever."""
