@@ -12,7 +12,7 @@ from pathlib import Path
 from benchmarks import RECORDS, ROOT, measurements
 from benchmarks.suites import Column, Row, Suite
 from gail_lab.io import atomic_write_text
-from gail_lab.report import estimate
+from gail_lab.report import IQM_MIN_RUNS, estimate
 from gail_lab.tasks.evaluate import normalized_score
 
 
@@ -198,14 +198,27 @@ def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str]
 
 
 def _per_seed(suite: Suite, rows: list[Row], by_row: dict) -> list[str]:
+    """Each row's per-seed values of the headline column, then their IQM [95 % CI] where the
+    row has at least IQM_MIN_RUNS of them."""
     out = []
     col = suite.columns[0]
     for row in rows:
         vals = [r.get(col.key) for r in by_row[row.name][0]]
         if vals:
             shown = ", ".join("-" if v is None else f"{v * col.scale:g}" for v in vals)
-            out.append(f"- {row.what}: {shown}")
+            out.append(f"- {row.what}: {shown}{iqm_text(vals, col)}")
     return out
+
+
+def iqm_text(values: list, col: Column) -> str:
+    """'; IQM x [low, high]' of the values (the interquartile mean, rliable's aggregate_iqm, with
+    its 95 % percentile-bootstrap CI over seeds: one task per row, so rliable's stratified
+    bootstrap is this one), or '' with fewer than IQM_MIN_RUNS values."""
+    got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if len(got) < IQM_MIN_RUNS:
+        return ""
+    e = estimate(got, "iqm", 0.95, 10_000, 0)
+    return f"; IQM {col.fmt.format(e.value)} [{col.fmt.format(e.low)}, {col.fmt.format(e.high)}]"
 
 
 def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None) -> str:
@@ -238,7 +251,7 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
         lines += [f"- {r.what} (`{r.name}`)" for r in absent]
     if commands:
         lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
-        lines += ["", f"Per seed, {suite.columns[0].header}:", ""]
+        lines += ["", f"Per seed, {suite.columns[0].header} (then the IQM [95 % CI]):", ""]
         lines += _per_seed(suite, suite.rows, by_row)
     if earlier:
         old_rows = [r for r in suite.rows if r.name in earlier]
@@ -258,7 +271,7 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
             "",
             *commands,
             "",
-            f"Per seed, {suite.columns[0].header}:",
+            f"Per seed, {suite.columns[0].header} (then the IQM [95 % CI]):",
             "",
             *_per_seed(suite, old_rows, earlier),
         ]

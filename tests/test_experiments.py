@@ -293,6 +293,17 @@ def test_records_keep_each_runs_training_curve_and_plot_it_without_run_dirs(tmp_
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
+def test_per_seed_lines_give_the_iqm_with_its_interval_from_five_seeds_on():
+    """The IQM (rliable's: a 25 % trim at each end, here the middle 3 of 5) beside the per-seed
+    values; none below 5 seeds, where the trim drops next to nothing."""
+    col = Column("normalized_score", "score")
+    text = suite_tables.iqm_text([0.0, 0.9, 1.0, 0.8, None, 2.0], col)
+    assert text.startswith("; IQM 0.90 [")  # mean of 0.8, 0.9, 1.0: the 0.0 and 2.0 trimmed
+    low, high = (float(x) for x in text.split("[")[1].rstrip("]").split(", "))
+    assert low <= 0.9 <= high and high > low
+    assert suite_tables.iqm_text([0.1, 0.2, 0.3, 0.4], col) == ""
+
+
 def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     """Two tables.py processes share rows through claim files; a claim left by a killed process
     (a session's end) must not block the row for ever."""
