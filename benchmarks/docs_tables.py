@@ -1,7 +1,8 @@
 """Write every suite's table into the results pages under docs/results/ from the suite's records
 (benchmarks/records/<suite>.json), between the page's `<!-- <suite>-table -->` markers, and the
 summary of benchmarks/summary.yaml and the defaults suite's env x algo matrix into the README
-(`<!-- summary-table -->`, `<!-- matrix-table -->`).
+(`<!-- summary-table -->`, `<!-- matrix-table -->`), and every number of the prose written as a
+fact (`<!-- fact SUITE/ROW KEY HOW -->...<!-- /fact -->`, benchmarks/facts.py).
 
     .venv/bin/python -m benchmarks.docs_tables           # rewrite the pages
     .venv/bin/python -m benchmarks.docs_tables --check   # exit 1 if a page differs from its records
@@ -27,6 +28,7 @@ from benchmarks import (
     measurements,
     mujoco_speed,
 )
+from benchmarks.facts import FactError, render_facts
 from benchmarks.suite_tables import (
     cell,
     earlier_record,
@@ -144,8 +146,9 @@ def matrix() -> str:
     return "\n".join([*lines, "", note])
 
 
-def render(text: str) -> str:
-    """The page with each marked block replaced by its suite's table from the records."""
+def render(text: str, where: str = "page") -> str:
+    """The page with each marked block replaced by its suite's table from the records, and each
+    fact of its prose (benchmarks/facts.py) rewritten from its row's record."""
 
     def block(m: re.Match) -> str:
         name = m.group(1)
@@ -168,7 +171,10 @@ def render(text: str) -> str:
         body = body.split("\n", 2)[2].strip()  # drop the "# suite: ..." title line
         return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
 
-    return MARKER.sub(block, text)
+    try:
+        return render_facts(MARKER.sub(block, text), where)
+    except FactError as err:
+        raise SystemExit(str(err)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = []
     for page in [ROOT / "README.md", *sorted(PAGES.glob("*.md"))]:
         old = page.read_text()
-        new = render(old)
+        new = render(old, str(page.relative_to(ROOT)))
         if new != old:
             stale.append(page)
             if not args.check:

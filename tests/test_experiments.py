@@ -349,3 +349,44 @@ def test_a_measurement_table_shows_settings_computed_cells_and_failed_rows():
         "| a | 1,234 | 2468.8 |",
         "| b | failed: boom | |",
     ]
+
+
+def test_facts_in_the_prose_are_written_from_the_records(tmp_path, monkeypatch):
+    """A number of the results prose written as a fact is rewritten from its row's record (so
+    docs_tables --check fails where prose and records disagree); a bad spec names itself."""
+    import json
+
+    import pytest
+
+    from benchmarks import facts
+
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path)
+    col = Column("eval/success_rate", "success %", fmt="{:.0f}", scale=100)
+    suite = Suite(rows=[Row("r", "a row", ["env=racecar"])], columns=[col], common=["x=1"])
+    monkeypatch.setitem(facts.SUITES, "t", suite)
+    runs = {
+        str(s): {"eval/success_rate": v, "eval/length_mean": n}
+        for s, v, n in [(0, 1.0, 322.4), (1, 0.5, 333.0), (2, 1.0, 369.0)]
+    }
+    record = {"r": {"overrides": ["x=1", "env=racecar"], "runs": runs}}
+    (tmp_path / "t.json").write_text(json.dumps(record))
+    page = (
+        "success <!-- fact t/r eval/success_rate seeds -->99<!-- /fact --> %, mean "
+        "<!-- fact t/r eval/success_rate mean -->?<!-- /fact --> %, lengths "
+        "<!-- fact t/r eval/length_mean range -->1-2<!-- /fact --> on "
+        "<!-- fact t/r eval/length_mean n -->4<!-- /fact --> seeds, "
+        "<!-- fact t/r eval/success_rate ci -->?<!-- /fact -->"
+    )
+    got = facts.render_facts(page)
+    assert "-->100, 50, 100<!--" in got and "-->83<!--" in got
+    assert "-->322 to 369<!--" in got and "-->3<!-- /fact --> seeds" in got
+    assert "-->83 [50, 100]<!--" in got
+    assert facts.render_facts(got) == got  # rendered once, it stays
+    for spec, says in [
+        ("t/nope eval/success_rate mean", "no row 'nope'"),
+        ("t/r eval/success_rate median", "unknown HOW 'median'"),
+        ("t/r missing/key mean", "no recorded run has 'missing/key'"),
+        ("zz/r a mean", "unknown suite 'zz'"),
+    ]:
+        with pytest.raises(facts.FactError, match=says):
+            facts.render_facts(f"<!-- fact {spec} -->1<!-- /fact -->", "docs/results/x.md")

@@ -1,0 +1,107 @@
+"""Numbers in the results pages' prose, generated from the records as the tables are: a fact is
+written in a page as
+
+    <!-- fact SUITE/ROW KEY HOW [pct] -->TEXT<!-- /fact -->
+
+and `python -m benchmarks.docs_tables` rewrites TEXT from the row's record (the one made with
+the row's overrides, at its current revision or an older one: the prose says which), so the
+prose cannot drift from the records (`--check` fails where it has). KEY is a key of the runs'
+results (a column of the suite's table, or any key of the records); HOW is one of
+
+    mean     the mean over the recorded seeds
+    ci       the mean with its 95 % bootstrap CI, as the tables' cells: 0.97 [0.96, 0.99]
+    seeds    each seed's value, in seed order: 322, 333, 369
+    range    the smallest and largest value: 1550 to 2388
+    min, max the smallest or the largest value
+    n        how many seeds are recorded
+    all      each seed's value if they differ, one value if all seeds agree
+
+`pct` shows a fraction as a percentage (x 100, no decimals); otherwise a value has the format of
+the suite's column for KEY, or the shortest of {:g} at 3 significant digits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from benchmarks.suite_tables import cell, load_records, with_stochastic_score
+from benchmarks.suites import SUITES, Column, Suite
+
+FACT = re.compile(r"<!-- fact ([^>]*?) -->(.*?)<!-- /fact -->", re.S)
+HOWS = ("mean", "ci", "seeds", "range", "min", "max", "n", "all")
+
+
+class FactError(ValueError):
+    pass
+
+
+def render_facts(text: str, where: str = "page") -> str:
+    """The page with every fact's text rewritten from its record."""
+
+    def one(m: re.Match) -> str:
+        spec = m.group(1).strip()
+        try:
+            value = fact(spec)
+        except FactError as err:
+            raise FactError(f"{where}: fact '{spec}': {err}") from None
+        return f"<!-- fact {spec} -->{value}<!-- /fact -->"
+
+    return FACT.sub(one, text)
+
+
+def fact(spec: str) -> str:
+    """The text of one fact spec ('SUITE/ROW KEY HOW [pct]')."""
+    parts = spec.split()
+    if len(parts) not in (3, 4) or "/" not in parts[0] or parts[3:] not in ([], ["pct"]):
+        raise FactError("expected 'SUITE/ROW KEY HOW [pct]'")
+    (suite_name, row_name), key, how = parts[0].split("/", 1), parts[1], parts[2]
+    if how not in HOWS:
+        raise FactError(f"unknown HOW {how!r} (one of {', '.join(HOWS)})")
+    if suite_name not in SUITES:
+        raise FactError(f"unknown suite {suite_name!r} (one of {', '.join(sorted(SUITES))})")
+    suite = SUITES[suite_name]
+    rows = {r.name: r for r in suite.rows}
+    if row_name not in rows:
+        raise FactError(f"suite {suite_name} has no row {row_name!r}")
+    row = rows[row_name]
+    rec = load_records(suite_name).get(row_name)
+    if rec is None or rec["overrides"] != [*suite.common, *row.overrides]:
+        raise FactError("no record made with the row's overrides")
+    runs = [with_stochastic_score(r) for r in rec["runs"].values()]
+    if how == "n":
+        return str(len(runs))
+    if not any(key in r for r in runs):
+        raise FactError(f"no recorded run has {key!r}")
+    values = [r.get(key) for r in runs]
+    col = column(suite, key, pct=len(parts) == 4)
+    got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
+    if not got and how not in ("ci", "seeds"):  # a steps-to-target no seed reached
+        return f"not reached (0/{len(values)})"
+
+    def f(v: float) -> str:
+        return col.fmt.format(v)
+
+    if how == "ci":
+        return cell(values, col)
+    if how == "mean":
+        return f(sum(got) / len(got))
+    if how == "seeds":
+        return ", ".join("-" if v is None else f(v * col.scale) for v in values)
+    if how == "range":
+        return f"{f(min(got))} to {f(max(got))}"
+    if how == "min":
+        return f(min(got))
+    if how == "max":
+        return f(max(got))
+    shown = [f(v) for v in got]  # all
+    return shown[0] if len(set(shown)) == 1 else ", ".join(shown)
+
+
+def column(suite: Suite, key: str, pct: bool) -> Column:
+    if pct:
+        return Column(key, key, fmt="{:.0f}", scale=100)
+    for c in suite.columns:
+        if c.key == key:
+            return c
+    return Column(key, key, fmt="{:.3g}")
