@@ -146,6 +146,17 @@ def matrix() -> str:
     return "\n".join([*lines, "", note])
 
 
+def anchors(suite) -> str:
+    """The published scores a suite sets beside its own (its `anchors`): source x env."""
+    envs = list(suite.anchors)
+    sources = list(dict.fromkeys(src for by_src in suite.anchors.values() for src in by_src))
+    lines = ["| published | " + " | ".join(envs) + " |", "| --- |" + " --- |" * len(envs)]
+    for src in sources:
+        cells = [f"{suite.anchors[e][src]:g}" if src in suite.anchors[e] else "-" for e in envs]
+        lines.append(f"| {src} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def render(text: str, where: str = "page") -> str:
     """The page with each marked block replaced by its suite's table from the records, and each
     fact of its prose (benchmarks/facts.py) rewritten from its row's record."""
@@ -163,6 +174,9 @@ def render(text: str, where: str = "page") -> str:
                 if record
                 else f"No record yet: run python -m {module.__name__}."
             )
+            return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
+        if name.endswith("_anchors") and name.removesuffix("_anchors") in SUITES:
+            body = anchors(SUITES[name.removesuffix("_anchors")])
             return f"<!-- {name}-table -->\n{body}\n<!-- /{name}-table -->"
         if name not in SUITES:
             known = ", ".join([*SUITES, *MEASUREMENTS, "summary", "matrix"])

@@ -2,7 +2,8 @@
 rebuild from a clean checkout as the tables do: one panel per env of the suite's rows (their
 `env=` override), one line per row, the mean over its recorded seeds with their range shaded;
 above, the training evaluations' normalized return (R - R_random) / (R_expert - R_random), each
-run's own R_expert and R_random; below, their success rate where the runs logged one.
+run's own R_expert and R_random, with the published scores the suite names (`anchors`) as grey
+dotted lines; below, their success rate where the runs logged one.
 
     .venv/bin/python -m benchmarks.record_curves precision   # docs/img/precision_curves.png
     .venv/bin/python -m benchmarks.record_curves racecar_evidence --rows dac_pure dac_pure_timeouts
@@ -72,12 +73,16 @@ def plot(suite_name: str, rows: list[str] | None = None) -> bytes:
     envs = list(dict.fromkeys(env_of(suite, r) for r in chosen if r.name in recorded))
     if not envs:
         raise SystemExit(f"{suite_name}: no current record of the rows {[r.name for r in chosen]}")
-    fig, axes = plt.subplots(2, len(envs), figsize=(6 * len(envs), 8), squeeze=False)
+    panels = [("normalized", "normalized return"), ("eval/success_rate", "success rate")]
+    runs = [run for name in recorded for run in recorded[name]]
+    if not any("curve.eval/success_rate" in run for run in runs):
+        panels = panels[:1]  # no env of these rows logs a success rate
+    fig, axes = plt.subplots(
+        len(panels), len(envs), figsize=(6 * len(envs), 1 + 3.5 * len(panels)), squeeze=False
+    )
     for j, env in enumerate(envs):
         env_rows = [r for r in chosen if r.name in recorded and env_of(suite, r) == env]
-        for i, (key, label) in enumerate(
-            [("normalized", "normalized return"), ("eval/success_rate", "success rate")]
-        ):
+        for i, (key, label) in enumerate(panels):
             ax = axes[i, j]
             for k, row in enumerate(env_rows):
                 runs = recorded[row.name]
@@ -92,6 +97,9 @@ def plot(suite_name: str, rows: list[str] | None = None) -> bytes:
             if not ax.lines:
                 ax.set_visible(False)
                 continue
+            if key == "normalized":  # the published numbers the suite sets beside its own
+                for m, (source, score) in enumerate(suite.anchors.get(env, {}).items()):
+                    ax.axhline(score, color="grey", ls=(0, (1 + m, 2)), lw=1, label=source)
             ax.set_title(env if i == 0 else f"{env}: {label}", fontsize=9)
             ax.set_xlabel("env steps")
             ax.set_ylabel(label)

@@ -291,6 +291,17 @@ def test_records_keep_each_runs_training_curve_and_plot_it_without_run_dirs(tmp_
     monkeypatch.setitem(record_curves.SUITES, "t", suite)
     png = record_curves.plot("t")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    # published scores beside the curves: drawn from the suite's anchors, tabled on its page
+    suite.anchors = {"pendulum": {"paper A, 1M steps": 0.9}, "other": {"paper B": 1.0}}
+    assert record_curves.plot("t") != png
+    from benchmarks import docs_tables
+
+    assert docs_tables.anchors(suite).splitlines() == [
+        "| published | pendulum | other |",
+        "| --- | --- | --- |",
+        "| paper A, 1M steps | 0.9 | - |",
+        "| paper B | - | 1 |",
+    ]
 
 
 def test_per_seed_lines_give_the_iqm_with_its_interval_from_five_seeds_on():

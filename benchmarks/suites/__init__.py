@@ -84,6 +84,9 @@ class Suite:
     # What changed at `revision`: said above the table of records made before it.
     revision_note: str = ""
     matrix: Matrix | None = None  # the README's env x algo table (the defaults suite)
+    # Published normalized scores drawn on the suite's curves (benchmarks/record_curves.py), by
+    # the env of the rows' `env=` override: {env: {label (source, budget): score}}
+    anchors: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def revision_of(self, row: Row) -> int:
         return self.revision if row.revision is None else row.revision
