@@ -5,8 +5,10 @@ records (mean [95 % CI] per cell, the exact command of every row)."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
+import statistics
 from pathlib import Path
 
 from benchmarks import RECORDS, ROOT, measurements
@@ -102,7 +104,8 @@ def results(run_dir: Path) -> dict:
 
 # The training evaluations a record keeps of each run, so that learning curves rebuild from the
 # records (benchmarks/record_curves.py) as the tables do: env steps as `curve.steps`, each key
-# the run logged as `curve.<key>`.
+# the run logged as `curve.<key>`, and the median interval between evaluations as
+# `curve.eval_every` (tables show it beside steps to a target).
 CURVE_KEYS = ("eval/return_mean", "eval/success_rate")
 
 
@@ -114,7 +117,10 @@ def training_curves(metrics: Path) -> dict:
     rows = [r for r in measurements.metrics(metrics) if CURVE_KEYS[0] in r]
     if not rows:
         return {}
-    out = {"curve.steps": [r["global_step"] for r in rows]}
+    steps = [r["global_step"] for r in rows]
+    out = {"curve.steps": steps}
+    if len(steps) > 1:  # steps to a target bound each other only to this interval
+        out["curve.eval_every"] = statistics.median(b - a for a, b in itertools.pairwise(steps))
     for key in CURVE_KEYS:
         if all(key in r for r in rows):
             out[f"curve.{key}"] = [r[key] for r in rows]

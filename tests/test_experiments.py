@@ -281,7 +281,7 @@ def test_records_keep_each_runs_training_curve_and_plot_it_without_run_dirs(tmp_
     suite_tables.save_records("t", suite, base)
     shutil.rmtree(base)
     run = suite_tables.load_records("t")["a"]["runs"]["0"]
-    assert run["curve.steps"] == [1000, 2000, 3000]
+    assert run["curve.steps"] == [1000, 2000, 3000] and run["curve.eval_every"] == 1000
     assert run["curve.eval/return_mean"] == [-900.0, -800.0, -700.0]
     assert "curve.eval/success_rate" not in run  # never logged
     curves = record_curves.row_curves(
