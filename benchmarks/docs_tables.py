@@ -33,6 +33,7 @@ from benchmarks.suite_tables import (
     cell,
     earlier_record,
     load_records,
+    provenance,
     record_matches,
     table,
     with_stochastic_score,
@@ -89,7 +90,7 @@ def summary_cell(where: str | None, metric: Column) -> str:
         return "no record"
     runs = [with_stochastic_score(r) for r in rec["runs"].values()]
     partial = f" (n={len(runs)})" if len(runs) < len(row.seeds) else ""
-    return cell([r.get(metric.key) for r in runs], metric) + partial + tag
+    return cell([r.get(metric.key) for r in runs], metric) + partial + tag + provenance(runs)
 
 
 def summary() -> str:
@@ -102,7 +103,9 @@ def summary() -> str:
         lines.append(f"| {s.task} | {s.what} ({s.metric.header}) | " + " | ".join(cells) + " |")
     note = (
         "(rev. N): recorded before the suite's current code revision (see its page);"
-        " (n=k): k of the 5 seeds recorded so far; -: not applicable or not run for this row."
+        " (n=k): k of the 5 seeds recorded so far; (no commit: k) / (dirty: k): k of the"
+        " runs name no code commit / ran on an uncommitted tree; -: not applicable or not run"
+        " for this row."
     )
     return "\n".join([*lines, "", note])
 

@@ -196,11 +196,26 @@ def _table_lines(suite: Suite, rows: list[Row], by_row: dict) -> tuple[list[str]
             continue
         cells = [cell([r.get(c.key) for r in res], c) for c in suite.columns]
         n = f"{len(res)}" + (f" ({started - len(res)} unfinished)" if started > len(res) else "")
+        n += provenance(res)
         lines.append(f"| {row.what} | {n} | " + " | ".join(cells) + " |")
         commands.append(
             f"- {row.what}: `python run.py -m seed={seeds} {' '.join(suite.common + row.overrides)}`"
         )
     return lines, commands
+
+
+def provenance(runs: list[dict]) -> str:
+    """' (no commit: k)' / ' (dirty: k)' for runs that name no code commit (made before runs
+    recorded theirs) or ran on a tree with uncommitted changes; '' where every run is clean."""
+    none = sum(1 for r in runs if not r.get("code.commit"))
+    dirty = sum(1 for r in runs if r.get("code.commit") and r.get("code.dirty"))
+    return (f" (no commit: {none})" if none else "") + (f" (dirty: {dirty})" if dirty else "")
+
+
+PROVENANCE_NOTE = (
+    "n: the seeds recorded; (no commit: k): k of them name no code commit (made before runs "
+    "recorded one); (dirty: k): k ran on a tree with uncommitted changes."
+)
 
 
 def _per_seed(suite: Suite, rows: list[Row], by_row: dict) -> list[str]:
@@ -251,6 +266,8 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
     body, commands = _table_lines(suite, suite.rows, by_row)
     if len(body) > 2:  # more than the header
         lines += body
+        if any(provenance(res) for res, _ in by_row.values()):
+            lines += ["", PROVENANCE_NOTE]
     absent = [r for r in suite.rows if not any(by_row[r.name][:2]) and r.name not in earlier]
     if absent:
         lines += ["", f"Not run at revision {suite.revision}, and no earlier record:", ""]
@@ -262,6 +279,8 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
     if earlier:
         old_rows = [r for r in suite.rows if r.name in earlier]
         body, commands = _table_lines(suite, old_rows, earlier)
+        if any(provenance(earlier[r.name][0]) for r in old_rows):
+            body += ["", PROVENANCE_NOTE]
         notes = dict.fromkeys(
             suite.revision_note if r.revision_note is None else r.revision_note for r in old_rows
         )

@@ -315,6 +315,13 @@ def test_per_seed_lines_give_the_iqm_with_its_interval_from_five_seeds_on():
     assert suite_tables.iqm_text([0.1, 0.2, 0.3, 0.4], col) == ""
 
 
+def test_a_table_marks_rows_recorded_without_a_commit_or_on_a_dirty_tree():
+    clean = {"code.commit": "abc", "code.dirty": False}
+    assert suite_tables.provenance([clean, clean]) == ""
+    dirty = {"code.commit": "abc", "code.dirty": True}
+    assert suite_tables.provenance([clean, dirty, {}]) == " (no commit: 1) (dirty: 1)"
+
+
 def test_a_row_claim_of_a_process_that_is_gone_is_taken_over(tmp_path):
     """Two tables.py processes share rows through claim files; a claim left by a killed process
     (a session's end) must not block the row for ever."""
