@@ -141,10 +141,10 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     (base / "r" / "3" / ".hydra").mkdir(parents=True)  # started, never finished
     (base / "r" / "3" / ".hydra" / "config.yaml").write_text("{}")
     before = suite_tables.table("t", suite, base, suite_tables.save_records("t", suite, base))
-    assert "| a row | 3 (1 unfinished) | 0.70 [" in before
+    assert "| a row | 3 (1 unfinished) (no commit: 3) | 0.70 [" in before
     shutil.rmtree(base)
     after = suite_tables.table("t", suite, base)
-    assert "| a row | 3 | 0.70 [" in after
+    assert "| a row | 3 (no commit: 3) | 0.70 [" in after
     assert "- a row: 0.5, 0.7, 0.9" in after
     changed = Suite(rows=[Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
     assert "no earlier record:\n\n- a row (`r`)" in suite_tables.table("t", changed, base)
@@ -171,13 +171,13 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
     rows = [Row("ppo", "ppo row", ["algo=ppo"]), Row("bc", "bc row", ["algo=bc"])]
     col = Column("normalized_score", "score")
     before = suite_tables.table("t", Suite(rows=rows, columns=[col]), tmp_path / "none")
-    assert "| ppo row | 2 | 0.70 [" in before and "Made before" not in before
+    assert "| ppo row | 2 (no commit: 2) | 0.70 [" in before and "Made before" not in before
     rows[1].revision = 0  # BC does not use the code the revision changed
     suite = Suite(rows=rows, columns=[col], revision=1, revision_note="PPO changed")
     after = suite_tables.table("t", suite, tmp_path / "none")
     main, old = after.split("Made before revision 1, not re-run since (PPO changed):")
-    assert "| bc row | 2 | 0.70 [" in main and "ppo row |" not in main
-    assert "| ppo row | 2 | 0.70 [" in old and "bc row |" not in old
+    assert "| bc row | 2 (no commit: 2) | 0.70 [" in main and "ppo row |" not in main
+    assert "| ppo row | 2 (no commit: 2) | 0.70 [" in old and "bc row |" not in old
 
 
 def test_results_pages_and_readme_summary_match_the_committed_records(capsys):
