@@ -15,6 +15,9 @@ results (a column of the suite's table, or any key of the records); HOW is one o
     min, max the smallest or the largest value
     n        how many seeds are recorded
     all      each seed's value if they differ, one value if all seeds agree
+    at_most:X, at_least:X
+             how many seeds have a value <= X (>= X), of how many: "8 of 10" (X on the
+             value's own scale, a fraction for pct)
 
 `pct` shows a fraction as a percentage (x 100, no decimals); otherwise a value has the format of
 the suite's column for KEY, or the shortest of {:g} at 3 significant digits.
@@ -29,7 +32,7 @@ from benchmarks.suite_tables import cell, load_records, with_stochastic_score
 from benchmarks.suites import SUITES, Column, Suite
 
 FACT = re.compile(r"<!-- fact ([^>]*?) -->(.*?)<!-- /fact -->", re.S)
-HOWS = ("mean", "ci", "seeds", "range", "min", "max", "n", "all")
+HOWS = ("mean", "ci", "seeds", "range", "min", "max", "n", "all", "at_most", "at_least")
 
 
 class FactError(ValueError):
@@ -56,6 +59,13 @@ def fact(spec: str) -> str:
     if len(parts) not in (3, 4) or "/" not in parts[0] or parts[3:] not in ([], ["pct"]):
         raise FactError("expected 'SUITE/ROW KEY HOW [pct]'")
     (suite_name, row_name), key, how = parts[0].split("/", 1), parts[1], parts[2]
+    bound = None
+    if how.startswith(("at_most:", "at_least:")):
+        how, _, x = how.partition(":")
+        try:
+            bound = float(x)
+        except ValueError:
+            raise FactError(f"{how}: {x!r} is not a number") from None
     if how not in HOWS:
         raise FactError(f"unknown HOW {how!r} (one of {', '.join(HOWS)})")
     if suite_name not in SUITES:
@@ -71,6 +81,12 @@ def fact(spec: str) -> str:
     runs = [with_stochastic_score(r) for r in rec["runs"].values()]
     if how == "n":
         return str(len(runs))
+    if bound is not None:
+        vals = [r.get(key) for r in runs]
+        if not any(key in r for r in runs):
+            raise FactError(f"no recorded run has {key!r}")
+        ok = [v for v in vals if v is not None and (v <= bound if how == "at_most" else v >= bound)]
+        return f"{len(ok)} of {len(vals)}"
     if not any(key in r for r in runs):
         raise FactError(f"no recorded run has {key!r}")
     values = [r.get(key) for r in runs]

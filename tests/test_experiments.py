@@ -400,6 +400,8 @@ def test_facts_in_the_prose_are_written_from_the_records(tmp_path, monkeypatch):
     assert "-->322 to 369<!--" in got and "-->3<!-- /fact --> seeds" in got
     assert "-->83 [50, 100]<!--" in got
     assert facts.render_facts(got) == got  # rendered once, it stays
+    assert facts.fact("t/r eval/success_rate at_least:0.9") == "2 of 3"
+    assert facts.fact("t/r eval/length_mean at_most:330") == "1 of 3"
     for spec, says in [
         ("t/nope eval/success_rate mean", "no row 'nope'"),
         ("t/r eval/success_rate median", "unknown HOW 'median'"),
