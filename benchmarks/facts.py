@@ -21,6 +21,14 @@ results (a column of the suite's table, or any key of the records); HOW is one o
 
 `pct` shows a fraction as a percentage (x 100, no decimals); otherwise a value has the format of
 the suite's column for KEY, or the shortest of {:g} at 3 significant digits.
+
+A number of a measurement record (benchmarks/records/<name>.json with `rows`, as
+benchmarks/dac_speed.py writes) is written
+
+    <!-- fact record:NAME/FIELD=VALUE KEY [FORMAT] -->TEXT<!-- /fact -->
+
+the KEY of the row whose FIELD is VALUE, formatted with FORMAT (a format spec: `.0f`, `,.0f`;
+default `g`).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 
+from benchmarks import measurements
 from benchmarks.suite_tables import cell, load_records, with_stochastic_score
 from benchmarks.suites import SUITES, Column, Suite
 
@@ -54,7 +63,10 @@ def render_facts(text: str, where: str = "page") -> str:
 
 
 def fact(spec: str) -> str:
-    """The text of one fact spec ('SUITE/ROW KEY HOW [pct]')."""
+    """The text of one fact spec ('SUITE/ROW KEY HOW [pct]' or 'record:NAME/FIELD=VALUE KEY
+    [FORMAT]')."""
+    if spec.startswith("record:"):
+        return record_fact(spec)
     parts = spec.split()
     if len(parts) not in (3, 4) or "/" not in parts[0] or parts[3:] not in ([], ["pct"]):
         raise FactError("expected 'SUITE/ROW KEY HOW [pct]'")
@@ -112,6 +124,27 @@ def fact(spec: str) -> str:
         return f(max(got))
     shown = [f(v) for v in got]  # all
     return shown[0] if len(set(shown)) == 1 else ", ".join(shown)
+
+
+def record_fact(spec: str) -> str:
+    """A number of a measurement record's row: 'record:NAME/FIELD=VALUE KEY [FORMAT]'."""
+    parts = spec.removeprefix("record:").split()
+    if len(parts) not in (2, 3) or "/" not in parts[0] or "=" not in parts[0]:
+        raise FactError("expected 'record:NAME/FIELD=VALUE KEY [FORMAT]'")
+    name, select = parts[0].split("/", 1)
+    field, value = select.split("=", 1)
+    record = measurements.load(name)
+    if record is None:
+        raise FactError(f"no measurement record benchmarks/records/{name}.json")
+    rows = [r for r in record.get("rows", []) if str(r.get(field)) == value]
+    if len(rows) != 1:
+        raise FactError(f"{len(rows)} rows of {name} have {field}={value} (need one)")
+    if parts[1] not in rows[0]:
+        raise FactError(f"the row {field}={value} of {name} has no {parts[1]!r}")
+    try:
+        return format(rows[0][parts[1]], parts[2] if len(parts) == 3 else "g")
+    except (ValueError, TypeError) as err:
+        raise FactError(f"format {parts[2:]}: {err}") from None
 
 
 def column(suite: Suite, key: str, pct: bool) -> Column:

@@ -410,3 +410,21 @@ def test_facts_in_the_prose_are_written_from_the_records(tmp_path, monkeypatch):
     ]:
         with pytest.raises(facts.FactError, match=says):
             facts.render_facts(f"<!-- fact {spec} -->1<!-- /fact -->", "docs/results/x.md")
+
+
+def test_facts_of_a_measurement_record_name_its_row_and_key(tmp_path, monkeypatch):
+    import json
+
+    import pytest
+
+    from benchmarks import facts, measurements
+
+    monkeypatch.setattr(measurements, "RECORDS", tmp_path)
+    rows = [{"preset": "a", "steps_per_s": 51.3}, {"preset": "b", "steps_per_s": 109.04}]
+    (tmp_path / "m.json").write_text(json.dumps({"rows": rows}))
+    assert facts.fact("record:m/preset=b steps_per_s .0f") == "109"
+    assert facts.fact("record:m/preset=a steps_per_s") == "51.3"
+    with pytest.raises(facts.FactError, match="0 rows of m have preset=c"):
+        facts.fact("record:m/preset=c steps_per_s")
+    with pytest.raises(facts.FactError, match="has no 'nope'"):
+        facts.fact("record:m/preset=a nope")
