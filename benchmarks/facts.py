@@ -25,9 +25,9 @@ the suite's column for KEY, or the shortest of {:g} at 3 significant digits.
 A number of a measurement record (benchmarks/records/<name>.json with `rows`, as
 benchmarks/dac_speed.py writes) is written
 
-    <!-- fact record:NAME/FIELD=VALUE KEY [FORMAT] -->TEXT<!-- /fact -->
+    <!-- fact record:NAME/FIELD=VALUE[,FIELD=VALUE] KEY [FORMAT] -->TEXT<!-- /fact -->
 
-the KEY of the row whose FIELD is VALUE, formatted with FORMAT (a format spec: `.0f`, `,.0f`;
+the KEY of the one row whose FIELDs have those VALUEs, formatted with FORMAT (a format spec: `.0f`, `,.0f`;
 default `g`).
 """
 
@@ -132,15 +132,18 @@ def record_fact(spec: str) -> str:
     if len(parts) not in (2, 3) or "/" not in parts[0] or "=" not in parts[0]:
         raise FactError("expected 'record:NAME/FIELD=VALUE KEY [FORMAT]'")
     name, select = parts[0].split("/", 1)
-    field, value = select.split("=", 1)
+    try:
+        wanted = dict(pair.split("=", 1) for pair in select.split(","))
+    except ValueError:
+        raise FactError(f"expected FIELD=VALUE[,FIELD=VALUE...], got {select!r}") from None
     record = measurements.load(name)
     if record is None:
         raise FactError(f"no measurement record benchmarks/records/{name}.json")
-    rows = [r for r in record.get("rows", []) if str(r.get(field)) == value]
+    rows = [r for r in record.get("rows", []) if all(str(r.get(f)) == v for f, v in wanted.items())]
     if len(rows) != 1:
-        raise FactError(f"{len(rows)} rows of {name} have {field}={value} (need one)")
+        raise FactError(f"{len(rows)} rows of {name} have {select} (need one)")
     if parts[1] not in rows[0]:
-        raise FactError(f"the row {field}={value} of {name} has no {parts[1]!r}")
+        raise FactError(f"the row {select} of {name} has no {parts[1]!r}")
     try:
         return format(rows[0][parts[1]], parts[2] if len(parts) == 3 else "g")
     except (ValueError, TypeError) as err:
