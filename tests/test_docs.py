@@ -38,3 +38,28 @@ def test_the_readmes_default_job_numbers_are_facts_of_its_records():
         "defaults/cartpole__gail_ppo control_normalized_score seeds",
     ):
         assert f"<!-- fact {spec} -->" in text, spec
+
+
+def test_the_default_jobs_recipe_line_quotes_its_reporting_seeds_record():
+    """The summary's recipe line for the default job (conf/tuned/cartpole/gail_ppo.yaml's
+    `measured`) quotes the reporting seeds 0-9, not the tuning seeds: checked against the
+    defaults suite's record."""
+    import json
+    import re
+
+    from omegaconf import OmegaConf
+
+    measured = OmegaConf.load(ROOT / "conf/tuned/cartpole/gail_ppo.yaml").recipe.measured
+    m = re.search(
+        r"normalized >= ([\d.]+) on seeds 0-9, random-data control <= 0.1 on (\d+) of 10"
+        r" \(seed 1: ([\d.]+)",
+        measured,
+    )
+    assert m, measured
+    runs = json.loads((ROOT / "benchmarks/records/defaults.json").read_text())
+    runs = runs["cartpole__gail_ppo"]["runs"]
+    scores = [runs[str(s)]["normalized_score"] for s in range(10)]
+    controls = [runs[str(s)]["control_normalized_score"] for s in range(10)]
+    assert float(m.group(1)) == round(min(scores), 2)
+    assert int(m.group(2)) == sum(c <= 0.1 for c in controls)
+    assert float(m.group(3)) == round(controls[1], 2)
