@@ -9,7 +9,8 @@ dotted lines; below, their success rate where the runs logged one.
     .venv/bin/python -m benchmarks.record_curves racecar_evidence --rows dac_pure dac_pure_timeouts
 
 Runs recorded before records kept curves (`curve.steps`, benchmarks/suite_tables.py) are left
-out and counted in the legend's seed count.
+out and counted in the legend's seed count. Offline learners' rows (bc, gail_offline) are left
+out: their evaluations count gradient steps or epochs, not env steps.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def env_of(suite: Suite, row: Row) -> str:
     """The row's env (its last `env=` override, the suite's common ones first)."""
     envs = [o.split("=", 1)[1] for o in [*suite.common, *row.overrides] if o.startswith("env=")]
     return envs[-1] if envs else "default env"
+
+
+OFFLINE = ("bc", "gail_offline")  # their curves count gradient steps or epochs, not env steps
+
+
+def algo_of(suite: Suite, row: Row) -> str | None:
+    """The row's algo (its last `algo=` override, the suite's common ones first)."""
+    algos = [o.split("=", 1)[1] for o in [*suite.common, *row.overrides] if o.startswith("algo=")]
+    return algos[-1] if algos else None
 
 
 def row_curves(runs: list[dict], key: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -64,7 +74,11 @@ def plot(suite_name: str, rows: list[str] | None = None) -> bytes:
     import matplotlib.pyplot as plt
 
     suite, records = SUITES[suite_name], load_records(suite_name)
-    chosen = [r for r in suite.rows if rows is None or r.name in rows]
+    chosen = [
+        r
+        for r in suite.rows
+        if (rows is None or r.name in rows) and algo_of(suite, r) not in OFFLINE
+    ]
     recorded = {
         r.name: list(records[r.name]["runs"].values())
         for r in chosen

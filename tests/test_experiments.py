@@ -289,6 +289,7 @@ def test_records_keep_each_runs_training_curve_and_plot_it_without_run_dirs(tmp_
     )
     assert [c[1].tolist() for c in curves] == [[0.1, 0.2, 0.3]] * 2
     monkeypatch.setitem(record_curves.SUITES, "t", suite)
+    assert record_curves.algo_of(suite, Row("c", "bc", ["env=pendulum", "algo=bc"])) == "bc"
     png = record_curves.plot("t")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # published scores beside the curves: drawn from the suite's anchors, tabled on its page
