@@ -37,7 +37,7 @@ import math
 import re
 
 from benchmarks import measurements
-from benchmarks.suite_tables import cell, load_records, with_stochastic_score
+from benchmarks.suite_tables import cell, load_records, row_command, with_stochastic_score
 from benchmarks.suites import SUITES, Column, Suite
 
 FACT = re.compile(r"<!-- fact ([^>]*?) -->(.*?)<!-- /fact -->", re.S)
@@ -88,20 +88,19 @@ def fact(spec: str) -> str:
         raise FactError(f"suite {suite_name} has no row {row_name!r}")
     row = rows[row_name]
     rec = load_records(suite_name).get(row_name)
-    if rec is None or rec["overrides"] != [*suite.common, *row.overrides]:
+    if rec is None or rec["overrides"] != row_command(suite, row):
         raise FactError("no record made with the row's overrides")
     runs = [with_stochastic_score(r) for r in rec["runs"].values()]
     if how == "n":
         return str(len(runs))
-    if bound is not None:
-        vals = [r.get(key) for r in runs]
-        if not any(key in r for r in runs):
-            raise FactError(f"no recorded run has {key!r}")
-        ok = [v for v in vals if v is not None and (v <= bound if how == "at_most" else v >= bound)]
-        return f"{len(ok)} of {len(vals)}"
     if not any(key in r for r in runs):
         raise FactError(f"no recorded run has {key!r}")
     values = [r.get(key) for r in runs]
+    if bound is not None:
+        ok = [
+            v for v in values if v is not None and (v <= bound if how == "at_most" else v >= bound)
+        ]
+        return f"{len(ok)} of {len(values)}"
     col = column(suite, key, pct=len(parts) == 4)
     got = [v * col.scale for v in values if v is not None and math.isfinite(v)]
     if not got and how not in ("ci", "seeds"):  # a steps-to-target no seed reached

@@ -24,26 +24,29 @@ import numpy as np
 
 from benchmarks import ROOT
 from benchmarks.classic_curves import mean_curve
-from benchmarks.suite_tables import load_records, record_matches
+from benchmarks.suite_tables import load_records, record_matches, row_command
 from benchmarks.suites import SUITES, Row, Suite
 from gail_lab.io import atomic_write_bytes
+from gail_lab.tasks.evaluate import normalized_score
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
-
-
-def env_of(suite: Suite, row: Row) -> str:
-    """The row's env (its last `env=` override, the suite's common ones first)."""
-    envs = [o.split("=", 1)[1] for o in [*suite.common, *row.overrides] if o.startswith("env=")]
-    return envs[-1] if envs else "default env"
 
 
 OFFLINE = ("bc", "gail_offline")  # their curves count gradient steps or epochs, not env steps
 
 
+def override(suite: Suite, row: Row, key: str) -> str | None:
+    """The value of the row's last `key=` override (the suite's common ones first), or None."""
+    values = [o.split("=", 1)[1] for o in row_command(suite, row) if o.startswith(f"{key}=")]
+    return values[-1] if values else None
+
+
+def env_of(suite: Suite, row: Row) -> str:
+    return override(suite, row, "env") or "default env"
+
+
 def algo_of(suite: Suite, row: Row) -> str | None:
-    """The row's algo (its last `algo=` override, the suite's common ones first)."""
-    algos = [o.split("=", 1)[1] for o in [*suite.common, *row.overrides] if o.startswith("algo=")]
-    return algos[-1] if algos else None
+    return override(suite, row, "algo")
 
 
 def row_curves(runs: list[dict], key: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -57,7 +60,7 @@ def row_curves(runs: list[dict], key: str) -> list[tuple[np.ndarray, np.ndarray]
             lo, hi = r.get("random_return"), r.get("expert_return")
             if lo is None or hi is None or hi == lo:
                 continue
-            values = [(v - lo) / (hi - lo) for v in r["curve.eval/return_mean"]]
+            values = [normalized_score(v, hi, lo) for v in r["curve.eval/return_mean"]]
         elif f"curve.{key}" in r:
             values = r[f"curve.{key}"]
         else:
