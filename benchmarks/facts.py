@@ -29,6 +29,20 @@ benchmarks/dac_speed.py writes) is written
 
 the KEY of the one row whose FIELDs have those VALUEs, formatted with FORMAT (a format spec: `.0f`, `,.0f`;
 default `g`).
+
+A number of a tuning-probe record (benchmarks/records/<name>.json with `runs`, each named by
+`probe` and holding its `training_evaluations` as [env step, value] pairs) is written
+
+    <!-- fact probe:NAME/PROBE KEY [FORMAT] -->TEXT<!-- /fact -->
+
+KEY one of
+
+    first_at_least:X   the env step of the first training evaluation >= X ("not reached")
+    value_first_at_least:X   that evaluation's value
+    held_from:X        the env step from which every training evaluation is >= X ("never")
+    last_step, last_value    the last training evaluation (a probe stopped early ends there)
+    finished           "yes" or "no (stopped at STEP)"
+    any other key      of the probe's record (normalized_score, success_rate)
 """
 
 from __future__ import annotations
@@ -67,6 +81,8 @@ def fact(spec: str) -> str:
     [FORMAT]')."""
     if spec.startswith("record:"):
         return record_fact(spec)
+    if spec.startswith("probe:"):
+        return probe_fact(spec)
     parts = spec.split()
     if len(parts) not in (3, 4) or "/" not in parts[0] or parts[3:] not in ([], ["pct"]):
         raise FactError("expected 'SUITE/ROW KEY HOW [pct]'")
@@ -147,6 +163,62 @@ def record_fact(spec: str) -> str:
         return format(rows[0][parts[1]], parts[2] if len(parts) == 3 else "g")
     except (ValueError, TypeError) as err:
         raise FactError(f"format {parts[2:]}: {err}") from None
+
+
+def probe_fact(spec: str) -> str:
+    """A number of a tuning probe: 'probe:NAME/PROBE KEY [FORMAT]'."""
+    parts = spec.removeprefix("probe:").split()
+    if len(parts) not in (2, 3) or "/" not in parts[0]:
+        raise FactError("expected 'probe:NAME/PROBE KEY [FORMAT]'")
+    name, probe = parts[0].split("/", 1)
+    key, spec_format = parts[1], (parts[2] if len(parts) == 3 else "g")
+    record = measurements.load(name)
+    if record is None or not isinstance(record.get("runs"), list):
+        raise FactError(f"no probe record benchmarks/records/{name}.json (with runs)")
+    runs = [r for r in record["runs"] if r.get("probe") == probe]
+    if len(runs) != 1:
+        raise FactError(f"{len(runs)} probes of {name} are named {probe!r} (need one)")
+    run, curve = runs[0], runs[0].get("training_evaluations") or []
+
+    def f(v) -> str:
+        try:
+            return format(v, spec_format)
+        except (ValueError, TypeError) as err:
+            raise FactError(f"format {spec_format!r}: {err}") from None
+
+    if key.startswith(("first_at_least:", "value_first_at_least:")):
+        head, _, x = key.partition(":")
+        try:
+            bound = float(x)
+        except ValueError:
+            raise FactError(f"{head}: {x!r} is not a number") from None
+        hit = next(((s, v) for s, v in curve if v is not None and v >= bound), None)
+        if hit is None:
+            return "not reached"
+        return f(hit[0] if head == "first_at_least" else hit[1])
+    if key.startswith("held_from:"):
+        try:
+            bound = float(key.partition(":")[2])
+        except ValueError:
+            raise FactError(f"held_from: {key.partition(':')[2]!r} is not a number") from None
+        start = None
+        for step, v in curve:
+            if v is None or v < bound:
+                start = None
+            elif start is None:
+                start = step
+        return "never" if start is None else f(start)
+    if key in ("last_step", "last_value"):
+        if not curve:
+            raise FactError(f"probe {probe!r} of {name} has no training evaluations")
+        return f(curve[-1][0] if key == "last_step" else curve[-1][1])
+    if key == "finished":
+        return (
+            "yes" if run.get("finished") else f"no (stopped at {f(curve[-1][0]) if curve else 0})"
+        )
+    if run.get(key) is None:
+        raise FactError(f"probe {probe!r} of {name} has no {key!r}")
+    return f(run[key])
 
 
 def column(suite: Suite, key: str, pct: bool) -> Column:

@@ -429,3 +429,34 @@ def test_facts_of_a_measurement_record_name_its_row_and_key(tmp_path, monkeypatc
         facts.fact("record:m/preset=c steps_per_s")
     with pytest.raises(facts.FactError, match="has no 'nope'"):
         facts.fact("record:m/preset=a nope")
+
+
+def test_facts_of_a_tuning_probe_read_its_training_evaluations(tmp_path, monkeypatch):
+    import json
+
+    import pytest
+
+    from benchmarks import facts, measurements
+
+    monkeypatch.setattr(measurements, "RECORDS", tmp_path)
+    curve = [[5000, 0.0], [10000, 1.0], [15000, 0.5], [20000, 0.9], [25000, 1.0]]
+    runs = [
+        {"probe": "a/s100", "training_evaluations": curve, "finished": True, "success_rate": 0.92},
+        {"probe": "a/s101", "training_evaluations": curve[:2], "finished": False},
+    ]
+    (tmp_path / "p.json").write_text(json.dumps({"runs": runs}))
+    assert facts.fact("probe:p/a/s100 first_at_least:0.9") == "10000"
+    assert facts.fact("probe:p/a/s100 value_first_at_least:0.4 .1f") == "1.0"
+    assert facts.fact("probe:p/a/s100 first_at_least:2") == "not reached"
+    assert facts.fact("probe:p/a/s100 held_from:0.9") == "20000"  # 15000's 0.5 breaks the run
+    assert facts.fact("probe:p/a/s100 held_from:1.5") == "never"
+    assert facts.fact("probe:p/a/s100 last_step") == "25000"
+    assert facts.fact("probe:p/a/s100 success_rate .0%") == "92%"
+    assert facts.fact("probe:p/a/s100 finished") == "yes"
+    assert facts.fact("probe:p/a/s101 finished") == "no (stopped at 10000)"
+    with pytest.raises(facts.FactError, match="0 probes of p are named 'a/s102'"):
+        facts.fact("probe:p/a/s102 last_step")
+    with pytest.raises(facts.FactError, match="has no 'success_rate'"):
+        facts.fact("probe:p/a/s101 success_rate")
+    with pytest.raises(facts.FactError, match="no probe record"):
+        facts.fact("probe:nope/a last_step")
