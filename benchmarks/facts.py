@@ -89,11 +89,7 @@ def fact(spec: str) -> str:
     (suite_name, row_name), key, how = parts[0].split("/", 1), parts[1], parts[2]
     bound = None
     if how.startswith(("at_most:", "at_least:")):
-        how, _, x = how.partition(":")
-        try:
-            bound = float(x)
-        except ValueError:
-            raise FactError(f"{how}: {x!r} is not a number") from None
+        how, bound = split_bound(how)
     if how not in HOWS:
         raise FactError(f"unknown HOW {how!r} (one of {', '.join(HOWS)})")
     if suite_name not in SUITES:
@@ -165,6 +161,15 @@ def record_fact(spec: str) -> str:
         raise FactError(f"format {parts[2:]}: {err}") from None
 
 
+def split_bound(word: str) -> tuple[str, float]:
+    """'at_least:0.9' -> ('at_least', 0.9)."""
+    head, _, x = word.partition(":")
+    try:
+        return head, float(x)
+    except ValueError:
+        raise FactError(f"{head}: {x!r} is not a number") from None
+
+
 def probe_fact(spec: str) -> str:
     """A number of a tuning probe: 'probe:NAME/PROBE KEY [FORMAT]'."""
     parts = spec.removeprefix("probe:").split()
@@ -187,20 +192,13 @@ def probe_fact(spec: str) -> str:
             raise FactError(f"format {spec_format!r}: {err}") from None
 
     if key.startswith(("first_at_least:", "value_first_at_least:")):
-        head, _, x = key.partition(":")
-        try:
-            bound = float(x)
-        except ValueError:
-            raise FactError(f"{head}: {x!r} is not a number") from None
+        head, bound = split_bound(key)
         hit = next(((s, v) for s, v in curve if v is not None and v >= bound), None)
         if hit is None:
             return "not reached"
         return f(hit[0] if head == "first_at_least" else hit[1])
     if key.startswith("held_from:"):
-        try:
-            bound = float(key.partition(":")[2])
-        except ValueError:
-            raise FactError(f"held_from: {key.partition(':')[2]!r} is not a number") from None
+        bound = split_bound(key)[1]
         start = None
         for step, v in curve:
             if v is None or v < bound:
