@@ -226,7 +226,7 @@ def _per_seed(suite: Suite, rows: list[Row], by_row: dict) -> list[str]:
     for row in rows:
         vals = [r.get(col.key) for r in by_row[row.name][0]]
         if vals:
-            shown = ", ".join("-" if v is None else f"{v * col.scale:g}" for v in vals)
+            shown = ", ".join("-" if v is None else col.fmt.format(v * col.scale) for v in vals)
             out.append(f"- {row.what}: {shown}{iqm_text(vals, col)}")
     return out
 
@@ -273,7 +273,7 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
         lines += ["", f"Not run at revision {suite.revision}, and no earlier record:", ""]
         lines += [f"- {r.what} (`{r.name}`)" for r in absent]
     if commands:
-        lines += ["", "Commands (each a 5-seed multirun):", "", *commands]
+        lines += ["", "Commands (each a multirun over its seeds):", "", *commands]
         lines += ["", f"Per seed, {suite.columns[0].header} (then the IQM [95 % CI]):", ""]
         lines += _per_seed(suite, suite.rows, by_row)
     if earlier:
@@ -292,7 +292,7 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
             "",
             *body,
             "",
-            "Commands (each a 5-seed multirun; the code of its revision is in the git history):",
+            "Commands (each a multirun over its seeds; the code of its revision is in the git history):",
             "",
             *commands,
             "",

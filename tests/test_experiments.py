@@ -145,7 +145,7 @@ def test_benchmark_records_retabulate_a_row_after_its_run_dirs_are_gone(tmp_path
     shutil.rmtree(base)
     after = suite_tables.table("t", suite, base)
     assert "| a row | 3 (no commit: 3) | 0.70 [" in after
-    assert "- a row: 0.5, 0.7, 0.9" in after
+    assert "- a row: 0.50, 0.70, 0.90" in after
     changed = Suite(rows=[Row("r", "a row", ["env=acrobot"])], columns=suite.columns)
     assert "no earlier record:\n\n- a row (`r`)" in suite_tables.table("t", changed, base)
     # a fresh checkout resumes from the record: recorded seeds are not run again, the rest are;
@@ -203,7 +203,7 @@ def test_benchmark_tables_derive_the_stochastic_score_of_older_runs(tmp_path, mo
     row = Row("r", "a row", ["env=acrobot"])
     col = Column("normalized_score_stochastic", "score (stochastic)", "{:.3f}")
     text = suite_tables.table("t", Suite(rows=[row], columns=[col]), tmp_path / "none")
-    assert "- a row: 0.952381, 0.5" in text  # (-100 + 500) / (-80 + 500)
+    assert "- a row: 0.952, 0.500" in text  # (-100 + 500) / (-80 + 500)
 
 
 def test_a_runs_results_leave_its_random_data_control_out(tmp_path):
