@@ -110,6 +110,10 @@ def test_wrong_type(compose_cfg):
             "discriminator.reward_form: must be one of ['gail', 'log_d', 'logit']",
         ),
         ("eval.episodes=0", "eval.episodes: must be >= 1"),
+        (
+            "algo=dac algo.learner.entropy_bonus=relativ",
+            "algo.learner.entropy_bonus: must be one of ['absolute', 'relative']",
+        ),
         ("eval.target_score=0", "eval.target_score: must be in (0, 2]"),
         ("env.num_envs=0", "env.num_envs: must be >= 1"),
         ("expert.learner.gamma=0", "expert.learner.gamma: must be in (0, 1]"),
@@ -143,7 +147,9 @@ def test_wrong_type(compose_cfg):
     ],
 )
 def test_out_of_range_values_name_the_key(compose_cfg, override, message):
-    cfg = compose_cfg(*(["expert=dqn"] if override.startswith("expert.") else []), override)
+    cfg = compose_cfg(
+        *(["expert=dqn"] if override.startswith("expert.") else []), *override.split()
+    )
     with pytest.raises(ConfigValueError) as err:
         validate_config(cfg)
     assert str(err.value).startswith(message)

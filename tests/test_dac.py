@@ -345,6 +345,49 @@ def test_discrete_sac_targets_and_actor_loss_are_expectations_over_the_actions()
     assert stats["losses/alpha"] == pytest.approx(0.5)  # a fixed temperature stays
 
 
+@pytest.mark.parametrize("discrete", [True, False], ids=["discrete", "gaussian"])
+def test_a_relative_entropy_bonus_pays_alpha_times_entropy_above_the_target(discrete, monkeypatch):
+    """entropy_bonus=relative: the bootstrapped soft value is lowered by alpha x target entropy
+    (each step pays alpha (H - H_target)); a terminal step's target, which bootstraps nothing, is
+    the same under both bonuses."""
+    import torch.nn.functional as F
+
+    from gail_lab.rl.networks import CategoricalPolicy
+
+    space = spaces.Discrete(3) if discrete else spaces.Box(-1.0, 1.0, (2,))
+    real_mse, seen = F.mse_loss, {}
+
+    def spy(q, target):
+        seen["target"] = target
+        return real_mse(q, target)
+
+    monkeypatch.setattr(F, "mse_loss", spy)
+
+    def targets(bonus: str) -> tuple[torch.Tensor, float]:
+        torch.manual_seed(0)
+        sac = SAC(
+            sac_policy(2, space, [8]), ADAM, 0.9, 0.005, [8], 0.5, 1.0, None, entropy_bonus=bonus
+        )
+
+        torch.manual_seed(1)
+        batch = {
+            "obs": torch.randn(4, 2),
+            "actions": torch.tensor([0, 1, 2, 1]) if discrete else torch.rand(4, 2) * 2 - 1,
+            "next_obs": torch.randn(4, 2),
+            "rewards": torch.randn(4),
+            "terminated": torch.tensor([0.0, 1.0, 0.0, 0.0]),
+        }
+        sac.update(batch)
+        return seen["target"], sac.target_entropy
+
+    absolute, h_target = targets("absolute")
+    relative, _ = targets("relative")
+    shift = torch.tensor([1.0, 0.0, 1.0, 1.0]) * 0.9 * 0.5 * h_target
+    torch.testing.assert_close(absolute - relative, shift, rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="entropy_bonus"):
+        SAC(CategoricalPolicy(2, 3, [8]), ADAM, 0.9, 0.005, [8], 0.5, 1.0, None, entropy_bonus="x")
+
+
 @pytest.mark.slow  # two DAC runs and an interrupted one (~1 min each); run by .ci/run
 @pytest.mark.parametrize(
     "options",

@@ -100,8 +100,10 @@ class SACConfig:
     target_entropy: float | None = MISSING  # null: -(action dimensions), or for discrete actions:
     target_entropy_ratio: float = MISSING  # this fraction of log |A| (the uniform policy's entropy)
     policy_delay: int = MISSING  # actor (and temperature) updated every n-th critic update (TD3)
+    entropy_bonus: str = MISSING  # absolute: alpha H per step; relative: alpha (H - target)
 
     def __post_init__(self) -> None:
+        require_one_of(self.entropy_bonus, "entropy_bonus", ("absolute", "relative"))
         require(0 < self.gamma < 1, "gamma", "in (0, 1)", self.gamma)
         require(0 < self.tau <= 1, "tau", "in (0, 1]", self.tau)
         require(self.policy_delay >= 1, "policy_delay", ">= 1", self.policy_delay)

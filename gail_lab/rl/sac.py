@@ -6,7 +6,15 @@ targets, and the entropy temperature tuned toward a target entropy (-|A| by defa
 Discrete actions (a categorical actor: Christodoulou 2019, as CleanRL's sac_atari): the critics
 output Q(s, .) for every action, the soft value and the actor's loss are exact expectations over
 the actor's probabilities instead of samples, and the target entropy is a fraction
-(``target_entropy_ratio``) of the uniform policy's log |A|."""
+(``target_entropy_ratio``) of the uniform policy's log |A|.
+
+``entropy_bonus="relative"`` pays each step alpha (H - H_target) instead of alpha H: the
+Lagrangian of SAC's constrained form (maximize return subject to entropy >= H_target), which
+differs from the usual bonus by alpha H_target per step. That constant matters where episodes
+end: a terminal step bootstraps nothing, so with the usual bonus living pays alpha H per step
+that an ending does not (a survival bonus where H > 0, discrete actions; a penalty where H < 0, a
+Gaussian's target -|A|), and it grows with alpha. Relative to the target, a policy at its target
+entropy neither gains nor loses by ending, whatever alpha is."""
 
 from __future__ import annotations
 
@@ -66,6 +74,7 @@ class SAC:
         target_entropy: float | None,
         policy_delay: int = 1,
         target_entropy_ratio: float = 0.89,
+        entropy_bonus: str = "absolute",
     ) -> None:
         self.actor = actor = policy
         obs_dim = actor.init_kwargs["obs_dim"]
@@ -90,6 +99,9 @@ class SAC:
         )
         self.alpha_optimizer = optimizer([self.log_alpha]) if self.autotune else None
         self.target_entropy = float(default_entropy if target_entropy is None else target_entropy)
+        if entropy_bonus not in ("absolute", "relative"):
+            raise ValueError(f"entropy_bonus: 'absolute' or 'relative', got {entropy_bonus!r}")
+        self.entropy_baseline = self.target_entropy if entropy_bonus == "relative" else 0.0
         self.gamma, self.tau = gamma, tau
         # TD3's delayed policy updates: the actor and the temperature learn every policy_delay-th
         # update (the critics every update); their last losses are reported in between
@@ -114,6 +126,7 @@ class SAC:
                 next_a, next_logp = self.actor.distribution(next_obs).rsample_with_log_prob()
                 q_next = torch.min(*(q(next_obs, next_a) for q in self.critic_targets))
                 soft_v = q_next - alpha * next_logp
+            soft_v = soft_v - alpha * self.entropy_baseline  # relative: alpha (H - H_target)
             target = batch["rewards"] + self.gamma * (1 - batch["terminated"]) * soft_v
         if self.discrete:
             taken = actions.long().reshape(-1, 1)
