@@ -98,6 +98,9 @@ def test_a_suite_file_is_read_as_written_and_checked(tmp_path):
     )
     with pytest.raises(ValueError, match="b.yaml: rows named twice: \\['r'\\]"):
         load_suites(tmp_path)
+    (tmp_path / "b.yaml").write_text("columns: []\nrows: [{name: r, what: log |A|, overrides: []}]")
+    with pytest.raises(ValueError, match="b.yaml: '\\|' in a table's text: \\['log \\|A\\|'\\]"):
+        load_suites(tmp_path)
 
 
 def test_the_defaults_matrix_has_a_row_for_every_pair_it_does_not_refuse():

@@ -99,8 +99,9 @@ def load_suites(folder: Path = FOLDER) -> dict[str, Suite]:
 
 
 def suite_from(tree: DictConfig, name: str) -> Suite:
-    """The suite `name` of the tree of suite files, checked: an unknown or missing key and a row
-    name used twice fail here, naming the file, not an hour into a benchmark."""
+    """The suite `name` of the tree of suite files, checked: an unknown or missing key, a row
+    name used twice and a '|' in a row's `what` or a column's header (it would split the table's
+    cell) fail here, naming the file, not an hour into a benchmark."""
     node = tree[name]
     raw = OmegaConf.to_container(node, resolve=False)
     data = {k: v if k in VERBATIM else _resolved(node, k) for k, v in raw.items()}
@@ -119,6 +120,11 @@ def suite_from(tree: DictConfig, name: str) -> Suite:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise ValueError(f"benchmarks/suites/{name}.yaml: rows named twice: {twice}")
+    piped = [
+        t for t in [r.what for r in suite.rows] + [c.header for c in suite.columns] if "|" in t
+    ]
+    if piped:  # a table cell's text: a "|" would split it
+        raise ValueError(f"benchmarks/suites/{name}.yaml: '|' in a table's text: {piped}")
     return suite
 
 
