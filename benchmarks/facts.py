@@ -155,10 +155,15 @@ def record_fact(spec: str) -> str:
         raise FactError(f"{len(rows)} rows of {name} have {select} (need one)")
     if parts[1] not in rows[0]:
         raise FactError(f"the row {select} of {name} has no {parts[1]!r}")
+    return formatted(rows[0][parts[1]], parts[2] if len(parts) == 3 else "g")
+
+
+def formatted(value, spec: str) -> str:
+    """``value`` under the format spec of a fact (a FactError naming the spec where it fails)."""
     try:
-        return format(rows[0][parts[1]], parts[2] if len(parts) == 3 else "g")
+        return format(value, spec)
     except (ValueError, TypeError) as err:
-        raise FactError(f"format {parts[2:]}: {err}") from None
+        raise FactError(f"format {spec!r}: {err}") from None
 
 
 def split_bound(word: str) -> tuple[str, float]:
@@ -186,10 +191,7 @@ def probe_fact(spec: str) -> str:
     run, curve = runs[0], runs[0].get("training_evaluations") or []
 
     def f(v) -> str:
-        try:
-            return format(v, spec_format)
-        except (ValueError, TypeError) as err:
-            raise FactError(f"format {spec_format!r}: {err}") from None
+        return formatted(v, spec_format)
 
     if key.startswith(("first_at_least:", "value_first_at_least:")):
         head, bound = split_bound(key)

@@ -20,6 +20,8 @@ SQUASHES = ("tanh", "clip", "clip_censored")
 UNITS = ("iterations", "env_steps", "episodes", "gradient_steps")
 # what a checkpoint cadence counts: loop units, or "evaluations" (one at each)
 CHECKPOINT_UNITS = (*UNITS, "evaluations")
+# gail_lab/rl/sac.py: SAC's entropy bonus per step, alpha H or alpha (H - target entropy)
+ENTROPY_BONUSES = ("absolute", "relative")
 PRECISIONS = ("fp32", "bf16")  # precision=: float32, or the networks under bfloat16 autocast
 # gail_lab/tasks/collect.py: what data.source collects (the demonstrations, or a control's data)
 DATA_SOURCES = ("expert", "random", "random_timeouts")

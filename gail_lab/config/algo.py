@@ -13,6 +13,7 @@ from gail_lab.choices import (
     ACTIVATIONS,
     DISCRIMINATOR_ACTIVATIONS,
     DISCRIMINATOR_INPUTS,
+    ENTROPY_BONUSES,
     REWARD_FORMS,
     REWARD_NORMALIZATIONS,
     SQUASHES,
@@ -103,7 +104,7 @@ class SACConfig:
     entropy_bonus: str = MISSING  # absolute: alpha H per step; relative: alpha (H - target)
 
     def __post_init__(self) -> None:
-        require_one_of(self.entropy_bonus, "entropy_bonus", ("absolute", "relative"))
+        require_one_of(self.entropy_bonus, "entropy_bonus", ENTROPY_BONUSES)
         require(0 < self.gamma < 1, "gamma", "in (0, 1)", self.gamma)
         require(0 < self.tau <= 1, "tau", "in (0, 1]", self.tau)
         require(self.policy_delay >= 1, "policy_delay", ">= 1", self.policy_delay)

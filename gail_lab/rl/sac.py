@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gail_lab import choices
 from gail_lab.envs import EnvFactory
 from gail_lab.rl.loop import Progress, scalars
 from gail_lab.rl.networks import GaussianPolicy, mlp
@@ -99,8 +100,10 @@ class SAC:
         )
         self.alpha_optimizer = optimizer([self.log_alpha]) if self.autotune else None
         self.target_entropy = float(default_entropy if target_entropy is None else target_entropy)
-        if entropy_bonus not in ("absolute", "relative"):
-            raise ValueError(f"entropy_bonus: 'absolute' or 'relative', got {entropy_bonus!r}")
+        if entropy_bonus not in choices.ENTROPY_BONUSES:
+            raise ValueError(
+                f"entropy_bonus must be one of {list(choices.ENTROPY_BONUSES)} (got {entropy_bonus!r})"
+            )
         self.entropy_baseline = self.target_entropy if entropy_bonus == "relative" else 0.0
         self.gamma, self.tau = gamma, tau
         # TD3's delayed policy updates: the actor and the temperature learn every policy_delay-th
