@@ -270,7 +270,13 @@ def table(suite_name: str, suite: Suite, base: Path, records: dict | None = None
             lines += ["", PROVENANCE_NOTE]
     absent = [r for r in suite.rows if not any(by_row[r.name][:2]) and r.name not in earlier]
     if absent:
-        lines += ["", f"Not run at revision {suite.revision}, and no earlier record:", ""]
+        revisions = sorted({suite.revision_of(r) for r in absent})
+        at = (
+            f"revision {revisions[0]}"
+            if len(revisions) == 1
+            else f"their revisions ({', '.join(map(str, revisions))})"
+        )
+        lines += ["", f"Not run at {at}, and no earlier record:", ""]
         lines += [f"- {r.what} (`{r.name}`)" for r in absent]
     if commands:
         lines += ["", "Commands (each a multirun over its seeds):", "", *commands]
