@@ -183,6 +183,19 @@ def test_benchmark_records_of_an_older_revision_are_shown_apart(tmp_path, monkey
     assert "| ppo row | 2 (no commit: 2) | 0.70 [" in old and "bc row |" not in old
 
 
+def test_rows_not_run_are_listed_at_their_own_revisions(tmp_path, monkeypatch):
+    """The list of rows without a record names the revision they would run at: the suite's, or
+    each row's own where rows pin one."""
+    monkeypatch.setattr(suite_tables, "RECORDS", tmp_path / "records")
+    col = Column("normalized_score", "score")
+    rows = [Row("a", "a row", ["algo=ppo"]), Row("b", "b row", ["algo=bc"])]
+    text = suite_tables.table("t", Suite(rows=rows, columns=[col], revision=1), tmp_path / "n")
+    assert "Not run at revision 1, and no earlier record:\n\n- a row (`a`)\n- b row (`b`)" in text
+    rows[1].revision = 3
+    text = suite_tables.table("t", Suite(rows=rows, columns=[col], revision=1), tmp_path / "n")
+    assert "Not run at their revisions (1, 3), and no earlier record:" in text
+
+
 def test_results_pages_and_readme_summary_match_the_committed_records(capsys):
     """Every table in docs/results/ and the README's summary is what the records in
     benchmarks/records/ give (benchmarks/docs_tables.py): a clean checkout rebuilds them."""
